@@ -149,6 +149,8 @@ int main(void) {
     test_argfile(&u);
     test_escape(&u);
     test_cap_names(&u);
+    logs_tests(&u);
+    status_tests(&u);
     printf("sandbox unit: %d passed, %d failed\n", u.passed, u.failed);
     return u.failed == 0 && u.passed > 0 ? 0 : 1;
 }
