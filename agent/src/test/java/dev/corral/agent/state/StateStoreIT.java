@@ -3,6 +3,9 @@ package dev.corral.agent.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.corral.agent.job.Job;
+import dev.corral.agent.job.Task;
+import dev.corral.agent.job.TaskGroup;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
@@ -21,8 +24,8 @@ class StateStoreIT {
     Path dir;
 
     private static JobRecord job(String id, long version) {
-        return new JobRecord("default", id, id, "service", 50, version, false, "pending", 1L, 0, 0, 0,
-                "{\"ID\":\"" + id + "\"}");
+        return new JobRecord("default", id, version, false, "pending", 1L, 0, 0, 0,
+                Job.of(id, "service", List.of(TaskGroup.of("web", 1, List.of(Task.exec("t", "/bin/sleep", List.of("1")))))));
     }
 
     private static AllocRecord alloc(String id, String job) {
@@ -93,6 +96,8 @@ class StateStoreIT {
             assertThat(s.latestIndex()).isEqualTo(4);
             assertThat(s.job("default", "a")).get().extracting(JobRecord::stop).isEqualTo(true);
             assertThat(s.jobVersions("default", "a")).extracting(JobRecord::version).containsExactly(1L, 0L);
+            assertThat(s.job("default", "a").get().job().groups().getFirst().tasks().getFirst().killTimeout())
+                    .isEqualTo(java.time.Duration.ofSeconds(5));
             assertThat(s.alloc("al-1")).isPresent();
         }
     }
