@@ -470,6 +470,10 @@ public final class Functions {
             if (step.signum() == 0) {
                 throw new IllegalArgumentException("the step must not be zero");
             }
+            BigDecimal count = end.subtract(start).divide(step, 0, RoundingMode.CEILING);
+            if (count.compareTo(BigDecimal.valueOf(MAX_ELEMENTS)) > 0) {
+                throw new EvalException(p, "range() would produce more than " + MAX_ELEMENTS + " elements");
+            }
             List<Value> out = new ArrayList<>();
             for (BigDecimal x = start; step.signum() > 0 ? x.compareTo(end) < 0 : x.compareTo(end) > 0; x = x.add(step)) {
                 if (out.size() >= MAX_ELEMENTS) {
