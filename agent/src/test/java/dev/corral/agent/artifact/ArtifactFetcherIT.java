@@ -455,6 +455,29 @@ class ArtifactFetcherIT {
         assertThat(task.resolve("local/bad")).doesNotExist();
     }
 
+    @Test
+    void git_stallingRemote_isKilledAtGitTimeout() throws Exception {
+        Assumptions.assumeTrue(GitFetcher.findGit().isPresent(), "git is installed on the CI machine");
+        CountDownLatch release = new CountDownLatch(1);
+        closeLater.add(release::countDown);
+        server.route("/slow.git/info/refs", (ex, n) -> {
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        String url = server.url("/slow.git");
+        var before = snapshot();
+        DownloadException e = failure(DownloadException.class, config().gitTimeout(Duration.ofSeconds(1)).build(),
+                ArtifactSpec.of(url));
+        assertThat(e.reason()).contains("git did not finish within git_timeout (PT1S)");
+        assertThat(snapshot()).isEqualTo(before);
+        assertThat(ProcessHandle.allProcesses()
+                .filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains(url)).orElse(false)))
+                .as("git processes left behind").isEmpty();
+    }
+
     // ---- hostile archives and destinations ----
 
     static Stream<Arguments> hostileArchives() {
