@@ -2,6 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <sys/stat.h>
 #include <linux/close_range.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -55,10 +58,29 @@ static int become_init(struct run_context *c, struct sandbox_error *e) {
     return c->sigfd < 0 ? -1 : 0;
 }
 
+/*
+ * Opens --stdout/--stderr as root. Why O_NOFOLLOW on the file and on its directory: both live
+ * in alloc/logs, which the task can write, so either could be a symlink it planted to make
+ * root append the task's output to a file of its choice.
+ */
 static int open_output_file(const char *path, int *fd, struct sandbox_error *e) {
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    size_t len = (size_t)(slash - path);
+    if (len >= sizeof dir) FAIL(e, "open_output", ENAMETOOLONG, "%s", path);
+    memcpy(dir, path, len);
+    dir[len] = '\0';
+    int dirfd = open(len == 0 ? "/" : dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dirfd < 0) FAIL(e, "open_output", errno, "open the directory of %s (symlinks refused)", path);
     /* no O_NONBLOCK: a FIFO from Nomad's logmon blocks until its reader is there, as it must */
-    *fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (*fd < 0) FAIL(e, "open_output", errno, "open %s", path);
+    *fd = openat(dirfd, slash + 1, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    int err = errno;
+    close(dirfd);
+    if (*fd < 0) FAIL(e, "open_output", err, "open %s (symlinks refused)", path);
+    struct stat st;
+    if (fstat(*fd, &st) < 0) FAIL(e, "open_output", errno, "fstat %s", path);
+    if (st.st_nlink != 1) FAIL(e, "open_output", EINVAL, "%s has %ju links, refusing to append as root", path,
+                                (uintmax_t)st.st_nlink);
     return 0;
 }
 
@@ -77,8 +99,9 @@ static int open_task_output(struct run_context *c, struct sandbox_error *e) {
     const struct sandbox_options *o = c->o;
     c->out_fd = c->err_fd = c->out_pipe = c->err_pipe = c->log_dirfd = -1;
     if (o->log_dir != NULL) {
-        c->log_dirfd = open(o->log_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (c->log_dirfd < 0) FAIL(e, "open_output", errno, "open log dir %s", o->log_dir);
+        /* O_NOFOLLOW: the task can replace alloc/logs with a symlink to, say, /etc/cron.d */
+        c->log_dirfd = open(o->log_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (c->log_dirfd < 0) FAIL(e, "open_output", errno, "open log dir %s (symlinks refused)", o->log_dir);
         if (log_open(&c->out_log, c->log_dirfd, o->log_name, "stdout", o->log_max_files, o->log_max_bytes, e) < 0 ||
             log_open(&c->err_log, c->log_dirfd, o->log_name, "stderr", o->log_max_files, o->log_max_bytes, e) < 0 ||
             open_pipe(&c->out_pipe, &c->out_fd, e) < 0 || open_pipe(&c->err_pipe, &c->err_fd, e) < 0) {

@@ -247,6 +247,24 @@ test_failures() {
     check "symlink failed_step" "$(status_key "$t/status" failed_step)" mount_ro_bind
     check "symlink errno ELOOP" "$(status_key "$t/status" errno)" 40
     check "nothing created through the symlink" "$(ls -A "$work/hostdir")" ""
+    # the task owns alloc/logs: a symlinked log dir or output file must not make root write elsewhere
+    new_task logsymlink
+    mkdir -p "$work/victim"
+    rmdir "$t/alloc/logs"
+    ln -s "$work/victim" "$t/alloc/logs"
+    sandbox --log-dir "$t/alloc/logs" --log-name web --status-file "$t/status" -- /bin/echo pwned
+    check "symlinked log dir refused" "$rc/$(status_key "$t/status" failed_step)" "125/open_output"
+    new_task stdoutsymlink
+    echo "precious" >"$work/victim/file"
+    ln -s "$work/victim/file" "$t/alloc/logs/.web.stdout.fifo"
+    sandbox --stdout "$t/alloc/logs/.web.stdout.fifo" --status-file "$t/status" -- /bin/echo pwned
+    check "symlinked --stdout refused" "$rc/$(status_key "$t/status" failed_step)" "125/open_output"
+    new_task stdoutlinkdir
+    rmdir "$t/alloc/logs"
+    ln -s "$work/victim" "$t/alloc/logs"
+    sandbox --stderr "$t/alloc/logs/file" --status-file "$t/status" -- /bin/echo pwned
+    check "--stderr through a symlinked dir refused" "$rc/$(status_key "$t/status" failed_step)" "125/open_output"
+    check "victim untouched" "$(ls "$work/victim")/$(cat "$work/victim/file")" "file/precious"
     check_no_host_mounts "after failures"
 }
 
@@ -349,6 +367,14 @@ test_stdout_files() {
     check "--stdout appends" "$(cat "$t/o")" $'earlier\nout'
     check "--stderr" "$(cat "$t/e")" "err"
     check "helper stdout untouched" "$(cat "$t/out")" ""
+    # Nomad plugin mode: the output paths are FIFOs read by logmon
+    new_task fifo
+    mkfifo "$t/alloc/logs/.web.stdout.fifo"
+    cat "$t/alloc/logs/.web.stdout.fifo" >"$t/fifo.read" &
+    local reader=$!
+    sandbox --stdout "$t/alloc/logs/.web.stdout.fifo" --status-file "$t/status" -- /bin/echo through-the-fifo
+    wait "$reader"
+    check "--stdout FIFO" "$rc/$(cat "$t/fifo.read")" "0/through-the-fifo"
 }
 
 test_signals_forwarded() {
