@@ -85,7 +85,7 @@ static void test_errors(struct unit *u) {
     EXPECT_ERROR(u, "unknown capability \"kill\"", "run", "--caps", "kill", "--", "/x");
     EXPECT_ERROR(u, "CAP_KILL given twice", "run", "--caps", "CAP_KILL,CAP_KILL", "--", "/x");
     EXPECT_ERROR(u, "--pid-mode must be \"private\" or \"host\", got \"shared\"", "run", "--pid-mode", "shared", "--", "/x");
-    EXPECT_ERROR(u, "not implemented yet", "run", "--rootfs", "overlay", "--", "/x");
+    EXPECT_ERROR(u, "--rootfs must be \"readonly\" or \"overlay\", got \"tmpfs\"", "run", "--rootfs", "tmpfs", "--", "/x");
     EXPECT_ERROR(u, "-1000..1000", "run", "--oom-score-adj", "1001", "--", "/x");
     EXPECT_ERROR(u, "positive decimal", "run", "--log-max-files", "0", "--", "/x");
     EXPECT_ERROR(u, "--hostname needs 1 argument", "run", "--hostname");

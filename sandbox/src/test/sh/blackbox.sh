@@ -161,6 +161,19 @@ test_recursive_ro() {
     if grep -q wrote-sub "$t/out"; then fail "wrote into a submount of a read-only bind"; else pass; fi
 }
 
+test_overlay_rootfs() {
+    new_task overlay
+    local flags=(--rootfs overlay --uid 0 --gid 0 --status-file "$t/status")
+    sandbox "${flags[@]}" -- /bin/sh -c 'echo first >/etc/corral-overlay-$$ && cat /etc/corral-overlay-$$
+        rm /etc/hostname && echo removed; touch /usr/bin/corral-overlay && echo usr-ok; ls /etc/corral-overlay-* | wc -l'
+    check "overlay: the task writes its chroot_env" "$(tr '\n' ' ' <"$t/out")" "first removed usr-ok 1 "
+    check "overlay: the host is untouched" "$(ls /etc/corral-overlay-* /usr/bin/corral-overlay 2>/dev/null; cat /etc/hostname)" \
+        "$(cat /etc/hostname)"
+    sandbox "${flags[@]}" -- /bin/sh -c 'ls /etc/corral-overlay-* 2>/dev/null | wc -l; cat /etc/hostname'
+    check "overlay: changes are discarded with the task" "$(tr '\n' ' ' <"$t/out")" "0 $(cat /etc/hostname) "
+    check_no_host_mounts "after overlay"
+}
+
 test_secrets_noexec() {
     new_task secrets
     sandbox --status-file "$t/status" -- /bin/sh -c \
@@ -454,6 +467,7 @@ test_pid_namespace
 test_namespaces_differ
 test_read_only_root
 test_recursive_ro
+test_overlay_rootfs
 test_secrets_noexec
 test_capabilities
 test_exit_codes
