@@ -211,6 +211,8 @@ static int start_task(struct run_context *c, struct sandbox_error *e) {
 
 /* ---- B: supervision ---- */
 
+static void forward_signal(struct run_context *c, int sig);
+
 /* EOF without a record = the CLOEXEC pipe closed at a successful execve. */
 static void handle_report(struct run_context *c) {
     struct sandbox_error record;
@@ -237,6 +239,21 @@ static void handle_report(struct run_context *c) {
         c->status.started_ns = status_now_ns();
     }
     write_status(c);
+    /* now the task runs its own program (or is dead): deliver what was held back */
+    for (int i = 0; i < c->deferred_count; i++) forward_signal(c, c->deferred[i]);
+    c->deferred_count = 0;
+}
+
+/*
+ * Why defer: a signal delivered while C is still setting up would kill C with SIG_DFL before
+ * execve, and the closed report pipe would then read as a successful exec. C's setup takes
+ * microseconds, so holding signals until the execve is seen costs nothing.
+ */
+static void defer_signal(struct run_context *c, int sig) {
+    for (int i = 0; i < c->deferred_count; i++) {
+        if (c->deferred[i] == sig) return; /* like the kernel: one pending instance per signal */
+    }
+    if (c->deferred_count < (int)(sizeof c->deferred / sizeof c->deferred[0])) c->deferred[c->deferred_count++] = sig;
 }
 
 /* Copies what is available from a task pipe into its log; closes the pipe at EOF. */
@@ -306,13 +323,18 @@ static int supervise(struct run_context *c) {
             while (read(c->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
                 if (si.ssi_signo == SIGCHLD) {
                     task_done = reap(c, &task_status, &task_usage) || task_done;
+                } else if (c->report_fd >= 0) {
+                    defer_signal(c, (int)si.ssi_signo);
                 } else {
                     forward_signal(c, (int)si.ssi_signo);
                 }
             }
         }
     }
-    if (c->report_fd >= 0) handle_report(c); /* the task is dead: this read cannot block */
+    if (c->report_fd >= 0) {
+        c->deferred_count = 0; /* the task is gone: nothing left to deliver them to */
+        handle_report(c);      /* and this read cannot block */
+    }
     if (c->out_pipe >= 0) pump(&c->out_pipe, &c->out_log);
     if (c->err_pipe >= 0) pump(&c->err_pipe, &c->err_log);
     if (c->status.state != STATE_FAILED) c->status.state = STATE_EXITED;
