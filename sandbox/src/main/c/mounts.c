@@ -325,7 +325,16 @@ static int build_dev(const struct sandbox_options *o, int root_fd, struct sandbo
             FAIL(e, "mount_dev", err, "symlink /dev/%s", DEV_LINKS[i][0]);
         }
     }
+    /*
+     * /dev is the one task-visible mount without nodev: read-only, so that a task given
+     * CAP_MKNOD (Nomad's default list has it) cannot create a node for a host disk there.
+     * Not recursive: /dev/shm and /dev/pts stay writable.
+     */
+    struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+    int rc = mount_setattr(dev, "", AT_EMPTY_PATH, &attr, sizeof attr);
+    int err = errno;
     close(dev);
+    if (rc < 0) FAIL(e, "mount_dev", err, "make /dev read-only");
     return 0;
 }
 

@@ -50,6 +50,9 @@ static int receive_host_pids(struct run_context *c, struct sandbox_error *e) {
 static int become_init(struct run_context *c, struct sandbox_error *e) {
     /* shows up as the task's PID 1 in ps; best effort, the name is cosmetic */
     prctl(PR_SET_NAME, "corral-init", 0, 0, 0);
+    /* B holds fds of host directories (status, logs): its /proc/1/fd must stay closed to a
+     * task running as uid 0, which non-dumpable guarantees short of CAP_SYS_PTRACE */
+    CHECK(e, "dumpable", prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "PR_SET_DUMPABLE 0");
     if (c->o->pid_mode == NS_HOST) {
         /* not PID 1 in host mode: become the reaper of orphaned descendants anyway */
         CHECK(e, "subreaper", prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "PR_SET_CHILD_SUBREAPER");

@@ -206,6 +206,24 @@ test_capabilities() {
     check "uid 0 task is capped to the requested set" "$(cat "$t/out")" "0000000000000020"
 }
 
+# A task running as uid 0 with Nomad's default capabilities must still not reach the host.
+test_root_task_confined() {
+    new_task rootconfined
+    local nomad_caps=CAP_AUDIT_WRITE,CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FOWNER,CAP_FSETID,CAP_KILL,CAP_MKNOD,CAP_NET_BIND_SERVICE,CAP_SETFCAP,CAP_SETGID,CAP_SETPCAP,CAP_SETUID,CAP_SYS_CHROOT
+    sandbox --uid 0 --gid 0 --caps "$nomad_caps" --status-file "$t/status" -- /bin/sh -c '
+        for f in /proc/1/fd/*; do ls "$f/" >/dev/null 2>&1 && echo "entered an init fd"; readlink "$f" && echo "read an init fd link"; done
+        cat /proc/1/environ >/dev/null 2>&1 && echo "read init environ"
+        mknod /dev/corral-disk b 8 0 2>/dev/null && echo "mknod in /dev"
+        mknod /tmp/corral-disk b 8 0 2>/dev/null && head -c 1 /tmp/corral-disk >/dev/null 2>&1 && echo "read a disk node"
+        mount -t tmpfs x /tmp 2>/dev/null && echo "mounted"
+        echo 1 > /proc/sys/vm/drop_caches 2>/dev/null && echo "wrote /proc/sys"
+        touch /usr/corral-root 2>/dev/null && echo "wrote /usr"
+        mkdir /tmp/c && chroot /tmp/c /bin/true 2>/dev/null; cd /; ls / | grep -c . >/dev/null; ls /proc/self/root/ | grep -q "^vmlinuz" && echo "saw the host root"
+        echo done'
+    check "a root task with default caps stays confined" "$(cat "$t/out")" "done"
+    [ -e /usr/corral-root ] && fail "a file appeared in the host's /usr"
+}
+
 test_exit_codes() {
     new_task exit42
     sandbox --status-file "$t/status" -- /bin/sh -c 'exit 42'
@@ -368,7 +386,7 @@ test_dev_proc_sys() {
 /proc/irq ro 
 /proc/bus ro 
 /sys/firmware ro size=0k
-/dev rw size=65536k"
+/dev ro size=65536k"
     check "masked /proc files are empty" "$(sed -n 11p "$t/out")" "keys=0 timer_list=0 firmware=0"
     check "nothing else" "$(sed -n 12p "$t/out")" ""
 }
@@ -470,6 +488,7 @@ test_recursive_ro
 test_overlay_rootfs
 test_secrets_noexec
 test_capabilities
+test_root_task_confined
 test_exit_codes
 test_failures
 test_sigterm_forwarded
