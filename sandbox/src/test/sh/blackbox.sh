@@ -241,6 +241,16 @@ test_exit_codes() {
     new_task stdin
     sandbox --status-file "$t/status" -- /bin/sh -c 'cat; echo eof'
     check "stdin is /dev/null" "$(cat "$t/out")" "eof"
+    new_task fds
+    # fd 7 leaked by whoever started the helper must not reach the task
+    sandbox --status-file "$t/status" -- /bin/sh -c \
+        'for fd in 0 1 2 3 4 5 6 7 8 9 10 11 12; do [ -e /proc/self/fd/$fd ] && printf "%s " $fd; done; echo' 7>"$t/leak"
+    check "the task has exactly fds 0 1 2" "$(cat "$t/out")" "0 1 2 "
+    new_task closedstd
+    timeout 60 "$bin" run --task-dir "$t/task" "${RO[@]}" --log-dir "$t/alloc/logs" --log-name t \
+        --status-file "$t/status" -- /bin/sh -c 'echo survived-closed-stdio' <&- >&- 2>&-
+    check "started with 0-2 closed, output still lands in the log" "$?/$(cat "$t/alloc/logs/t.stdout.0")" \
+        "0/survived-closed-stdio"
     new_task env
     FOO='bar baz' timeout 60 "$bin" run --task-dir "$t/task" "${RO[@]}" --status-file "$t/status" \
         -- /bin/sh -c 'echo "$FOO"' >"$t/out" 2>"$t/err"
