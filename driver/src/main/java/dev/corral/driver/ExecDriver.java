@@ -12,6 +12,7 @@ import dev.corral.driver.linux.CgroupLayout;
 import dev.corral.driver.linux.CommandLookup;
 import dev.corral.driver.linux.LinuxSyscalls;
 import dev.corral.driver.linux.ProcStat;
+import dev.corral.driver.linux.Pty;
 import dev.corral.driver.linux.SandboxBinary;
 import dev.corral.driver.linux.SandboxCommandLine;
 import dev.corral.driver.linux.SandboxStatus;
@@ -694,6 +695,59 @@ public final class ExecDriver {
      * @throws DriverException {@code error cmd must have at least one value}, or the task is not running
      */
     public ExecResult execTask(String taskId, List<String> command, Duration timeout) {
+        ProcessBuilder pb = enterCommand(taskId, command).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new TaskLaunchException("cannot run the sandbox to exec in task " + taskId + ": " + e.getMessage(), e);
+        }
+        TailBuffer out = new TailBuffer(ExecResult.MAX_OUTPUT_BYTES);
+        Thread reader = Thread.ofVirtual().start(() -> out.drain(p.getInputStream()));
+        try {
+            boolean done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (!done) {
+                LinuxSyscalls.killEnterTree(p);
+                p.waitFor();
+            }
+            reader.join(Duration.ofSeconds(5));
+            return new ExecResult(done ? p.exitValue() : 137, out.bytes(), !done);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LinuxSyscalls.killEnterTree(p);
+            throw new DriverException("interrupted while running a command in task " + taskId, e);
+        }
+    }
+
+    /**
+     * Starts a command inside the running task for {@code alloc exec}: the task's namespaces, root,
+     * cgroup, user and capabilities, the task's environment, cwd {@code /}, with streamed
+     * stdin/stdout/stderr and, when {@code tty} is given, a pseudo-terminal of that size.
+     *
+     * @throws DriverException {@code error cmd must have at least one value}, or the task is not running
+     */
+    public ExecSession execTaskStreaming(String taskId, List<String> command, Optional<ExecSession.TerminalSize> tty) {
+        ProcessBuilder pb = enterCommand(taskId, command);
+        Pty pty = null;
+        try {
+            if (tty.isPresent()) {
+                pty = Pty.open(tty.get().columns(), tty.get().rows());
+                File slave = pty.slavePath().toFile();
+                pb.redirectInput(ProcessBuilder.Redirect.from(slave)).redirectOutput(ProcessBuilder.Redirect.appendTo(slave))
+                        .redirectError(ProcessBuilder.Redirect.appendTo(slave));
+            }
+            return new ExecSession(pb.start(), pty);
+        } catch (IOException e) {
+            if (pty != null) {
+                pty.close();
+            }
+            throw new TaskLaunchException("cannot run the sandbox to exec in task " + taskId + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code corral-sandbox enter} for a command inside the task, with the task's identity and env. */
+    private ProcessBuilder enterCommand(String taskId, List<String> command) {
         if (command == null || command.isEmpty()) {
             throw new DriverException("error cmd must have at least one value");
         }
@@ -707,32 +761,11 @@ public final class ExecDriver {
                 .gid(id.user().gid()).groups(id.user().groups()).caps(id.caps());
         h.cgroup().paths().forEach(cl::cgroup);
         cl.cwd("/");
-        ProcessBuilder pb = new ProcessBuilder(cl.commandLine(sandboxBinary(), command)).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        ProcessBuilder pb = new ProcessBuilder(cl.commandLine(sandboxBinary(), command));
         pb.environment().clear();
         pb.environment().putAll(id.env());
         pb.environment().putIfAbsent("PATH", DEFAULT_PATH);
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            throw new TaskLaunchException("cannot run the sandbox to exec in task " + taskId + ": " + e.getMessage(), e);
-        }
-        TailBuffer out = new TailBuffer(ExecResult.MAX_OUTPUT_BYTES);
-        Thread reader = Thread.ofVirtual().start(() -> out.drain(p.getInputStream()));
-        try {
-            boolean done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (!done) {
-                p.destroyForcibly();
-                p.waitFor();
-            }
-            reader.join(Duration.ofSeconds(5));
-            return new ExecResult(done ? p.exitValue() : 137, out.bytes(), !done);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-            throw new DriverException("interrupted while running a command in task " + taskId, e);
-        }
+        return pb;
     }
 
     private LaunchIdentity identityOf(TaskHandle h) {

@@ -208,6 +208,81 @@ class ExecDriverIT {
     }
 
     @Test
+    void execTask_pastItsDeadline_isKilledAndSaysSo() throws Exception {
+        TaskConfig t = h.task("slow", ExecTaskConfig.of("/bin/sleep", "1000"));
+        h.start(t);
+        TaskHandle th = h.driver.handle(t.id()).orElseThrow();
+        java.util.Set<Long> before = th.cgroup().pids();
+        ExecResult r = h.driver.execTask(t.id(), List.of("/bin/sh", "-c", "trap '' INT TERM; echo started; sleep 100"), Duration.ofSeconds(3));
+        assertThat(r.timedOut()).isTrue();
+        assertThat(new String(r.output())).isEqualTo("started\n");
+        assertThat(th.cgroup().pids()).as("the timed-out command is gone, the task is not").isEqualTo(before);
+        assertThatThrownBy(() -> h.driver.execTask(t.id(), List.of(), WAIT)).hasMessage("error cmd must have at least one value");
+    }
+
+    @Test
+    void execTaskStreaming_withoutTty_keepsStdoutAndStderrApart() throws Exception {
+        TaskConfig t = h.task("pipe", ExecTaskConfig.of("/bin/sleep", "1000"));
+        h.start(t);
+        try (ExecSession s = h.driver.execTaskStreaming(t.id(),
+                List.of("/bin/sh", "-c", "read x; echo out:$x; echo err:$x >&2"), java.util.Optional.empty())) {
+            s.stdin().write("hi\n".getBytes());
+            s.stdin().close();
+            assertThat(new String(s.stdout().readAllBytes())).isEqualTo("out:hi\n");
+            assertThat(new String(s.stderr().readAllBytes())).isEqualTo("err:hi\n");
+            assertThat(s.exit().get(30, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+        }
+    }
+
+    @Test
+    void execTaskStreaming_withTty_givesATerminalThatFollowsResizes() throws Exception {
+        TaskConfig t = h.task("tty", ExecTaskConfig.of("/bin/sleep", "1000"));
+        h.start(t);
+        try (ExecSession s = h.driver.execTaskStreaming(t.id(), List.of("/bin/sh", "-c", "stty size; read x; stty size; echo got:$x"),
+                java.util.Optional.of(new ExecSession.TerminalSize(100, 30)))) {
+            StringBuilder out = new StringBuilder();
+            java.io.InputStream in = s.stdout();
+            // Reads block in native code: a platform thread.
+            Thread reader = Thread.ofPlatform().daemon().start(() -> {
+                byte[] buf = new byte[256];
+                try {
+                    int n;
+                    while ((n = in.read(buf)) > 0) {
+                        synchronized (out) {
+                            out.append(new String(buf, 0, n));
+                            out.notifyAll();
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    synchronized (out) {
+                        out.append("\nREAD ERROR ").append(e);
+                    }
+                }
+            });
+            awaitText(out, "30 100");
+            s.resize(new ExecSession.TerminalSize(120, 40));
+            s.stdin().write("hello\n".getBytes());
+            assertThat(s.exit().get(30, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+            awaitText(out, "got:hello");
+            reader.join(5000);
+            assertThat(out.toString()).contains("40 120").contains("\r\n");
+        }
+    }
+
+    private static void awaitText(StringBuilder out, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        synchronized (out) {
+            while (out.indexOf(text) < 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("never saw \"" + text + "\" in " + out);
+                }
+                out.wait(Math.max(1, left / 1_000_000));
+            }
+        }
+    }
+
+    @Test
     void waitTask_unknownId_isNotFound() {
         assertThatThrownBy(() -> h.driver.waitTask("nope")).isInstanceOf(DriverException.TaskNotFoundException.class);
     }
