@@ -47,6 +47,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -147,6 +148,54 @@ public final class ExecDriver {
         attrs.put("driver.exec.capabilities", String.join(",",
                 capabilities.compute(config.allowCaps(), List.of(), List.of())).toLowerCase(java.util.Locale.ROOT));
         return new Fingerprint(HealthState.HEALTHY, "Healthy", attrs);
+    }
+
+    /**
+     * Calls {@code sink} with a fingerprint now and then every {@code period} (Nomad: 30 s) on a
+     * virtual thread, until the returned handle is closed.
+     */
+    public AutoCloseable fingerprintEvery(Duration period, Consumer<Fingerprint> sink) {
+        return every(Duration.ZERO, period, "corral-fingerprint", () -> {
+            sink.accept(fingerprint());
+            return true;
+        });
+    }
+
+    /**
+     * Calls {@code sink} with a stats sample of the task every {@code interval} (Nomad:
+     * {@code stats_collection_interval}, 1 s), until the task exits or the returned handle is closed.
+     *
+     * @throws DriverException.TaskNotFoundException unknown id
+     */
+    public AutoCloseable streamTaskStats(String taskId, Duration interval, Consumer<TaskResourceUsage> sink) {
+        TaskHandle h = get(taskId);
+        return every(interval, interval, "corral-stats-" + taskId, () -> {
+            if (!h.running()) {
+                return false;
+            }
+            sink.accept(taskStats(taskId));
+            return true;
+        });
+    }
+
+    /** Runs {@code step} after {@code first}, then every {@code period}, while it returns true and is not closed. */
+    private static AutoCloseable every(Duration first, Duration period, String name, java.util.function.BooleanSupplier step) {
+        if (period.isNegative() || period.isZero()) {
+            throw new IllegalArgumentException("the period must be positive, got " + period);
+        }
+        Thread t = Thread.ofVirtual().name(name).start(() -> {
+            try {
+                Thread.sleep(first);
+                while (step.getAsBoolean()) {
+                    Thread.sleep(period);
+                }
+            } catch (InterruptedException e) {
+                // closed
+            } catch (RuntimeException e) {
+                LOG.warn("{} stopped: {}", name, e.toString());
+            }
+        });
+        return t::interrupt;
     }
 
     private synchronized Path sandboxBinary() {

@@ -197,6 +197,74 @@ class ExecDriverIT {
     }
 
     @Test
+    void streamTaskStats_deliversSamplesUntilTheTaskExits() throws Exception {
+        TaskConfig t = h.task("stream", ExecTaskConfig.of("/bin/sh", "-c", "while [ ! -e /local/stop ]; do sleep 0.05; done"));
+        TaskHandle th = h.start(t);
+        java.util.concurrent.LinkedBlockingQueue<TaskResourceUsage> samples = new java.util.concurrent.LinkedBlockingQueue<>();
+        try (AutoCloseable stream = h.driver.streamTaskStats(t.id(), Duration.ofMillis(20), samples::add)) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(samples.poll(30, java.util.concurrent.TimeUnit.SECONDS)).isNotNull();
+            }
+            Files.writeString(t.taskDir().resolve("local/stop"), "");
+            h.await(th, WAIT);
+        }
+        assertThat(samples.stream().allMatch(u -> u.memory().usage() >= 0)).isTrue();
+    }
+
+    @Test
+    void fingerprintEvery_deliversAtOnce() throws Exception {
+        java.util.concurrent.LinkedBlockingQueue<Fingerprint> got = new java.util.concurrent.LinkedBlockingQueue<>();
+        try (AutoCloseable f = h.driver.fingerprintEvery(Duration.ofHours(1), got::add)) {
+            assertThat(got.poll(30, java.util.concurrent.TimeUnit.SECONDS).health()).isEqualTo(HealthState.HEALTHY);
+        }
+    }
+
+    @Test
+    void stopTask_killTimeoutIsCappedByMaxKillTimeout_andUnknownSignalsAreRefused() throws Exception {
+        try (DriverHarness capped = new DriverHarness(b -> b.maxKillTimeout(Duration.ofMillis(200)))) {
+            TaskConfig t = capped.task("stubborn", ExecTaskConfig.of("/bin/sh", "-c", "trap '' INT; touch /local/ready; while :; do sleep 0.05; done"));
+            TaskHandle th = capped.start(t);
+            DriverHarness.awaitFile(t.taskDir().resolve("local/ready"), WAIT);
+            assertThatThrownBy(() -> capped.driver.stopTask(t.id(), Duration.ofSeconds(1), "SIGBOGUS"))
+                    .hasMessage("error unknown signal given for shutdown: SIGBOGUS");
+            assertThat(th.running()).isTrue();
+            long t0 = System.nanoTime();
+            capped.driver.stopTask(t.id(), Duration.ofHours(1), "");
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(20));
+            assertThat(th.exit().getNow(null)).isEqualTo(new ExitResult.Signaled(9, false));
+        }
+    }
+
+    @Test
+    void signalTask_unknownName_becomesSigintLikeNomad() throws Exception {
+        String script = "trap 'echo int > /local/int; exit 0' INT; touch /local/ready; while :; do sleep 0.05; done";
+        TaskConfig t = h.task("int", ExecTaskConfig.of("/bin/sh", "-c", script));
+        TaskHandle th = h.start(t);
+        DriverHarness.awaitFile(t.taskDir().resolve("local/ready"), WAIT);
+        h.driver.signalTask(t.id(), "SIGNOTHING");
+        assertThat(h.await(th, WAIT).exitCode()).isZero();
+        assertThat(Files.readString(t.taskDir().resolve("local/int"))).isEqualTo("int\n");
+        assertThatThrownBy(() -> h.driver.signalTask(t.id(), "SIGHUP")).hasMessageContaining("not running");
+    }
+
+    @Test
+    void startTask_manyAtOnceFromVirtualThreads_allRunAndExit() throws Exception {
+        List<TaskConfig> tasks = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            tasks.add(h.task("par" + i, ExecTaskConfig.of("/bin/sh", "-c", "exit " + i)));
+        }
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<TaskHandle>> started = new java.util.ArrayList<>();
+            for (TaskConfig t : tasks) {
+                started.add(pool.submit(() -> h.start(t)));
+            }
+            for (int i = 0; i < tasks.size(); i++) {
+                assertThat(h.await(started.get(i).get(), WAIT)).isEqualTo(new ExitResult.Exited(i, false));
+            }
+        }
+    }
+
+    @Test
     void execTask_runsInsideTheTaskAsItsUser() throws Exception {
         TaskConfig t = h.task("ex", ExecTaskConfig.of("/bin/sh", "-c", "echo secret > /local/marker; exec sleep 1000"));
         h.start(t);
