@@ -494,19 +494,63 @@ public final class ExecDriver {
         }
     }
 
-    /** Reads the final status and completes the handle's exit. */
+    /**
+     * Reads the final status and completes the handle's exit. If the {@code run} process died but
+     * the sandbox's init still runs the task (someone SIGKILLed it), keeps watching the init instead.
+     */
     private void finish(TaskHandle handle, OptionalInt sandboxExit) {
+        Optional<SandboxStatus> status = handle.sandboxStatus();
+        if (status.map(SandboxStatus::running).orElse(false)) {
+            OptionalLong init = handle.liveInitPid();
+            if (init.isPresent() && watch(handle, init.getAsLong())) {
+                return;
+            }
+            status = handle.sandboxStatus(); // it may have ended while we looked
+        }
         ExitResult result;
         try {
             boolean oom = handle.cgroup().oomKilled();
-            result = ExitResults.from(handle.sandboxStatus(), sandboxExit, oom, handle.record().statusFile());
+            result = ExitResults.from(status, sandboxExit, oom, handle.record().statusFile());
         } catch (RuntimeException e) {
             result = new ExitResult.SandboxFailed("wait", 0, "cannot read the task's exit: " + e.getMessage(),
                     sandboxExit.orElse(125));
         }
-        Instant at = handle.sandboxStatus().flatMap(s -> s.finishedNs().isPresent()
+        Instant at = status.flatMap(s -> s.finishedNs().isPresent()
                 ? Optional.of(Instant.EPOCH.plusNanos(s.finishedNs().getAsLong())) : Optional.empty()).orElse(Instant.now());
         handle.exited(result, at);
+    }
+
+    /**
+     * Waits (pidfd + poll on a platform thread) for {@code pid} to exit, then finishes the handle.
+     *
+     * @return false when the process is already gone
+     */
+    private boolean watch(TaskHandle handle, long pid) {
+        int fd;
+        try {
+            fd = LinuxSyscalls.pidfdOpen(pid);
+        } catch (LinuxSyscalls.ErrnoException e) {
+            return false;
+        }
+        watchFd(handle, fd);
+        return true;
+    }
+
+    /** Waits for the process behind {@code fd} (which this call now owns) to exit, then finishes the handle. */
+    private void watchFd(TaskHandle handle, int fd) {
+        // poll(2) blocks its thread in native code: a platform thread, not a virtual one.
+        Thread.ofPlatform().daemon().name("corral-wait-" + handle.id()).start(() -> {
+            try {
+                while (!LinuxSyscalls.pollExit(fd, 1000)) {
+                    if (!handle.running()) {
+                        return;
+                    }
+                }
+            } finally {
+                LinuxSyscalls.close(fd);
+            }
+            finish(handle, OptionalInt.empty());
+        });
     }
 
     /**
@@ -685,20 +729,8 @@ public final class ExecDriver {
             if (pidfd < 0) {
                 finish(handle, OptionalInt.empty());
             } else {
-                int waitFd = LinuxSyscalls.dup(pidfd);
-                // poll(2) blocks its thread in native code: a platform thread, not a virtual one.
-                Thread.ofPlatform().daemon().name("corral-wait-" + record.taskId()).start(() -> {
-                    try {
-                        while (!LinuxSyscalls.pollExit(waitFd, 1000)) {
-                            if (!handle.running()) {
-                                return;
-                            }
-                        }
-                    } finally {
-                        LinuxSyscalls.close(waitFd);
-                    }
-                    finish(handle, OptionalInt.empty());
-                });
+                // Watch through a copy of the verified pidfd: reopening by pid could race with pid reuse.
+                watchFd(handle, LinuxSyscalls.dup(pidfd));
             }
             return handle;
         } finally {
@@ -861,6 +893,23 @@ public final class ExecDriver {
             byte[] all = buf.toByteArray();
             return all.length <= max ? all : java.util.Arrays.copyOfRange(all, all.length - max, all.length);
         }
+    }
+
+    /**
+     * The running task's root as the host sees it, {@code /proc/<init pid>/root}. {@code /secrets}
+     * and {@code /private} are tmpfs mounts that exist only inside the task: write secrets (tokens,
+     * rendered templates) through {@code taskRoot(id).resolve("secrets/...")}, not into the host's
+     * task directory.
+     *
+     * @throws DriverException when the task is not running
+     */
+    public Path taskRoot(String taskId) {
+        TaskHandle h = get(taskId);
+        OptionalLong init = h.liveInitPid();
+        if (!h.running() || init.isEmpty()) {
+            throw new DriverException("task \"" + taskId + "\" is not running: its root is gone");
+        }
+        return Path.of("/proc", Long.toString(init.getAsLong()), "root");
     }
 
     /** The tracked handle of a task, if any. */

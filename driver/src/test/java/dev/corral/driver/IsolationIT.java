@@ -146,6 +146,18 @@ class IsolationIT {
     }
 
     @Test
+    void overlayRootfs_taskWritesEtcWithoutTouchingTheHost() throws Exception {
+        String name = "/etc/corral-overlay-" + ProcessHandle.current().pid();
+        try (DriverHarness overlay = new DriverHarness(b -> b.rootfs(RootfsMode.OVERLAY))) {
+            TaskConfig t = overlay.task("ov", ExecTaskConfig.of("/bin/sh", "-c", "echo written > " + name + " && cat " + name));
+            assertThat(run(overlay, t)).isEqualTo("written\n");
+        }
+        assertThat(Path.of(name)).doesNotExist();
+        assertThat(sh("echo x > " + name + " 2>/dev/null; echo rc=$?")).isEqualTo("rc=2\n");
+        assertThat(Path.of(name)).doesNotExist();
+    }
+
+    @Test
     void workDir_isTheTasksCwd() throws Exception {
         TaskConfig t = h.task("cwd", new ExecTaskConfig("/bin/sh", List.of("-c", "pwd"), "", "", List.of(), List.of(), "/local"));
         assertThat(run(h, t)).isEqualTo("/local\n");
