@@ -93,6 +93,17 @@ start_bg() {
         { fail "$t: the task never started: $(cat "$t/err")"; return 1; }
 }
 
+test_version_probe() {
+    check "version" "$("$bin" version)" "corral-sandbox 0.1.0"
+    local probe
+    probe=$("$bin" probe)
+    check "probe keys" "$(echo "$probe" | cut -d= -f1 | tr '\n' ' ')" \
+        "pid_ns mount_ns ipc_ns uts_ns user_ns cap_last_cap cgroup pivot_root mount_api overlayfs root "
+    check_contains "probe as root tries pivot_root and the mount API" "$probe" $'pivot_root=1\nmount_api=1'
+    check_contains "probe cap_last_cap" "$probe" "cap_last_cap=$(cat /proc/sys/kernel/cap_last_cap)"
+    check_contains "unknown subcommand" "$("$bin" frobnicate 2>&1; echo "rc=$?")" "rc=125"
+}
+
 test_identity() {
     new_task identity
     sandbox --status-file "$t/status" -- /bin/sh -c 'id -u; id -g; id -G'
@@ -490,6 +501,7 @@ check_no_leftovers() {
 }
 
 cat /proc/self/mountinfo >"$work/mountinfo.before"
+test_version_probe
 test_identity
 test_pid_namespace
 test_namespaces_differ
