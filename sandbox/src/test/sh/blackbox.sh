@@ -199,6 +199,23 @@ test_secrets_noexec() {
     check "/private is tmpfs" "$(sed -n 4p "$t/out")" "tmpfs"
 }
 
+test_secrets_seeded() {
+    new_task seeded
+    mkdir -p "$t/task/secrets/sub" "$t/task/private"
+    echo "s3cret" >"$t/task/secrets/token"
+    chown 65534:65534 "$t/task/secrets/token"
+    chmod 0600 "$t/task/secrets/token"
+    echo nested >"$t/task/secrets/sub/x"
+    ln -s token "$t/task/secrets/link"
+    echo env-file >"$t/task/private/env"
+    sandbox --status-file "$t/status" -- /bin/sh -c 'cat /secrets/token /secrets/sub/x /secrets/link /private/env
+        stat -c "%a %u" /secrets/token; echo changed >/secrets/token; echo new >/secrets/new'
+    check "host secrets are carried into the task's tmpfs, owner and mode kept" "$(cat "$t/out")" \
+        $'s3cret\nnested\ns3cret\nenv-file\n600 65534'
+    check "the task's writes stay in its tmpfs" "$(cat "$t/task/secrets/token"; ls "$t/task/secrets")" \
+        $'s3cret\nlink\nsub\ntoken'
+}
+
 test_capabilities() {
     new_task caps
     sandbox --caps CAP_CHOWN,CAP_KILL,CAP_NET_BIND_SERVICE --status-file "$t/status" -- /bin/sh -c \
@@ -509,6 +526,7 @@ test_read_only_root
 test_recursive_ro
 test_overlay_rootfs
 test_secrets_noexec
+test_secrets_seeded
 test_capabilities
 test_root_task_confined
 test_exit_codes
