@@ -400,6 +400,19 @@ test_enter() {
     kill -TERM "$a"
     wait "$a"
     check "exec'd sleep (no handler) dies of SIGTERM" "$?" 143
+    check_contains "enter into a process that does not exist" \
+        "$("$bin" enter --pid 999999999 -- /bin/true 2>&1; echo "rc=$?")" "enter_open_ns: open /proc/999999999/ns/ipc: No such file or directory
+rc=125"
+    # a --no-pivot-root task: its root is a chroot, enter must land in it too
+    start_bg enternopivot 'touch /alloc/ready; exec sleep 1000' --no-pivot-root || return
+    echo chrooted >"$t/task/local/file"
+    init=$(status_key "$t/status" init_pid)
+    check "enter into a --no-pivot-root task" \
+        "$(timeout 30 "$bin" enter --pid "$init" --cwd /local -- /bin/sh -c 'cat file; ls / | tr "\n" " "')" \
+        "chrooted
+alloc bin dev etc lib lib64 local private proc sbin secrets sys tmp usr "
+    kill -TERM "$a"
+    wait "$a"
 }
 
 test_dev_proc_sys() {
