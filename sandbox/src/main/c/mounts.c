@@ -2,8 +2,8 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -465,7 +465,7 @@ static int build_dev(const struct sandbox_options *o, int root_fd, struct sandbo
     return 0;
 }
 
-int mounts_build_root(const struct sandbox_options *o, int *root_fd, struct sandbox_error *e) {
+static int bind_root(const struct sandbox_options *o, int *root_fd, struct sandbox_error *e) {
     /* pivot_root needs the new root to be a mount point: bind the task dir on itself */
     CHECK(e, "bind_root", mount(o->task_dir, o->task_dir, NULL, MS_BIND | MS_REC, NULL), "bind %s", o->task_dir);
     int root = open(o->task_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -475,16 +475,22 @@ int mounts_build_root(const struct sandbox_options *o, int *root_fd, struct sand
     /* artifacts fetched as root may carry set-uid bits: they must not count in the task */
     CHECK(e, "bind_root", mount_setattr(root, "", AT_EMPTY_PATH, &attr, sizeof attr), "nosuid,nodev on %s",
           o->task_dir);
-    if (o->rootfs == ROOTFS_OVERLAY) {
-        if (overlay_entries(o, root, e) < 0) return -1;
-    } else {
-        for (size_t i = 0; i < o->ro_bind_count; i++) {
-            if (bind_one(root, o->ro_binds[i].src, o->ro_binds[i].dst,
-                         MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true, "mount_ro_bind", e) < 0) {
-                return -1;
-            }
+    return 0;
+}
+
+static int mount_chroot_env(const struct sandbox_options *o, int root, struct sandbox_error *e) {
+    if (o->rootfs == ROOTFS_OVERLAY) return overlay_entries(o, root, e);
+    for (size_t i = 0; i < o->ro_bind_count; i++) {
+        if (bind_one(root, o->ro_binds[i].src, o->ro_binds[i].dst,
+                     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true, "mount_ro_bind", e) < 0) {
+            return -1;
         }
     }
+    return 0;
+}
+
+/* /alloc and the host volumes (--bind), read-write. */
+static int mount_volumes(const struct sandbox_options *o, int root, struct sandbox_error *e) {
     if (o->alloc_dir != NULL &&
         bind_one(root, o->alloc_dir, "/alloc", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false, "mount_alloc", e) < 0) {
         return -1;
@@ -495,17 +501,34 @@ int mounts_build_root(const struct sandbox_options *o, int *root_fd, struct sand
             return -1;
         }
     }
-    char secrets[64];
-    snprintf(secrets, sizeof secrets, "mode=0777,size=%llu", (unsigned long long)o->secrets_size);
-    if (mount_seeded_tmpfs(root, "/secrets", secrets, "mount_secrets", e) < 0) return -1;
-    if (mount_seeded_tmpfs(root, "/private", secrets, "mount_private", e) < 0) return -1;
+    return 0;
+}
+
+static int mount_private_dirs(const struct sandbox_options *o, int root, struct sandbox_error *e) {
+    char data[64];
+    snprintf(data, sizeof data, "mode=0777,size=%llu", (unsigned long long)o->secrets_size);
+    if (mount_seeded_tmpfs(root, "/secrets", data, "mount_secrets", e) < 0) return -1;
+    return mount_seeded_tmpfs(root, "/private", data, "mount_private", e);
+}
+
+static int mount_proc_and_sys(int root, struct sandbox_error *e) {
     /* the proc of the new PID namespace, since B already lives in it */
     if (mount_fs(root, "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "mount_proc", e) < 0) return -1;
-    if (mount_fs(root, "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "mount_sys", e) < 0) {
+    return mount_fs(root, "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "mount_sys", e);
+}
+
+int mounts_build_root(const struct sandbox_options *o, int *root_fd, struct sandbox_error *e) {
+    if (bind_root(o, root_fd, e) < 0 ||
+        mount_chroot_env(o, *root_fd, e) < 0 ||
+        mount_volumes(o, *root_fd, e) < 0 ||
+        mount_private_dirs(o, *root_fd, e) < 0 ||
+        mount_proc_and_sys(*root_fd, e) < 0 ||
+        mask_paths(*root_fd, e) < 0 ||
+        read_only_paths(*root_fd, e) < 0 ||
+        build_dev(o, *root_fd, e) < 0) {
         return -1;
     }
-    if (mask_paths(root, e) < 0 || read_only_paths(root, e) < 0) return -1;
-    return build_dev(o, root, e);
+    return 0;
 }
 
 int mounts_enter_root(const struct sandbox_options *o, int root_fd, struct sandbox_error *e) {
