@@ -154,6 +154,10 @@ test_read_only_root() {
     [ -e /usr/corral-x ] && fail "a file appeared in the host's /usr"
     # the task root itself is the task dir: its writes land there, nowhere else
     check "task wrote into its own dir" "$(ls "$t/task/local")" "ok"
+    new_task rootlisting
+    sandbox --status-file "$t/status" -- /bin/sh -c 'ls -A / | tr "\n" " "; ls -A /proc/1/root/ >/dev/null 2>&1 && echo "saw init root"'
+    check "/ holds only the chroot_env entries and the task layout" "$(cat "$t/out")" \
+        "alloc bin dev etc lib lib64 local private proc sbin secrets sys tmp usr "
 }
 
 # Recursive binds: a submount under a chroot_env source must be read-only in the task too.
@@ -374,6 +378,20 @@ test_logs() {
     check "nothing on the helper's own stdout" "$(cat "$t/out")" ""
 }
 
+# A full log disk drops output (reported once) but never stops the task. The tiny tmpfs is
+# mounted in a private mount namespace of this test only.
+test_logs_disk_full() {
+    new_task diskfull
+    unshare -m --propagation private bash -c '
+        mount -t tmpfs -o size=64k corral-full "$1/alloc/logs" || exit 99
+        exec timeout 60 "$2" run --task-dir "$1/task" --ro-bind /bin /bin --ro-bind /lib /lib \
+            --ro-bind /lib64 /lib64 --ro-bind /usr /usr --log-dir "$1/alloc/logs" --log-name t \
+            --status-file "$1/status" -- /bin/sh -c "head -c 300000 /dev/zero; echo finished >&2; exit 4"
+    ' _ "$t" "$bin" >"$t/out" 2>"$t/err"
+    check "the task ran to its end despite the full log disk" "$?/$(status_key "$t/status" exit_code)" "4/4"
+    check "the full disk is reported once per stream" "$(grep 'dropping output' "$t/err" | grep -o 't\.std[a-z]*\.0' | tr '\n' ' ')" "t.stdout.0 t.stderr.0 "
+}
+
 test_cgroup_join() {
     mkdir "$cgroup" || { fail "cannot create $cgroup"; return; }
     new_task cgroup
@@ -547,6 +565,7 @@ test_failures
 test_sigterm_forwarded
 test_no_pivot_root
 test_logs
+test_logs_disk_full
 test_cgroup_join
 test_enter
 test_dev_proc_sys
