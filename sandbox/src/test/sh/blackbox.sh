@@ -21,9 +21,15 @@ cleanup() {
     wait 2>/dev/null
     [ -d "$cgroup" ] && rmdir "$cgroup"
     # --one-file-system: should a bind mount ever leak to the host, never delete through it
-    rm -rf --one-file-system "$work"
+    [ -n "${KEEP:-}" ] || rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
+
+# watchdog PID: SIGKILL PID if it is still running after 60 s, so a hang fails instead of blocking the build
+watchdog() {
+    (sleep 60; kill -KILL "$1" 2>/dev/null) >/dev/null 2>&1 &
+    started_pids+=("$!")
+}
 
 pass() { passed=$((passed + 1)); }
 fail() { failed=$((failed + 1)); echo "FAILED: $*"; }
@@ -68,6 +74,34 @@ wait_for() {
         sleep 0.05
     done
     return 1
+}
+
+# start_bg NAME CMD [FLAGS...]: a sandbox in the background whose task touches /alloc/ready
+# first; sets $a (A's pid) and returns once the marker exists
+start_bg() {
+    new_task "$1"
+    local cmd=$2
+    shift 2
+    # no timeout(1) wrapper: signals must reach A itself; a watchdog bounds a hang instead
+    "$bin" run --task-dir "$t/task" --alloc-dir "$t/alloc" "${RO[@]}" "$@" --status-file "$t/status" \
+        -- /bin/sh -c "$cmd" >"$t/out" 2>"$t/err" &
+    a=$!
+    started_pids+=("$a")
+    watchdog "$a"
+    # the task can touch its marker before B has seen the exec succeed: wait for both
+    wait_for "$t/alloc/ready" && wait_for "$t/status" ||
+        { fail "$t: the task never started: $(cat "$t/err")"; return 1; }
+}
+
+test_version_probe() {
+    check "version" "$("$bin" version)" "corral-sandbox 0.1.0"
+    local probe
+    probe=$("$bin" probe)
+    check "probe keys" "$(echo "$probe" | cut -d= -f1 | tr '\n' ' ')" \
+        "pid_ns mount_ns ipc_ns uts_ns user_ns cap_last_cap cgroup pivot_root mount_api overlayfs root "
+    check_contains "probe as root tries pivot_root and the mount API" "$probe" $'pivot_root=1\nmount_api=1'
+    check_contains "probe cap_last_cap" "$probe" "cap_last_cap=$(cat /proc/sys/kernel/cap_last_cap)"
+    check_contains "unknown subcommand" "$("$bin" frobnicate 2>&1; echo "rc=$?")" "rc=125"
 }
 
 test_identity() {
@@ -120,6 +154,10 @@ test_read_only_root() {
     [ -e /usr/corral-x ] && fail "a file appeared in the host's /usr"
     # the task root itself is the task dir: its writes land there, nowhere else
     check "task wrote into its own dir" "$(ls "$t/task/local")" "ok"
+    new_task rootlisting
+    sandbox --status-file "$t/status" -- /bin/sh -c 'ls -A / | tr "\n" " "; ls -A /proc/1/root/ >/dev/null 2>&1 && echo "saw init root"'
+    check "/ holds only the chroot_env entries and the task layout" "$(cat "$t/out")" \
+        "alloc bin dev etc lib lib64 local private proc sbin secrets sys tmp usr "
 }
 
 # Recursive binds: a submount under a chroot_env source must be read-only in the task too.
@@ -138,6 +176,19 @@ test_recursive_ro() {
     if grep -q wrote-sub "$t/out"; then fail "wrote into a submount of a read-only bind"; else pass; fi
 }
 
+test_overlay_rootfs() {
+    new_task overlay
+    local flags=(--rootfs overlay --uid 0 --gid 0 --status-file "$t/status")
+    sandbox "${flags[@]}" -- /bin/sh -c 'echo first >/etc/corral-overlay-$$ && cat /etc/corral-overlay-$$
+        rm /etc/hostname && echo removed; touch /usr/bin/corral-overlay && echo usr-ok; ls /etc/corral-overlay-* | wc -l'
+    check "overlay: the task writes its chroot_env" "$(tr '\n' ' ' <"$t/out")" "first removed usr-ok 1 "
+    check "overlay: the host is untouched" "$(ls /etc/corral-overlay-* /usr/bin/corral-overlay 2>/dev/null; cat /etc/hostname)" \
+        "$(cat /etc/hostname)"
+    sandbox "${flags[@]}" -- /bin/sh -c 'ls /etc/corral-overlay-* 2>/dev/null | wc -l; cat /etc/hostname'
+    check "overlay: changes are discarded with the task" "$(tr '\n' ' ' <"$t/out")" "0 $(cat /etc/hostname) "
+    check_no_host_mounts "after overlay"
+}
+
 test_secrets_noexec() {
     new_task secrets
     sandbox --status-file "$t/status" -- /bin/sh -c \
@@ -150,6 +201,23 @@ test_secrets_noexec() {
     check "a binary copied to /secrets does not run" "$(sed -n 2p "$t/out")" "secrets=126"
     check "the same binary runs from /tmp (control)" "$(sed -n 3p "$t/out")" "tmp=0"
     check "/private is tmpfs" "$(sed -n 4p "$t/out")" "tmpfs"
+}
+
+test_secrets_seeded() {
+    new_task seeded
+    mkdir -p "$t/task/secrets/sub" "$t/task/private"
+    echo "s3cret" >"$t/task/secrets/token"
+    chown 65534:65534 "$t/task/secrets/token"
+    chmod 0600 "$t/task/secrets/token"
+    echo nested >"$t/task/secrets/sub/x"
+    ln -s token "$t/task/secrets/link"
+    echo env-file >"$t/task/private/env"
+    sandbox --status-file "$t/status" -- /bin/sh -c 'cat /secrets/token /secrets/sub/x /secrets/link /private/env
+        stat -c "%a %u" /secrets/token; echo changed >/secrets/token; echo new >/secrets/new'
+    check "host secrets are carried into the task's tmpfs, owner and mode kept" "$(cat "$t/out")" \
+        $'s3cret\nnested\ns3cret\nenv-file\n600 65534'
+    check "the task's writes stay in its tmpfs" "$(cat "$t/task/secrets/token"; ls "$t/task/secrets")" \
+        $'s3cret\nlink\nsub\ntoken'
 }
 
 test_capabilities() {
@@ -170,6 +238,24 @@ test_capabilities() {
     check "uid 0 task is capped to the requested set" "$(cat "$t/out")" "0000000000000020"
 }
 
+# A task running as uid 0 with Nomad's default capabilities must still not reach the host.
+test_root_task_confined() {
+    new_task rootconfined
+    local nomad_caps=CAP_AUDIT_WRITE,CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FOWNER,CAP_FSETID,CAP_KILL,CAP_MKNOD,CAP_NET_BIND_SERVICE,CAP_SETFCAP,CAP_SETGID,CAP_SETPCAP,CAP_SETUID,CAP_SYS_CHROOT
+    sandbox --uid 0 --gid 0 --caps "$nomad_caps" --status-file "$t/status" -- /bin/sh -c '
+        for f in /proc/1/fd/*; do ls "$f/" >/dev/null 2>&1 && echo "entered an init fd"; readlink "$f" && echo "read an init fd link"; done
+        cat /proc/1/environ >/dev/null 2>&1 && echo "read init environ"
+        mknod /dev/corral-disk b 8 0 2>/dev/null && echo "mknod in /dev"
+        mknod /tmp/corral-disk b 8 0 2>/dev/null && head -c 1 /tmp/corral-disk >/dev/null 2>&1 && echo "read a disk node"
+        mount -t tmpfs x /tmp 2>/dev/null && echo "mounted"
+        echo 1 > /proc/sys/vm/drop_caches 2>/dev/null && echo "wrote /proc/sys"
+        touch /usr/corral-root 2>/dev/null && echo "wrote /usr"
+        mkdir /tmp/c && chroot /tmp/c /bin/true 2>/dev/null; cd /; ls / | grep -c . >/dev/null; ls /proc/self/root/ | grep -q "^vmlinuz" && echo "saw the host root"
+        echo done'
+    check "a root task with default caps stays confined" "$(cat "$t/out")" "done"
+    [ -e /usr/corral-root ] && fail "a file appeared in the host's /usr"
+}
+
 test_exit_codes() {
     new_task exit42
     sandbox --status-file "$t/status" -- /bin/sh -c 'exit 42'
@@ -187,6 +273,16 @@ test_exit_codes() {
     new_task stdin
     sandbox --status-file "$t/status" -- /bin/sh -c 'cat; echo eof'
     check "stdin is /dev/null" "$(cat "$t/out")" "eof"
+    new_task fds
+    # fd 7 leaked by whoever started the helper must not reach the task
+    sandbox --status-file "$t/status" -- /bin/sh -c \
+        'for fd in 0 1 2 3 4 5 6 7 8 9 10 11 12; do [ -e /proc/self/fd/$fd ] && printf "%s " $fd; done; echo' 7>"$t/leak"
+    check "the task has exactly fds 0 1 2" "$(cat "$t/out")" "0 1 2 "
+    new_task closedstd
+    timeout 60 "$bin" run --task-dir "$t/task" "${RO[@]}" --log-dir "$t/alloc/logs" --log-name t \
+        --status-file "$t/status" -- /bin/sh -c 'echo survived-closed-stdio' <&- >&- 2>&-
+    check "started with 0-2 closed, output still lands in the log" "$?/$(cat "$t/alloc/logs/t.stdout.0")" \
+        "0/survived-closed-stdio"
     new_task env
     FOO='bar baz' timeout 60 "$bin" run --task-dir "$t/task" "${RO[@]}" --status-file "$t/status" \
         -- /bin/sh -c 'echo "$FOO"' >"$t/out" 2>"$t/err"
@@ -224,23 +320,35 @@ test_failures() {
     check "symlink failed_step" "$(status_key "$t/status" failed_step)" mount_ro_bind
     check "symlink errno ELOOP" "$(status_key "$t/status" errno)" 40
     check "nothing created through the symlink" "$(ls -A "$work/hostdir")" ""
+    # the task owns alloc/logs: a symlinked log dir or output file must not make root write elsewhere
+    new_task logsymlink
+    mkdir -p "$work/victim"
+    rmdir "$t/alloc/logs"
+    ln -s "$work/victim" "$t/alloc/logs"
+    sandbox --log-dir "$t/alloc/logs" --log-name web --status-file "$t/status" -- /bin/echo pwned
+    check "symlinked log dir refused" "$rc/$(status_key "$t/status" failed_step)" "125/open_output"
+    new_task stdoutsymlink
+    echo "precious" >"$work/victim/file"
+    ln -s "$work/victim/file" "$t/alloc/logs/.web.stdout.fifo"
+    sandbox --stdout "$t/alloc/logs/.web.stdout.fifo" --status-file "$t/status" -- /bin/echo pwned
+    check "symlinked --stdout refused" "$rc/$(status_key "$t/status" failed_step)" "125/open_output"
+    new_task stdoutlinkdir
+    rmdir "$t/alloc/logs"
+    ln -s "$work/victim" "$t/alloc/logs"
+    sandbox --stderr "$t/alloc/logs/file" --status-file "$t/status" -- /bin/echo pwned
+    check "--stderr through a symlinked dir refused" "$rc/$(status_key "$t/status" failed_step)" "125/open_output"
+    check "victim untouched" "$(ls "$work/victim")/$(cat "$work/victim/file")" "file/precious"
     check_no_host_mounts "after failures"
 }
 
 test_sigterm_forwarded() {
-    new_task sigterm
-    timeout -s KILL 60 "$bin" run --task-dir "$t/task" --alloc-dir "$t/alloc" "${RO[@]}" --status-file "$t/status" \
-        -- /bin/sh -c 'touch /alloc/ready; sleep 1000; echo survived' >"$t/out" 2>"$t/err" &
-    local a=$!
-    started_pids+=("$a")
-    if ! wait_for "$t/alloc/ready"; then fail "sigterm task never started: $(cat "$t/err")"; return; fi
+    start_bg sigterm 'touch /alloc/ready; sleep 1000; echo survived' || return
     check "status running" "$(status_key "$t/status" state)" running
     local init
     init=$(status_key "$t/status" init_pid)
     kill -TERM "$a"
     wait "$a"
-    rc=$?
-    check "a shell without handlers dies of a forwarded SIGTERM" "$rc" 143
+    check "a shell without handlers dies of a forwarded SIGTERM" "$?" 143
     check "status signal" "$(status_key "$t/status" signal)" 15
     check "the shell did not survive" "$(cat "$t/out")" ""
     if kill -0 "$init" 2>/dev/null; then fail "init $init still alive"; else pass; fi
@@ -270,6 +378,20 @@ test_logs() {
     check "nothing on the helper's own stdout" "$(cat "$t/out")" ""
 }
 
+# A full log disk drops output (reported once) but never stops the task. The tiny tmpfs is
+# mounted in a private mount namespace of this test only.
+test_logs_disk_full() {
+    new_task diskfull
+    unshare -m --propagation private bash -c '
+        mount -t tmpfs -o size=64k corral-full "$1/alloc/logs" || exit 99
+        exec timeout 60 "$2" run --task-dir "$1/task" --ro-bind /bin /bin --ro-bind /lib /lib \
+            --ro-bind /lib64 /lib64 --ro-bind /usr /usr --log-dir "$1/alloc/logs" --log-name t \
+            --status-file "$1/status" -- /bin/sh -c "head -c 300000 /dev/zero; echo finished >&2; exit 4"
+    ' _ "$t" "$bin" >"$t/out" 2>"$t/err"
+    check "the task ran to its end despite the full log disk" "$?/$(status_key "$t/status" exit_code)" "4/4"
+    check "the full disk is reported once per stream" "$(grep 'dropping output' "$t/err" | grep -o 't\.std[a-z]*\.0' | tr '\n' ' ')" "t.stdout.0 t.stderr.0 "
+}
+
 test_cgroup_join() {
     mkdir "$cgroup" || { fail "cannot create $cgroup"; return; }
     new_task cgroup
@@ -282,14 +404,8 @@ test_cgroup_join() {
 }
 
 test_enter() {
-    new_task enter
+    start_bg enter 'touch /alloc/ready; exec sleep 1000' --hostname entered --uid 4321 --gid 4321 || return
     echo hello-from-local >"$t/task/local/file"
-    timeout -s KILL 60 "$bin" run --task-dir "$t/task" --alloc-dir "$t/alloc" "${RO[@]}" --hostname entered \
-        --uid 4321 --gid 4321 --status-file "$t/status" -- /bin/sh -c 'touch /alloc/ready; exec sleep 1000' \
-        >"$t/out" 2>"$t/err" &
-    local a=$!
-    started_pids+=("$a")
-    if ! wait_for "$t/alloc/ready"; then fail "enter target never started: $(cat "$t/err")"; return; fi
     local init
     init=$(status_key "$t/status" init_pid)
     timeout 30 "$bin" enter --pid "$init" --uid 4321 --gid 4321 --caps CAP_KILL --cwd /local -- /bin/sh -c \
@@ -302,10 +418,127 @@ test_enter() {
     kill -TERM "$a"
     wait "$a"
     check "exec'd sleep (no handler) dies of SIGTERM" "$?" 143
+    check_contains "enter into a process that does not exist" \
+        "$("$bin" enter --pid 999999999 -- /bin/true 2>&1; echo "rc=$?")" "enter_open_ns: open /proc/999999999/ns/ipc: No such file or directory
+rc=125"
+    # a --no-pivot-root task: its root is a chroot, enter must land in it too
+    start_bg enternopivot 'touch /alloc/ready; exec sleep 1000' --no-pivot-root || return
+    echo chrooted >"$t/task/local/file"
+    init=$(status_key "$t/status" init_pid)
+    check "enter into a --no-pivot-root task" \
+        "$(timeout 30 "$bin" enter --pid "$init" --cwd /local -- /bin/sh -c 'cat file; ls / | tr "\n" " "')" \
+        "chrooted
+alloc bin dev etc lib lib64 local private proc sbin secrets sys tmp usr "
+    kill -TERM "$a"
+    wait "$a"
+}
+
+test_dev_proc_sys() {
+    new_task devprocsys
+    sandbox --shm-size 1048576 --status-file "$t/status" -- /bin/sh -c '
+        cd /dev; echo *
+        echo x >/dev/null && head -c 4 /dev/zero | wc -c
+        test -c /dev/pts/ptmx && echo ptmx-ok
+        for m in /dev/shm /sys /proc/sys /proc/irq /proc/bus /sys/firmware /dev; do
+            line=$(awk -v m="$m" "\$5 == m" /proc/self/mountinfo)
+            echo "$m $(echo "$line" | cut -d" " -f6 | cut -d, -f1) $(echo "${line#* - }" | cut -d" " -f3 | tr , "\n" | grep size=)"
+        done
+        echo "keys=$(wc -c </proc/keys) timer_list=$(wc -c </proc/timer_list) firmware=$(ls -A /sys/firmware | wc -l)"
+        echo 1 >/sys/kernel/profiling 2>/dev/null && echo wrote-sys'
+    check "/dev has exactly the minimal nodes and links" "$(sed -n 1p "$t/out")" \
+        "fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero"
+    check "/dev/null and /dev/zero work" "$(sed -n 2p "$t/out")" 4
+    check "devpts newinstance has a ptmx" "$(sed -n 3p "$t/out")" ptmx-ok
+    check "mount flags and sizes" "$(sed -n 4,10p "$t/out")" "/dev/shm rw size=1024k
+/sys ro 
+/proc/sys ro 
+/proc/irq ro 
+/proc/bus ro 
+/sys/firmware ro size=0k
+/dev ro size=65536k"
+    check "masked /proc files are empty" "$(sed -n 11p "$t/out")" "keys=0 timer_list=0 firmware=0"
+    check "nothing else" "$(sed -n 12p "$t/out")" ""
+}
+
+test_stdout_files() {
+    new_task stdoutfiles
+    echo "earlier" >"$t/o"
+    sandbox --stdout "$t/o" --stderr "$t/e" --status-file "$t/status" -- /bin/sh -c 'echo out; echo err >&2'
+    check "--stdout appends" "$(cat "$t/o")" $'earlier\nout'
+    check "--stderr" "$(cat "$t/e")" "err"
+    check "helper stdout untouched" "$(cat "$t/out")" ""
+    # Nomad plugin mode: the output paths are FIFOs read by logmon
+    new_task fifo
+    mkfifo "$t/alloc/logs/.web.stdout.fifo"
+    cat "$t/alloc/logs/.web.stdout.fifo" >"$t/fifo.read" &
+    local reader=$!
+    sandbox --stdout "$t/alloc/logs/.web.stdout.fifo" --status-file "$t/status" -- /bin/echo through-the-fifo
+    wait "$reader"
+    check "--stdout FIFO" "$rc/$(cat "$t/fifo.read")" "0/through-the-fifo"
+}
+
+test_signals_forwarded() {
+    # handlers in the task see every forwarded signal, in order, through A and B
+    start_bg handlers 'trap "echo HUP" HUP; trap "echo USR2" USR2; trap "echo QUIT; exit 9" QUIT
+        touch /alloc/ready; while :; do sleep 0.05; done' || return
+    kill -HUP "$a"
+    for _ in $(seq 1 200); do grep -q HUP "$t/out" && break; sleep 0.05; done
+    kill -USR2 "$a"
+    for _ in $(seq 1 200); do grep -q USR2 "$t/out" && break; sleep 0.05; done
+    kill -QUIT "$a"
+    wait "$a"
+    check "exit code after the QUIT handler" "$?" 9
+    check "handlers ran in order" "$(tr '\n' ' ' <"$t/out")" "HUP USR2 QUIT "
+    # SIGINT (Nomad's default kill_signal) to a shell without handlers; A runs in the
+    # background of a script, i.e. with SIGINT ignored: the task must get SIG_DFL anyway
+    start_bg sigint 'touch /alloc/ready; sleep 1000' || return
+    kill -INT "$a"
+    wait "$a"
+    check "a handler-less shell dies of SIGINT" "$?" 130
+    check "status signal SIGINT" "$(status_key "$t/status" signal)" 2
+}
+
+test_outlives_parent() {
+    # A killed with -9 (as when the JVM's process tree dies): B and the task live on, and
+    # B still writes the final status
+    start_bg orphan 'touch /alloc/ready; while [ ! -e /alloc/go ]; do sleep 0.05; done; exit 21' || return
+    local init
+    init=$(status_key "$t/status" init_pid)
+    kill -KILL "$a"
+    wait "$a" 2>/dev/null
+    if kill -0 "$init" 2>/dev/null; then pass; else fail "init died with A"; fi
+    touch "$t/alloc/go"
+    for _ in $(seq 1 200); do [ "$(status_key "$t/status" state)" == exited ] && break; sleep 0.05; done
+    check "B wrote the final status without A" "$(status_key "$t/status" state)/$(status_key "$t/status" exit_code)" \
+        "exited/21"
+    # the init killed: A records it, and the whole namespace is gone
+    start_bg initkilled 'touch /alloc/ready; sleep 1000' || return
+    init=$(status_key "$t/status" init_pid)
+    kill -KILL "$init"
+    wait "$a"
+    check "init killed -> 128+9" "$?" 137
+    check "status says the init was killed" \
+        "$(status_key "$t/status" state)/$(status_key "$t/status" failed_step)/$(status_key "$t/status" exec_ok)" \
+        "failed/init/1"
+}
+
+test_enter_tty() {
+    start_bg entertty 'touch /alloc/ready; exec sleep 1000' || return
+    local init
+    init=$(status_key "$t/status" init_pid)
+    # script(1) gives enter a pty as stdin; the command must get it as controlling terminal
+    script -qec "$bin enter --pid $init -- /bin/sh -c 'test -t 0 && echo isatty; read p c s pp pg sid tty rest </proc/self/stat; [ \$tty != 0 ] && echo ctty'" \
+        /dev/null >"$t/tty.out" 2>&1 </dev/null
+    check "enter with a terminal" "$(tr -d '\r' <"$t/tty.out" | tr '\n' ' ')" "isatty ctty "
+    kill -TERM "$a"
+    wait "$a"
 }
 
 check_no_leftovers() {
     check_no_host_mounts "at the end"
+    # the whole host table, not only our paths; scratch dirs of concurrent tests are ignored
+    diff <(grep -v ' /tmp/' /proc/self/mountinfo | cut -d' ' -f5 | sort) <(grep -v ' /tmp/' "$work/mountinfo.before" | cut -d' ' -f5 | sort) >"$work/mountinfo.diff"
+    check "host mount points unchanged" "$(cat "$work/mountinfo.diff")" ""
     local left=""
     for p in /proc/[0-9]*; do
         root=$(readlink "$p/root" 2>/dev/null) || continue
@@ -315,20 +548,31 @@ check_no_leftovers() {
     check "no process of ours is left" "$left" ""
 }
 
+cat /proc/self/mountinfo >"$work/mountinfo.before"
+test_version_probe
 test_identity
 test_pid_namespace
 test_namespaces_differ
 test_read_only_root
 test_recursive_ro
+test_overlay_rootfs
 test_secrets_noexec
+test_secrets_seeded
 test_capabilities
+test_root_task_confined
 test_exit_codes
 test_failures
 test_sigterm_forwarded
 test_no_pivot_root
 test_logs
+test_logs_disk_full
 test_cgroup_join
 test_enter
+test_dev_proc_sys
+test_stdout_files
+test_signals_forwarded
+test_outlives_parent
+test_enter_tty
 check_no_leftovers
 
 echo "sandbox blackbox: $passed passed, $failed failed"
