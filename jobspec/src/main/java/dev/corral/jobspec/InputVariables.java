@@ -219,7 +219,7 @@ final class InputVariables {
                     diags.error(new SourcePos(file.toString(), 1, 1), "", "a JSON var file must hold one object of variable values");
                     return;
                 }
-                root.fields().forEachRemaining(e -> put(e.getKey(), Functions.fromJson(e.getValue()),
+                root.properties().forEach(e -> put(e.getKey(), Functions.fromJson(e.getValue()),
                         new SourcePos(file.toString(), 0, 0), declared, given, diags));
             } catch (IOException e) {
                 diags.error(new SourcePos(file.toString(), 0, 0), "", "invalid JSON in the var file: " + e.getMessage().lines().findFirst().orElse(""));
