@@ -54,6 +54,7 @@ public final class Evaluator {
 
     private final Map<String, Value> globals;
     private final Functions functions;
+    private final Map<String, SourcePos> unknownNames = new LinkedHashMap<>();
 
     /**
      * @param globals   top-level variables, e.g. {@code var} and {@code local} as maps
@@ -105,17 +106,20 @@ public final class Evaluator {
         if (v != null) {
             return v;
         }
-        if (isRuntimeRoot(name)) {
-            throw new RuntimeReference();
+        // Nomad's job parser turns every unknown variable into the text "${...}" for the client;
+        // names that are not runtime roots are most likely typos, so they are remembered for a warning.
+        if (!isRuntimeRoot(name)) {
+            unknownNames.putIfAbsent(name, pos);
         }
-        List<String> known = new ArrayList<>(globals.keySet());
-        known.addAll(scope.keySet());
-        known.remove(SPLAT_ITEM);
-        known.sort(null);
-        String hint = Suggest.didYouMean(name, known);
-        throw new EvalException(pos, "unknown variable \"" + name + "\"" + (hint.isEmpty()
-                ? "; variables available here: " + (known.isEmpty() ? "none" : String.join(", ", known))
-                + " (and the runtime references NOMAD_*, node, attr, meta, env, device)" : hint));
+        throw new RuntimeReference();
+    }
+
+    /**
+     * Names that were neither variables nor runtime roots ({@code NOMAD_*}, node, attr, meta, env,
+     * device) and were kept verbatim, with where each was first used.
+     */
+    public Map<String, SourcePos> unknownNames() {
+        return java.util.Collections.unmodifiableMap(unknownNames);
     }
 
     Value eval(Expr e, Map<String, Value> scope) {
@@ -311,6 +315,8 @@ public final class Evaluator {
             try {
                 Value v = eval(a, scope);
                 return can ? new Bool(true) : v;
+            } catch (RuntimeReference r) {
+                return can ? new Bool(true) : new Str("${" + a.text() + "}");
             } catch (EvalException e) {
                 last = e;
             }
