@@ -55,14 +55,24 @@ public final class Evaluator {
     private final Map<String, Value> globals;
     private final Functions functions;
     private final Map<String, SourcePos> unknownNames = new LinkedHashMap<>();
+    private final boolean keepUnknown;
 
     /**
      * @param globals   top-level variables, e.g. {@code var} and {@code local} as maps
      * @param functions the function table
      */
     public Evaluator(Map<String, Value> globals, Functions functions) {
+        this(globals, functions, true);
+    }
+
+    /**
+     * @param keepUnknown when false, unknown variables are errors (for {@code -var} values and
+     *                    var files, where nothing is left for the client)
+     */
+    public Evaluator(Map<String, Value> globals, Functions functions, boolean keepUnknown) {
         this.globals = Map.copyOf(globals);
         this.functions = functions;
+        this.keepUnknown = keepUnknown;
     }
 
     /** True when the name is a client-side runtime reference kept verbatim. */
@@ -108,6 +118,10 @@ public final class Evaluator {
         }
         // Nomad's job parser turns every unknown variable into the text "${...}" for the client;
         // names that are not runtime roots are most likely typos, so they are remembered for a warning.
+        if (!keepUnknown) {
+            throw new EvalException(pos, "variables are not allowed here (found \"" + name
+                    + "\"); write a literal value, and quote strings");
+        }
         if (!isRuntimeRoot(name)) {
             unknownNames.putIfAbsent(name, pos);
         }
