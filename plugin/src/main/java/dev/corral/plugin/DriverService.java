@@ -6,6 +6,7 @@ import dev.corral.driver.ExecResult;
 import dev.corral.driver.ExecTaskConfig;
 import dev.corral.driver.Fingerprint;
 import dev.corral.driver.HealthState;
+import dev.corral.driver.TaskDirectory;
 import dev.corral.driver.TaskHandle;
 import dev.corral.driver.TaskResourceUsage;
 import dev.corral.plugin.config.TaskConfigSchema;
@@ -102,7 +103,10 @@ final class DriverService extends DriverGrpc.DriverImplBase {
                         + "supported by this Corral build: the task cannot join " + task.getNetworkIsolationSpec().getPath());
             }
             ExecTaskConfig config = TaskConfigSchema.decode(task.getMsgpackDriverConfig().toByteArray());
-            TaskHandle handle = driver().startTask(ProtoMapping.toDriver(task, config));
+            ExecDriver driver = driver();
+            // Nomad made the alloc and task dirs; add the mount points our sandbox binds onto (idempotent).
+            TaskDirectory.create(java.nio.file.Path.of(task.getAllocDir()), task.getName(), driver.config().chrootEnv());
+            TaskHandle handle = driver.startTask(ProtoMapping.toDriver(task, config));
             log.info("task started", "task_id", task.getId(), "pid", handle.sandboxPid());
             return DriverPb.StartTaskResponse.newBuilder().setHandle(ProtoMapping.toProto(handle, task)).build();
         });

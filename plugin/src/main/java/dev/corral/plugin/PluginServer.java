@@ -185,6 +185,10 @@ public final class PluginServer implements AutoCloseable {
 
     /** grpc-java logs through JUL and Netty would pick slf4j; keep both off stdout, as hclog on stderr. */
     private static void routeLibraryLogs(HclogWriter log) {
+        // Before anything touches LoggerFactory: pick our provider explicitly, skipping discovery.
+        System.setProperty("slf4j.provider", HclogSlf4jProvider.class.getName());
+        System.setProperty("slf4j.internal.verbosity", "WARN"); // else slf4j reports the choice on stderr
+        HclogSlf4jProvider.install(log, org.slf4j.event.Level.INFO);
         io.netty.util.internal.logging.InternalLoggerFactory.setDefaultFactory(
                 io.netty.util.internal.logging.JdkLoggerFactory.INSTANCE);
         java.util.logging.Logger root = java.util.logging.LogManager.getLogManager().getLogger("");
