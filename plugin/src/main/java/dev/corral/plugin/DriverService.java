@@ -135,7 +135,12 @@ final class DriverService extends DriverGrpc.DriverImplBase {
     @Override
     public void stopTask(DriverPb.StopTaskRequest request, StreamObserver<DriverPb.StopTaskResponse> out) {
         unary(out, () -> {
-            driver().stopTask(request.getTaskId(), duration(request.getTimeout()), request.getSignal());
+            try {
+                driver().stopTask(request.getTaskId(), duration(request.getTimeout()), request.getSignal());
+            } catch (DriverException.TaskNotFoundException alreadyGone) {
+                // Nomad retries a failed StopTask with backoff; a task we do not know is not running here.
+                log.debug("stop of an unknown task", "task_id", request.getTaskId());
+            }
             return DriverPb.StopTaskResponse.getDefaultInstance();
         });
     }

@@ -141,6 +141,8 @@ public final class PluginServer implements AutoCloseable {
      * {@code stdout} but the handshake line; logs go to {@code stderr} as hclog JSON.
      */
     public static int run(Map<String, String> env, PrintStream stdout, PrintStream stderr) {
+        // msgpack-core must not touch sun.misc.Unsafe (a JDK 25 warning on stderr); set before its first use.
+        System.setProperty("msgpack.universal-buffer", "true");
         Optional<String> cookieProblem = Handshake.checkCookie(env);
         if (cookieProblem.isPresent()) {
             stderr.print(cookieProblem.get());
@@ -177,9 +179,16 @@ public final class PluginServer implements AutoCloseable {
         return 0;
     }
 
+    /**
+     * True when Nomad (go-plugin) started this process: the CLI then runs {@link #run} whatever
+     * its arguments, which are the {@code plugin} block's {@code args}.
+     */
+    public static boolean launchedByNomad(Map<String, String> env) {
+        return Handshake.MAGIC_COOKIE_VALUE.equals(env.get(Handshake.MAGIC_COOKIE_KEY));
+    }
+
     /** Entry point for {@code java -cp ... dev.corral.plugin.PluginServer} (the CLI calls {@link #run}). */
     public static void main(String[] args) {
-        System.setProperty("msgpack.universal-buffer", "true");
         System.exit(run(System.getenv(), System.out, System.err));
     }
 

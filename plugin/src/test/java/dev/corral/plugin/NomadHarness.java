@@ -40,7 +40,7 @@ final class NomadHarness implements AutoCloseable {
     final Process process;
     final Path socket;
     final String handshake;
-    final ManagedChannel channel;
+    volatile ManagedChannel channel;
     final List<JsonNode> logs;
     final List<String> badLogLines;
     final List<String> laterStdout = new CopyOnWriteArrayList<>();
@@ -53,11 +53,21 @@ final class NomadHarness implements AutoCloseable {
         this.socket = socket;
         this.handshake = handshake;
         this.group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        this.channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+        this.channel = dial();
+    }
+
+    private ManagedChannel dial() {
+        return NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollDomainSocketChannel.class)
                 .eventLoopGroup(group)
                 .usePlaintext()
                 .build();
+    }
+
+    /** Nomad's reattach after an agent crash: drop the connection, dial the same socket again. */
+    void reattach() throws InterruptedException {
+        channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        channel = dial();
     }
 
     /** The child's command: this JVM's java and test classpath, running {@link PluginServer#main}. */

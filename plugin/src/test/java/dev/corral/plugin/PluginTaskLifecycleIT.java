@@ -246,6 +246,46 @@ class PluginTaskLifecycleIT {
         assertThat(p.badLogLines).isEmpty();
     }
 
+    /** §7a.7 reattach: a new connection gets PluginInfo only, no SetConfig; the plugin keeps its config and works. */
+    @Test
+    void reattach_withoutSetConfig_keepsConfigAndRunsTasks() throws Exception {
+        NomadHarness p = NomadHarness.launch(Map.of());
+        plugins.add(p);
+        p.base().setConfig(BasePb.SetConfigRequest.newBuilder()
+                .setMsgpackConfig(ByteString.copyFrom(CtyConfigEncoder.encode(PluginConfigSchema.SPEC, Map.of(
+                        "state_dir", root.resolve("state").toString(), "cgroup_parent", cgroupParent,
+                        "allow_caps", List.of("chown", "kill")))))
+                .setPluginApiVersion("0.1.0").build());
+        String capsBefore = firstFingerprint(p).getAttributesOrThrow("driver.corral.capabilities").getStringVal();
+
+        p.reattach();
+        assertThat(p.base().pluginInfo(BasePb.PluginInfoRequest.getDefaultInstance()).getName()).isEqualTo("corral");
+        assertThat(firstFingerprint(p).getAttributesOrThrow("driver.corral.capabilities").getStringVal())
+                .isEqualTo(capsBefore).contains("chown").doesNotContain("setuid");
+        NomadTask task = new NomadTask("again", Map.of("command", "/bin/echo", "args", List.of("still here")));
+        task.start(p);
+        assertThat(p.driver().waitTask(DriverPb.WaitTaskRequest.newBuilder().setTaskId(task.config.getId()).build())
+                .getResult().getExitCode()).isZero();
+        assertThat(task.stdout.get(30, TimeUnit.SECONDS)).isEqualTo("still here\n");
+        p.driver().destroyTask(DriverPb.DestroyTaskRequest.newBuilder().setTaskId(task.config.getId()).setForce(true).build());
+        assertThat(p.kill()).isTrue();
+    }
+
+    private static DriverPb.FingerprintResponse firstFingerprint(NomadHarness p) throws InterruptedException {
+        LinkedBlockingQueue<Object> q = new LinkedBlockingQueue<>();
+        var ctx = io.grpc.Context.current().withCancellation();
+        try {
+            ctx.run(() -> p.driverAsync().fingerprint(DriverPb.FingerprintRequest.getDefaultInstance(), PluginServerIT.collect(q)));
+            Object first = q.poll(30, TimeUnit.SECONDS);
+            assertThat(first).isInstanceOf(DriverPb.FingerprintResponse.class);
+            DriverPb.FingerprintResponse fp = (DriverPb.FingerprintResponse) first;
+            assertThat(fp.getHealth()).as(fp.getHealthDescription()).isEqualTo(DriverPb.FingerprintResponse.HealthState.HEALTHY);
+            return fp;
+        } finally {
+            ctx.cancel(null);
+        }
+    }
+
     /** §7a.7: plugin kill -9 mid-task, the task ends while no plugin runs, a new plugin recovers its real exit. */
     @Test
     void pluginCrash_taskEndsMeanwhile_recoverTaskFromHandleAloneGetsTheExit() throws Exception {
