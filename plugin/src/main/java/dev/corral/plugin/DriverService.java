@@ -230,19 +230,7 @@ final class DriverService extends DriverGrpc.DriverImplBase {
     @Override
     public StreamObserver<DriverPb.ExecTaskStreamingRequest> execTaskStreaming(
             StreamObserver<DriverPb.ExecTaskStreamingResponse> out) {
-        out.onError(Status.UNIMPLEMENTED.withDescription("corral: ExecTaskStreaming (nomad alloc exec) needs an "
-                + "interactive exec with a pty in the driver, which this build's ExecDriver does not offer yet; "
-                + "ExecTask (script checks) is supported").asRuntimeException());
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(DriverPb.ExecTaskStreamingRequest value) {}
-
-            @Override
-            public void onError(Throwable t) {}
-
-            @Override
-            public void onCompleted() {}
-        };
+        return new ExecStreamingCall(this::driver, out, log);
     }
 
     /** Re-adopts a task from the handle Nomad stored; {@code task_id} is unset by Nomad, the key is the config id. */

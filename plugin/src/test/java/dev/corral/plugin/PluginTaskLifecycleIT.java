@@ -215,15 +215,23 @@ class PluginTaskLifecycleIT {
         assertThatThrownBy(() -> p.driver().signalTask(DriverPb.SignalTaskRequest.newBuilder().setTaskId("unknown").setSignal("SIGHUP").build()))
                 .isInstanceOf(StatusRuntimeException.class);
 
-        // nomad alloc exec is not offered by this build: a clear UNIMPLEMENTED, not a hang.
-        LinkedBlockingQueue<Object> streaming = new LinkedBlockingQueue<>();
-        StreamObserver<DriverPb.ExecTaskStreamingRequest> in = p.driverAsync().execTaskStreaming(PluginServerIT.collect(streaming));
-        in.onNext(DriverPb.ExecTaskStreamingRequest.newBuilder().setSetup(DriverPb.ExecTaskStreamingRequest.Setup.newBuilder()
-                .setTaskId(id).addCommand("/bin/sh").setTty(true)).build());
-        Object streamResult = streaming.poll(30, TimeUnit.SECONDS);
-        assertThat(streamResult).isInstanceOf(StatusRuntimeException.class);
-        assertThat(Status.fromThrowable((Throwable) streamResult).getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-        assertThat(((Throwable) streamResult).getMessage()).contains("ExecTaskStreaming");
+        // nomad alloc exec -t: a terminal of the size Nomad sends, heartbeats ignored, exit code carried.
+        ExecOutcome tty = exec(p, DriverPb.ExecTaskStreamingRequest.Setup.newBuilder().setTaskId(id).addCommand("/bin/sh").setTty(true),
+                List.of(DriverPb.ExecTaskStreamingRequest.newBuilder().setTtySize(
+                                DriverPb.ExecTaskStreamingRequest.TerminalSize.newBuilder().setHeight(30).setWidth(100)).build(),
+                        DriverPb.ExecTaskStreamingRequest.getDefaultInstance(),
+                        stdin("stty size; echo tty-$((40+2)); exit 4\n", false)));
+        assertThat(tty.stdout).contains("30 100").contains("tty-42");
+        assertThat(tty.exitCode).isEqualTo(4);
+        // Without a TTY: separate stdout and stderr, stdin EOF by close, one close marker per stream.
+        ExecOutcome pipes = exec(p, DriverPb.ExecTaskStreamingRequest.Setup.newBuilder().setTaskId(id)
+                        .addAllCommand(List.of("/bin/sh", "-c", "cat; echo err >&2; exit 2")),
+                List.of(stdin("piped\n", false), stdin("", true)));
+        assertThat(pipes.stdout).isEqualTo("piped\n");
+        assertThat(pipes.stderr).isEqualTo("err\n");
+        assertThat(pipes.stdoutCloses).isEqualTo(1);
+        assertThat(pipes.stderrCloses).isEqualTo(1);
+        assertThat(pipes.exitCode).isEqualTo(2);
 
         p.driver().stopTask(DriverPb.StopTaskRequest.newBuilder().setTaskId(id)
                 .setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(5)).setSignal("").build());
@@ -342,6 +350,48 @@ class PluginTaskLifecycleIT {
         assertThat(exit.get(60, TimeUnit.SECONDS).getResult().getExitCode()).isZero();
         second.driver().destroyTask(DriverPb.DestroyTaskRequest.newBuilder().setTaskId(task.config.getId()).setForce(true).build());
         assertThat(second.kill()).isTrue();
+    }
+
+    private record ExecOutcome(String stdout, String stderr, int stdoutCloses, int stderrCloses, int exitCode) {}
+
+    private static DriverPb.ExecTaskStreamingRequest stdin(String data, boolean close) {
+        return DriverPb.ExecTaskStreamingRequest.newBuilder().setStdin(DriverPb.ExecTaskStreamingIOOperation.newBuilder()
+                .setData(ByteString.copyFromUtf8(data)).setClose(close)).build();
+    }
+
+    /** Drives one ExecTaskStreaming call as Nomad's client does and collects what comes back. */
+    private static ExecOutcome exec(NomadHarness p, DriverPb.ExecTaskStreamingRequest.Setup.Builder setup,
+            List<DriverPb.ExecTaskStreamingRequest> then) throws Exception {
+        LinkedBlockingQueue<Object> q = new LinkedBlockingQueue<>();
+        StreamObserver<DriverPb.ExecTaskStreamingRequest> in = p.driverAsync().execTaskStreaming(PluginServerIT.collect(q));
+        in.onNext(DriverPb.ExecTaskStreamingRequest.newBuilder().setSetup(setup).build());
+        then.forEach(in::onNext);
+        StringBuilder out = new StringBuilder();
+        StringBuilder err = new StringBuilder();
+        int outCloses = 0;
+        int errCloses = 0;
+        Integer code = null;
+        while (true) {
+            Object o = q.poll(30, TimeUnit.SECONDS);
+            assertThat(o).as("exec stream message").isNotNull();
+            if (o == Status.OK) {
+                break;
+            }
+            assertThat(o).isInstanceOf(DriverPb.ExecTaskStreamingResponse.class);
+            var r = (DriverPb.ExecTaskStreamingResponse) o;
+            assertThat(code).as("nothing after exited").isNull();
+            out.append(r.getStdout().getData().toStringUtf8());
+            err.append(r.getStderr().getData().toStringUtf8());
+            outCloses += r.getStdout().getClose() ? 1 : 0;
+            errCloses += r.getStderr().getClose() ? 1 : 0;
+            if (r.getExited()) {
+                assertThat(r.hasResult()).isTrue();
+                code = r.getResult().getExitCode();
+            }
+        }
+        in.onCompleted();
+        assertThat(code).as("exited message").isNotNull();
+        return new ExecOutcome(out.toString(), err.toString(), outCloses, errCloses, code);
     }
 
     private static boolean stillRunningAfterGrace(long pid) {
