@@ -53,12 +53,12 @@ public sealed interface ExitResult {
      *
      * @param step     the setup step that failed
      * @param errno    the errno of the failing call, 0 if none
-     * @param message  the error text from the sandbox
+     * @param error    the error text from the sandbox
      * @param exitCode the sandbox's reserved exit code (125 setup, 126 not executable, 127 not found)
      */
-    record SandboxFailed(String step, int errno, String message, int exitCode) implements ExitResult {
+    record SandboxFailed(String step, int errno, String error, int exitCode) implements ExitResult {
         String describe() {
-            return "sandbox failed at " + step + (errno != 0 ? " (errno " + errno + ")" : "") + ": " + message;
+            return "sandbox failed at " + step + (errno != 0 ? " (errno " + errno + ")" : "") + ": " + error;
         }
     }
 }

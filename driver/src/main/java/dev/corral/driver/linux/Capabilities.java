@@ -43,7 +43,10 @@ public final class Capabilities {
 
     static int readCapLastCap() {
         try {
-            return Integer.parseInt(Files.readString(Path.of("/proc/sys/kernel/cap_last_cap")).trim());
+            // Not Files.readString: for a size-0 sysctl file it reads one byte, then gets nothing at offset 1.
+            try (var in = Files.newInputStream(Path.of("/proc/sys/kernel/cap_last_cap"))) {
+                return Integer.parseInt(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).trim());
+            }
         } catch (IOException | NumberFormatException e) {
             // Without procfs we cannot know; assume the set every kernel since 3.16 has.
             return 37;

@@ -27,9 +27,16 @@ final class CgroupFiles {
         }
     }
 
+    /** Whole-file read through a stream: kernel files report size 0, and some misbehave on sized reads. */
+    static String readAll(Path file) throws IOException {
+        try (var in = Files.newInputStream(file)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
     static String read(Path file) {
         try {
-            return Files.readString(file).trim();
+            return readAll(file).trim();
         } catch (IOException e) {
             throw new CgroupException("cannot read " + file + ": " + e, e);
         }
@@ -37,7 +44,7 @@ final class CgroupFiles {
 
     static String readOrEmpty(Path file) {
         try {
-            return Files.readString(file).trim();
+            return readAll(file).trim();
         } catch (IOException e) {
             return "";
         }

@@ -35,7 +35,7 @@ public record CgroupLayout(Mode mode, Map<String, Path> v1Mounts, Optional<Path>
 
     public static CgroupLayout detect() {
         try {
-            return parse(Files.readString(Path.of("/proc/self/mountinfo")));
+            return parse(CgroupFiles.readAll(Path.of("/proc/self/mountinfo")));
         } catch (IOException e) {
             return new CgroupLayout(Mode.NONE, Map.of(), Optional.empty());
         }

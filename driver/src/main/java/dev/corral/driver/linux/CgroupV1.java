@@ -21,7 +21,7 @@ public final class CgroupV1 implements TaskCgroup {
     private final Map<String, Path> dirs;
 
     private CgroupV1(Map<String, Path> dirs) {
-        this.dirs = Map.copyOf(dirs);
+        this.dirs = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(dirs));
     }
 
     static CgroupV1 forTask(Map<String, Path> mounts, String parent, String name) {

@@ -29,6 +29,8 @@ public final class LinuxSyscalls {
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
     private static final MethodHandle CLOSE = handle("close",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle DUP = handle("dup",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
     private static final MethodHandle GETEUID = handle("geteuid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
     private static final MethodHandle POLL = handle("poll",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
@@ -45,6 +47,7 @@ public final class LinuxSyscalls {
     private LinuxSyscalls() {
     }
 
+    @SuppressWarnings("restricted")
     private static MethodHandle handle(String name, FunctionDescriptor fd, Linker.Option... options) {
         MemorySegment fn = LINKER.defaultLookup().find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
@@ -155,6 +158,20 @@ public final class LinuxSyscalls {
             if (rc != 0) {
                 throw new ErrnoException("close(" + fd + ")", (int) ERRNO.get(state, 0L));
             }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** dup(2): a second descriptor for the same open file (e.g. a pidfd one thread polls and closes). */
+    public static int dup(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int rc = (int) DUP.invokeExact(state, fd);
+            if (rc < 0) {
+                throw new ErrnoException("dup(" + fd + ")", (int) ERRNO.get(state, 0L));
+            }
+            return rc;
         } catch (Throwable t) {
             throw rethrow(t);
         }

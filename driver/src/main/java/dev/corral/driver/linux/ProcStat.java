@@ -24,7 +24,7 @@ public record ProcStat(long pid, char state, long ppid, long utimeTicks, long st
     /** Reads {@code /proc/<pid>/stat}; empty when the process does not exist. */
     public static Optional<ProcStat> read(long pid) {
         try {
-            return Optional.of(parse(pid, Files.readString(Path.of("/proc", Long.toString(pid), "stat"))));
+            return Optional.of(parse(pid, CgroupFiles.readAll(Path.of("/proc", Long.toString(pid), "stat"))));
         } catch (IOException | java.io.UncheckedIOException | IllegalArgumentException e) {
             return Optional.empty();
         }

@@ -63,6 +63,12 @@ public final class TaskRootView {
         return taskDir.resolve(Path.of("/").relativize(p).toString());
     }
 
+    /** True when a mount or chroot_env destination lies below {@code p}: the sandbox creates it as a directory. */
+    private boolean isMountAncestor(Path p) {
+        return mounts.stream().anyMatch(m -> Path.of(m.taskPath()).normalize().startsWith(p))
+                || chrootEnv.values().stream().anyMatch(d -> Path.of(d).normalize().startsWith(p));
+    }
+
     /** True when the host path belongs to the task directory (not to a read-only host source). */
     public boolean isInTaskDir(Path hostPath) {
         return hostPath.normalize().startsWith(taskDir);
@@ -108,7 +114,7 @@ public final class TaskRootView {
                 }
                 continue;
             }
-            if (!Files.exists(host, LinkOption.NOFOLLOW_LINKS)) {
+            if (!Files.exists(host, LinkOption.NOFOLLOW_LINKS) && !isMountAncestor(next)) {
                 return Optional.empty();
             }
             current = next;
