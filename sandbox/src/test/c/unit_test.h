@@ -20,4 +20,7 @@ struct unit {
         }                                                                          \
     } while (0)
 
+void logs_tests(struct unit *u);   /* logs_test.c */
+void status_tests(struct unit *u); /* status_test.c */
+
 #endif
