@@ -10,7 +10,7 @@ locals {
   tags  = { for i, t in ["a", "b"] : t => i }
 }
 
-job "web-${var.image_version}" {
+job "web" {
   datacenters = ["dc1", "dc2",]
   type        = "service"
   priority    = 50

@@ -49,7 +49,7 @@ class RealisticJobTest {
         assertThat(Sexp.of(raw)).isEqualTo("(tpl 'raw = \"' ${NOMAD_ALLOC_DIR} '\"\n')");
 
         Body resources = task.body().blocks("resources").getFirst().body();
-        assertThat(resources.attribute("memory").pos().toString()).isEqualTo("realistic.nomad.hcl:91:9");
+        assertThat(resources.attribute("memory").pos().toString()).isEqualTo("realistic.nomad.hcl:94:9");
         assertThat(Sexp.of(task.body().attribute("kill_signal").expr())).isEqualTo("(tpl 'SIGTERM')");
     }
 }
