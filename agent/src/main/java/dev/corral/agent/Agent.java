@@ -483,13 +483,20 @@ public final class Agent implements AutoCloseable {
     // ---- scheduling loop --------------------------------------------------------------------
 
     private Future<?> submit(Runnable r) {
-        return loop.submit(() -> {
-            try {
-                r.run();
-            } catch (RuntimeException e) {
-                LOG.error("agent loop task failed", e);
-            }
-        });
+        if (loop.isShutdown()) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+        try {
+            return loop.submit(() -> {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    LOG.error("agent loop task failed", e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
     }
 
     private void processEval(String evalId) {
@@ -542,7 +549,11 @@ public final class Agent implements AutoCloseable {
         AllocRunner r = new AllocRunner(runnerContext, a, jr.get().job());
         runners.put(a.id(), r);
         r.start();
-        r.done().thenRun(() -> submit(() -> afterRunnerDone(a.id())));
+        r.done().thenRun(() -> {
+            if (!loop.isShutdown()) {
+                submit(() -> afterRunnerDone(a.id()));
+            }
+        });
     }
 
     private void onAllocUpdate(AllocRecord a) {
@@ -733,6 +744,7 @@ public final class Agent implements AutoCloseable {
      */
     @Override
     public void close() {
+        runners.values().forEach(AllocRunner::detach);
         timers.shutdownNow();
         loop.shutdown();
         try {
