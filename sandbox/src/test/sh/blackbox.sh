@@ -93,6 +93,17 @@ start_bg() {
         { fail "$t: the task never started: $(cat "$t/err")"; return 1; }
 }
 
+test_version_probe() {
+    check "version" "$("$bin" version)" "corral-sandbox 0.1.0"
+    local probe
+    probe=$("$bin" probe)
+    check "probe keys" "$(echo "$probe" | cut -d= -f1 | tr '\n' ' ')" \
+        "pid_ns mount_ns ipc_ns uts_ns user_ns cap_last_cap cgroup pivot_root mount_api overlayfs root "
+    check_contains "probe as root tries pivot_root and the mount API" "$probe" $'pivot_root=1\nmount_api=1'
+    check_contains "probe cap_last_cap" "$probe" "cap_last_cap=$(cat /proc/sys/kernel/cap_last_cap)"
+    check_contains "unknown subcommand" "$("$bin" frobnicate 2>&1; echo "rc=$?")" "rc=125"
+}
+
 test_identity() {
     new_task identity
     sandbox --status-file "$t/status" -- /bin/sh -c 'id -u; id -g; id -G'
@@ -161,6 +172,19 @@ test_recursive_ro() {
     if grep -q wrote-sub "$t/out"; then fail "wrote into a submount of a read-only bind"; else pass; fi
 }
 
+test_overlay_rootfs() {
+    new_task overlay
+    local flags=(--rootfs overlay --uid 0 --gid 0 --status-file "$t/status")
+    sandbox "${flags[@]}" -- /bin/sh -c 'echo first >/etc/corral-overlay-$$ && cat /etc/corral-overlay-$$
+        rm /etc/hostname && echo removed; touch /usr/bin/corral-overlay && echo usr-ok; ls /etc/corral-overlay-* | wc -l'
+    check "overlay: the task writes its chroot_env" "$(tr '\n' ' ' <"$t/out")" "first removed usr-ok 1 "
+    check "overlay: the host is untouched" "$(ls /etc/corral-overlay-* /usr/bin/corral-overlay 2>/dev/null; cat /etc/hostname)" \
+        "$(cat /etc/hostname)"
+    sandbox "${flags[@]}" -- /bin/sh -c 'ls /etc/corral-overlay-* 2>/dev/null | wc -l; cat /etc/hostname'
+    check "overlay: changes are discarded with the task" "$(tr '\n' ' ' <"$t/out")" "0 $(cat /etc/hostname) "
+    check_no_host_mounts "after overlay"
+}
+
 test_secrets_noexec() {
     new_task secrets
     sandbox --status-file "$t/status" -- /bin/sh -c \
@@ -193,6 +217,24 @@ test_capabilities() {
     check "uid 0 task is capped to the requested set" "$(cat "$t/out")" "0000000000000020"
 }
 
+# A task running as uid 0 with Nomad's default capabilities must still not reach the host.
+test_root_task_confined() {
+    new_task rootconfined
+    local nomad_caps=CAP_AUDIT_WRITE,CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FOWNER,CAP_FSETID,CAP_KILL,CAP_MKNOD,CAP_NET_BIND_SERVICE,CAP_SETFCAP,CAP_SETGID,CAP_SETPCAP,CAP_SETUID,CAP_SYS_CHROOT
+    sandbox --uid 0 --gid 0 --caps "$nomad_caps" --status-file "$t/status" -- /bin/sh -c '
+        for f in /proc/1/fd/*; do ls "$f/" >/dev/null 2>&1 && echo "entered an init fd"; readlink "$f" && echo "read an init fd link"; done
+        cat /proc/1/environ >/dev/null 2>&1 && echo "read init environ"
+        mknod /dev/corral-disk b 8 0 2>/dev/null && echo "mknod in /dev"
+        mknod /tmp/corral-disk b 8 0 2>/dev/null && head -c 1 /tmp/corral-disk >/dev/null 2>&1 && echo "read a disk node"
+        mount -t tmpfs x /tmp 2>/dev/null && echo "mounted"
+        echo 1 > /proc/sys/vm/drop_caches 2>/dev/null && echo "wrote /proc/sys"
+        touch /usr/corral-root 2>/dev/null && echo "wrote /usr"
+        mkdir /tmp/c && chroot /tmp/c /bin/true 2>/dev/null; cd /; ls / | grep -c . >/dev/null; ls /proc/self/root/ | grep -q "^vmlinuz" && echo "saw the host root"
+        echo done'
+    check "a root task with default caps stays confined" "$(cat "$t/out")" "done"
+    [ -e /usr/corral-root ] && fail "a file appeared in the host's /usr"
+}
+
 test_exit_codes() {
     new_task exit42
     sandbox --status-file "$t/status" -- /bin/sh -c 'exit 42'
@@ -210,6 +252,16 @@ test_exit_codes() {
     new_task stdin
     sandbox --status-file "$t/status" -- /bin/sh -c 'cat; echo eof'
     check "stdin is /dev/null" "$(cat "$t/out")" "eof"
+    new_task fds
+    # fd 7 leaked by whoever started the helper must not reach the task
+    sandbox --status-file "$t/status" -- /bin/sh -c \
+        'for fd in 0 1 2 3 4 5 6 7 8 9 10 11 12; do [ -e /proc/self/fd/$fd ] && printf "%s " $fd; done; echo' 7>"$t/leak"
+    check "the task has exactly fds 0 1 2" "$(cat "$t/out")" "0 1 2 "
+    new_task closedstd
+    timeout 60 "$bin" run --task-dir "$t/task" "${RO[@]}" --log-dir "$t/alloc/logs" --log-name t \
+        --status-file "$t/status" -- /bin/sh -c 'echo survived-closed-stdio' <&- >&- 2>&-
+    check "started with 0-2 closed, output still lands in the log" "$?/$(cat "$t/alloc/logs/t.stdout.0")" \
+        "0/survived-closed-stdio"
     new_task env
     FOO='bar baz' timeout 60 "$bin" run --task-dir "$t/task" "${RO[@]}" --status-file "$t/status" \
         -- /bin/sh -c 'echo "$FOO"' >"$t/out" 2>"$t/err"
@@ -247,6 +299,24 @@ test_failures() {
     check "symlink failed_step" "$(status_key "$t/status" failed_step)" mount_ro_bind
     check "symlink errno ELOOP" "$(status_key "$t/status" errno)" 40
     check "nothing created through the symlink" "$(ls -A "$work/hostdir")" ""
+    # the task owns alloc/logs: a symlinked log dir or output file must not make root write elsewhere
+    new_task logsymlink
+    mkdir -p "$work/victim"
+    rmdir "$t/alloc/logs"
+    ln -s "$work/victim" "$t/alloc/logs"
+    sandbox --log-dir "$t/alloc/logs" --log-name web --status-file "$t/status" -- /bin/echo pwned
+    check "symlinked log dir refused" "$rc/$(status_key "$t/status" failed_step)" "125/open_output"
+    new_task stdoutsymlink
+    echo "precious" >"$work/victim/file"
+    ln -s "$work/victim/file" "$t/alloc/logs/.web.stdout.fifo"
+    sandbox --stdout "$t/alloc/logs/.web.stdout.fifo" --status-file "$t/status" -- /bin/echo pwned
+    check "symlinked --stdout refused" "$rc/$(status_key "$t/status" failed_step)" "125/open_output"
+    new_task stdoutlinkdir
+    rmdir "$t/alloc/logs"
+    ln -s "$work/victim" "$t/alloc/logs"
+    sandbox --stderr "$t/alloc/logs/file" --status-file "$t/status" -- /bin/echo pwned
+    check "--stderr through a symlinked dir refused" "$rc/$(status_key "$t/status" failed_step)" "125/open_output"
+    check "victim untouched" "$(ls "$work/victim")/$(cat "$work/victim/file")" "file/precious"
     check_no_host_mounts "after failures"
 }
 
@@ -337,7 +407,7 @@ test_dev_proc_sys() {
 /proc/irq ro 
 /proc/bus ro 
 /sys/firmware ro size=0k
-/dev rw size=65536k"
+/dev ro size=65536k"
     check "masked /proc files are empty" "$(sed -n 11p "$t/out")" "keys=0 timer_list=0 firmware=0"
     check "nothing else" "$(sed -n 12p "$t/out")" ""
 }
@@ -349,6 +419,14 @@ test_stdout_files() {
     check "--stdout appends" "$(cat "$t/o")" $'earlier\nout'
     check "--stderr" "$(cat "$t/e")" "err"
     check "helper stdout untouched" "$(cat "$t/out")" ""
+    # Nomad plugin mode: the output paths are FIFOs read by logmon
+    new_task fifo
+    mkfifo "$t/alloc/logs/.web.stdout.fifo"
+    cat "$t/alloc/logs/.web.stdout.fifo" >"$t/fifo.read" &
+    local reader=$!
+    sandbox --stdout "$t/alloc/logs/.web.stdout.fifo" --status-file "$t/status" -- /bin/echo through-the-fifo
+    wait "$reader"
+    check "--stdout FIFO" "$rc/$(cat "$t/fifo.read")" "0/through-the-fifo"
 }
 
 test_signals_forwarded() {
@@ -423,13 +501,16 @@ check_no_leftovers() {
 }
 
 cat /proc/self/mountinfo >"$work/mountinfo.before"
+test_version_probe
 test_identity
 test_pid_namespace
 test_namespaces_differ
 test_read_only_root
 test_recursive_ro
+test_overlay_rootfs
 test_secrets_noexec
 test_capabilities
+test_root_task_confined
 test_exit_codes
 test_failures
 test_sigterm_forwarded

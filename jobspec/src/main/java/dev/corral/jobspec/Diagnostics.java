@@ -34,6 +34,11 @@ final class Diagnostics {
         }
     }
 
+    /** True when an error was recorded at this path or below it. */
+    boolean hasErrorUnder(String path) {
+        return all.stream().anyMatch(d -> d.isError() && d.path().startsWith(path));
+    }
+
     boolean hasErrors() {
         return all.stream().anyMatch(Diagnostic::isError);
     }

@@ -51,8 +51,7 @@ public final class Durations {
                 case "m" -> 60_000_000_000L;
                 case "h" -> 3_600_000_000_000L;
                 case "" -> throw new IllegalArgumentException("time: missing unit in duration \"" + orig + "\"");
-                default -> throw new IllegalArgumentException("time: unknown unit \"" + unit + "\" in duration \"" + orig
-                        + "\"; use ns, us, ms, s, m or h");
+                default -> throw new IllegalArgumentException("time: unknown unit \"" + unit + "\" in duration \"" + orig + "\"");
             };
             total = total.add(new BigDecimal(num.startsWith(".") ? "0" + num : num).multiply(BigDecimal.valueOf(nanos)));
         }

@@ -63,6 +63,8 @@ final class HclJobDecoder {
     static Job decode(Body file, JobParser.Options opts, Path baseDir, Diagnostics diags, Positions positions) {
         Functions functions = Functions.standard(baseDir);
         Map<String, Value> globals = InputVariables.resolve(file, opts, functions, diags, positions);
+        // Without its variables the job body would only produce follow-on errors.
+        diags.throwIfErrors();
         HclJobDecoder d = new HclJobDecoder(new Evaluator(globals, functions), diags, positions);
         return d.file(file);
     }
@@ -180,9 +182,6 @@ final class HclJobDecoder {
         String name = b.labels().getFirst().value();
         BodyReader r = group.child(b, Positions.labelled(group.path, "task", name));
         String driver = r.string("driver", "");
-        if (r.body.attribute("driver") == null) {
-            diags.error(b.pos(), r.at("driver"), "missing required argument \"driver\" in task \"" + name + "\"; add driver = \"exec\"");
-        }
         Block cb = r.single("config");
         DriverConfig config = cb == null ? new DriverConfig(Map.of(), Map.of(), b.pos()) : config(r, cb);
         Map<String, String> env = r.stringMap("env");
@@ -212,12 +211,6 @@ final class HclJobDecoder {
         List<Affinity> affinities = affinities(r);
         r.unsupported(TASK_UNSUPPORTED);
         r.finish();
-        if (cb != null) {
-            diags.addAll(dev.corral.jobspec.model.DriverSchema.validate(driver, config, r.at("config")));
-        } else if (dev.corral.jobspec.model.DriverSchema.drivers().contains(driver)) {
-            diags.error(b.pos(), r.at("config"), "task \"" + name + "\" uses the " + driver
-                    + " driver but has no config block; add config { command = \"...\" }");
-        }
         return new Task(name, driver, config, env, resources, artifacts, user, killTimeout, killSignal, logs, meta, restart,
                 lifecycle, leader, shutdownDelay, mounts, constraints, affinities, b.pos());
     }
@@ -232,9 +225,9 @@ final class HclJobDecoder {
             switch (item) {
                 case Attribute a -> {
                     Value v = r.value(a.name());
+                    pos.put(a.name(), a.pos());
                     if (v != null) {
                         values.put(a.name(), v);
-                        pos.put(a.name(), a.pos());
                     }
                 }
                 case Block nested -> {

@@ -114,7 +114,7 @@ final class InputVariables {
                     continue;
                 }
                 if (d.type() != null) {
-                    v = convert(d.type(), v, path, d.type().pos());
+                    v = convert(d.type(), v, "invalid value", d.type().pos());
                 }
                 vars.put(name, v);
             } catch (JobSpecException ex) {
@@ -219,7 +219,7 @@ final class InputVariables {
                     diags.error(new SourcePos(file.toString(), 1, 1), "", "a JSON var file must hold one object of variable values");
                     return;
                 }
-                root.fields().forEachRemaining(e -> put(e.getKey(), Functions.fromJson(e.getValue()),
+                root.properties().forEach(e -> put(e.getKey(), Functions.fromJson(e.getValue()),
                         new SourcePos(file.toString(), 0, 0), declared, given, diags));
             } catch (IOException e) {
                 diags.error(new SourcePos(file.toString(), 0, 0), "", "invalid JSON in the var file: " + e.getMessage().lines().findFirst().orElse(""));
@@ -259,6 +259,10 @@ final class InputVariables {
         return type == null || (type instanceof Variable v && (v.name().equals("string") || v.name().equals("any")));
     }
 
+    private static String nested(String what, String step) {
+        return what.contains(" at ") ? what + step : what + " at " + step;
+    }
+
     /** Converts a value to a type constraint such as {@code list(string)} or {@code object({a = number})}. */
     static Value convert(Expr type, Value v, String path, SourcePos pos) {
         if (v instanceof Value.Null) {
@@ -286,7 +290,7 @@ final class InputVariables {
                     List<Value> out = new ArrayList<>();
                     List<Value> items = Values.asList(v, pos, path).items();
                     for (int i = 0; i < items.size(); i++) {
-                        Value c = convert(arg, items.get(i), path + "[" + i + "]", pos);
+                        Value c = convert(arg, items.get(i), nested(path, "[" + i + "]"), pos);
                         if (!f.name().equals("set") || !out.contains(c)) {
                             out.add(c);
                         }
@@ -295,7 +299,7 @@ final class InputVariables {
                 }
                 case "map" -> {
                     Map<String, Value> out = new LinkedHashMap<>();
-                    Values.asMap(v, pos, path).entries().forEach((k, x) -> out.put(k, convert(arg, x, path + "[\"" + k + "\"]", pos)));
+                    Values.asMap(v, pos, path).entries().forEach((k, x) -> out.put(k, convert(arg, x, nested(path, "[\"" + k + "\"]"), pos)));
                     return new MapValue(out);
                 }
                 case "tuple" -> {
@@ -308,7 +312,7 @@ final class InputVariables {
                     }
                     List<Value> out = new ArrayList<>();
                     for (int i = 0; i < items.size(); i++) {
-                        out.add(convert(t.elements().get(i), items.get(i), path + "[" + i + "]", pos));
+                        out.add(convert(t.elements().get(i), items.get(i), nested(path, "[" + i + "]"), pos));
                     }
                     return new ListValue(out);
                 }
@@ -324,7 +328,7 @@ final class InputVariables {
                         if (x == null) {
                             throw new EvalException(pos, path + ": attribute \"" + k + "\" is required by the object type");
                         }
-                        out.put(k, convert(item.value(), x, path + "." + k, pos));
+                        out.put(k, convert(item.value(), x, nested(path, "." + k), pos));
                     }
                     return new MapValue(out);
                 }

@@ -68,7 +68,7 @@ final class JobValidator {
             }
         }
         constraints(job.constraints(), path);
-        if (job.groups().isEmpty()) {
+        if (job.groups().isEmpty() && !diags.hasErrorUnder(path + ".group")) {
             error(path, "Missing job task groups; add group \"<name>\" { task \"<name>\" { ... } }");
         }
         Map<String, Integer> seen = new HashMap<>();
@@ -144,7 +144,7 @@ final class JobValidator {
             error(path, "Task name cannot include null characters");
         }
         if (t.driver().isBlank()) {
-            error(path + ".driver", "Missing task driver");
+            error(path + ".driver", "Missing task driver; add driver = \"exec\"");
         }
         if (t.killTimeout().isNegative()) {
             error(path + ".kill_timeout", "KillTimeout must be a positive value");
@@ -183,7 +183,9 @@ final class JobValidator {
             error(path + ".logs", "log storage (" + logUsage + " MB) must be less than requested disk capacity ("
                     + g.ephemeralDisk().size().mebibytes() + " MB)");
         }
-        restart(t.restart(), path + ".restart");
+        if (!t.restart().equals(g.restart())) {
+            restart(t.restart(), path + ".restart");
+        }
         if (t.lifecycle() != null && t.lifecycle().sidecar() && t.lifecycle().hook() == LifecycleHook.POSTSTOP) {
             error(path + ".lifecycle.sidecar", "a poststop task cannot be a sidecar");
         }
@@ -229,8 +231,8 @@ final class JobValidator {
             error(path + ".delay", "restart delay must not be negative");
         }
         if (r.attempts() > 0 && r.interval().compareTo(r.delay().multipliedBy(r.attempts())) < 0) {
-            error(path + ".interval", "Nomad requires interval >= attempts * delay: " + Durations.format(r.interval()) + " < "
-                    + r.attempts() + " * " + Durations.format(r.delay()));
+            error(path + ".interval", "Nomad can't restart the TaskGroup " + r.attempts() + " times in an interval of "
+                    + Durations.format(r.interval()) + " with a delay of " + Durations.format(r.delay()));
         }
     }
 

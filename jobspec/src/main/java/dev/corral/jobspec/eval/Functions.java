@@ -28,7 +28,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -470,6 +469,10 @@ public final class Functions {
             if (step.signum() == 0) {
                 throw new IllegalArgumentException("the step must not be zero");
             }
+            BigDecimal count = end.subtract(start).divide(step, 0, RoundingMode.CEILING);
+            if (count.compareTo(BigDecimal.valueOf(MAX_ELEMENTS)) > 0) {
+                throw new EvalException(p, "range() would produce more than " + MAX_ELEMENTS + " elements");
+            }
             List<Value> out = new ArrayList<>();
             for (BigDecimal x = start; step.signum() > 0 ? x.compareTo(end) < 0 : x.compareTo(end) > 0; x = x.add(step)) {
                 if (out.size() >= MAX_ELEMENTS) {
@@ -777,8 +780,7 @@ public final class Functions {
             return new ListValue(l);
         }
         Map<String, Value> m = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : n.properties()) {
             m.put(e.getKey(), fromJson(e.getValue()));
         }
         return new MapValue(m);

@@ -94,7 +94,9 @@ public final class DriverSchema {
         for (Map.Entry<String, Field> f : schema.entrySet()) {
             if (f.getValue().required()) {
                 Value v = cfg.values().get(f.getKey());
-                if (v == null || (v instanceof Str s && s.value().isBlank())) {
+                // A key that was written but failed to evaluate has already been reported.
+                boolean written = cfg.positions().containsKey(f.getKey());
+                if ((v == null && !written) || (v instanceof Str s && s.value().isBlank())) {
                     out.add(Diagnostic.error(cfg.pos(), path + "." + f.getKey(), "missing required argument \""
                             + f.getKey() + "\" in the " + driver + " driver config"));
                 }
