@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * {@code {"exited":true,"result":{"exit_code":n}}} and a normal close. Errors close the socket
  * with 1008 (or 1011 for internal errors) and the message, as Nomad does.
  */
-final class ExecSocket implements Session.Listener.AutoDemanding {
+public final class ExecSocket implements Session.Listener.AutoDemanding {
     private static final Logger LOG = LoggerFactory.getLogger(ExecSocket.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -44,6 +44,8 @@ final class ExecSocket implements Session.Listener.AutoDemanding {
     private volatile Pty pty;
     /** Guards ordered sends on {@link #session}. */
     private final Object sendLock = new Object();
+    /** Completes once the process runs (or failed to start); input waits for it, keeping order. */
+    private final java.util.concurrent.CompletableFuture<Boolean> started = new java.util.concurrent.CompletableFuture<>();
 
     ExecSocket(ApiBackend backend, Request upgrade) {
         this.backend = backend;
@@ -66,8 +68,10 @@ final class ExecSocket implements Session.Listener.AutoDemanding {
         try {
             start();
         } catch (ApiException e) {
+            started.complete(false);
             closeWith(e.status() == 500 ? StatusCode.SERVER_ERROR : StatusCode.POLICY_VIOLATION, e.getMessage());
         } catch (Exception e) {
+            started.complete(false);
             LOG.atWarn().setCause(e).addKeyValue("alloc", allocId).log("exec session failed");
             closeWith(StatusCode.SERVER_ERROR, "exec failed: " + e.getMessage());
         }
@@ -117,9 +121,11 @@ final class ExecSocket implements Session.Listener.AutoDemanding {
             pb.redirectInput(slave).redirectOutput(slave).redirectError(slave);
             pty = p;
             process = pb.start();
+            started.complete(true);
             pumps.add(Thread.ofPlatform().daemon().name("exec-pty-" + allocId).start(() -> pumpPty(p)));
         } else {
             process = pb.start();
+            started.complete(true);
             pumps.add(Thread.ofVirtual().start(() -> pump(process.getInputStream(), "stdout")));
             pumps.add(Thread.ofVirtual().start(() -> pump(process.getErrorStream(), "stderr")));
         }
@@ -204,6 +210,9 @@ final class ExecSocket implements Session.Listener.AutoDemanding {
     @Override
     public void onWebSocketText(String message) {
         try {
+            if (!started.get(30, TimeUnit.SECONDS)) {
+                return;
+            }
             JsonNode in = JSON.readTree(message);
             JsonNode stdin = in.get("stdin");
             if (stdin != null) {
@@ -222,6 +231,10 @@ final class ExecSocket implements Session.Listener.AutoDemanding {
             }
         } catch (IOException | IllegalArgumentException e) {
             closeWith(StatusCode.POLICY_VIOLATION, "invalid exec input frame: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            closeWith(StatusCode.SERVER_ERROR, "exec process did not start");
         }
     }
 
@@ -250,7 +263,13 @@ final class ExecSocket implements Session.Listener.AutoDemanding {
     }
 
     @Override
-    public void onWebSocketClose(int statusCode, String reason) {
+    public void onWebSocketClose(int statusCode, String reason, Callback callback) {
+        stopProcess();
+        callback.succeed();
+    }
+
+    private void stopProcess() {
+        started.complete(false);
         Process p = process;
         if (p != null && p.isAlive()) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -261,6 +280,6 @@ final class ExecSocket implements Session.Listener.AutoDemanding {
     @Override
     public void onWebSocketError(Throwable cause) {
         LOG.atDebug().setCause(cause).log("exec websocket error");
-        onWebSocketClose(StatusCode.ABNORMAL, cause.getMessage());
+        stopProcess();
     }
 }
