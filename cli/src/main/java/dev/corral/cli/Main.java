@@ -5,14 +5,31 @@ import picocli.CommandLine.Command;
 
 /** Entry point of the {@code corral} command. */
 @Command(name = "corral", mixinStandardHelpOptions = true, version = "corral 0.1.0",
-        description = "Nomad's isolated fork/exec task driver, in Java.")
+        description = "Nomad's isolated fork/exec task driver, in Java.",
+        subcommands = {JobCommand.class, AllocCommand.class, NodeCommand.class, AgentInfoCommand.class,
+                SystemCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {
         new CommandLine(this).usage(System.out);
     }
 
+    /** The command line with Nomad's exit codes: 1 for errors the user can act on, never a stack trace. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((e, line, parsed) -> {
+            switch (e) {
+                case ApiClient.UsageError u -> line.getErr().println(u.getMessage());
+                case ApiClient.ApiError a -> line.getErr().println("Error: " + a.getMessage());
+                case java.io.IOException io -> line.getErr().println("Error: " + io.getMessage());
+                default -> throw e;
+            }
+            return 1;
+        });
+        return cl;
+    }
+
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(commandLine().execute(args));
     }
 }
