@@ -76,23 +76,63 @@ final class InMemoryBackend implements ApiBackend {
         }
     }
 
+    static final String NODE_ID = "5a0c3b7e-0000-4000-8000-000000000001";
+    final Map<String, Evaluation> evals = new LinkedHashMap<>();
+
+    /**
+     * Registers the job and, like a trivial scheduler, places one running allocation per task
+     * group whose tasks have written one stdout line. Enough for clients to walk the API.
+     */
     @Override
     public JobRegisterResponse register(ObjectNode job) {
         String id = ApiBackend.jobId(job);
         if (id == null || id.isEmpty()) {
             throw ApiException.badRequest("Job ID must be specified");
         }
+        String evalId = UUID.randomUUID().toString();
         synchronized (lock) {
             jobs.put(id, job);
             events.add(new Event("Job", "JobRegistered", id, List.of(), index + 1, Map.of("Job", job)));
+            evals.put(evalId, new Evaluation(evalId, 50, "service", "job-register", "default", id, index, "", 0, "",
+                    "complete", "", 0, "", "", "", Map.of(), Map.of(), false, Map.of(), index, index, index, 0, 0));
+        }
+        for (var tg : job.path("TaskGroups")) {
+            String allocId = UUID.randomUUID().toString();
+            Map<String, TaskState> states = new LinkedHashMap<>();
+            for (var t : tg.path("Tasks")) {
+                String task = t.path("Name").asText();
+                var started = new TaskEvent("Started", System.currentTimeMillis() * 1_000_000L,
+                        "Task started by client", Map.of(), "", false, "", "", "", "", 0, 0, "", 0, "", 0, "", "", 0,
+                        0, "", "", "", "", "");
+                states.put(task, new TaskState("running", false, 0, NomadJson.ZERO_TIME,
+                        java.time.Instant.now().toString(), NomadJson.ZERO_TIME, List.of(started)));
+                try {
+                    Path logs = allocRoot.resolve(allocId).resolve("alloc/logs");
+                    java.nio.file.Files.createDirectories(logs);
+                    java.nio.file.Files.writeString(logs.resolve(task + ".stdout.0"), "hello from " + task + "\n");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            synchronized (lock) {
+                allocs.put(allocId, new Allocation(allocId, "default", evalId, id + "." + tg.path("Name").asText()
+                        + "[0]", NODE_ID, "test-node", id, job, tg.path("Name").asText(), null, null, "run", "",
+                        Map.of(), "running", "Tasks are running", states, "", "", "", "", List.of(), "", index,
+                        index, index, System.currentTimeMillis() * 1_000_000L, System.currentTimeMillis() * 1_000_000L));
+            }
         }
         bump();
-        return new JobRegisterResponse(UUID.randomUUID().toString(), index(), index(), "", index(), 0);
+        return new JobRegisterResponse(evalId, index(), index(), "", index(), 0);
     }
 
     @Override
     public JobDeregisterResponse deregister(String jobId, boolean purge) {
         synchronized (lock) {
+            allocs.replaceAll((k, a) -> !a.jobId().equals(jobId) ? a : new Allocation(a.id(), a.namespace(),
+                    a.evalId(), a.name(), a.nodeId(), a.nodeName(), a.jobId(), a.job(), a.taskGroup(), null, null,
+                    "stop", "alloc is being stopped", Map.of(), "complete", "All tasks have completed",
+                    a.taskStates(), "", "", "", "", List.of(), "", a.createIndex(), index + 1, index + 1,
+                    a.createTime(), a.modifyTime()));
             if (purge) {
                 jobs.remove(jobId);
             }
@@ -138,12 +178,16 @@ final class InMemoryBackend implements ApiBackend {
 
     @Override
     public List<Evaluation> evaluations() {
-        return List.of();
+        synchronized (lock) {
+            return List.copyOf(evals.values());
+        }
     }
 
     @Override
     public Optional<Evaluation> evaluation(String evalId) {
-        return Optional.empty();
+        synchronized (lock) {
+            return Optional.ofNullable(evals.get(evalId));
+        }
     }
 
     @Override
@@ -187,7 +231,12 @@ final class InMemoryBackend implements ApiBackend {
 
     @Override
     public AllocResourceUsage allocationStats(String allocId) {
-        return new AllocResourceUsage(null, Map.of(), 0);
+        var usage = new ResourceUsage(new MemoryStats(1 << 20, 0, 0, 2 << 20, 3 << 20, 0, 0, List.of("RSS")),
+                new CpuStats(1, 2, 30, 0, 0, 1.5, List.of("Percent")), List.of());
+        Map<String, TaskResourceUsage> tasks = new LinkedHashMap<>();
+        allocation(allocId).ifPresent(a -> a.taskStates().keySet().forEach(t ->
+                tasks.put(t, new TaskResourceUsage(usage, System.currentTimeMillis() * 1_000_000L, Map.of()))));
+        return new AllocResourceUsage(usage, tasks, System.currentTimeMillis() * 1_000_000L);
     }
 
     @Override
@@ -202,20 +251,32 @@ final class InMemoryBackend implements ApiBackend {
         return new ExecTarget(argv, Map.of("PATH", "/usr/bin:/bin"), allocRoot);
     }
 
+    private static final Map<String, String> ATTRS = Map.of("driver.exec", "1", "kernel.name", "linux",
+            "unique.hostname", "test-node");
+    private static final Map<String, DriverInfo> DRIVERS = Map.of("exec", new DriverInfo(Map.of("driver.exec",
+            "1"), true, true, "Healthy", java.time.Instant.now().toString()));
+    private static final NodeResources RESOURCES = new NodeResources(new NodeCpuResources(4000, 2, List.of(0, 1)),
+            new NodeMemoryResources(4096), new NodeDiskResources(10240), List.of(), List.of(), 20000, 32000);
+
     @Override
     public List<NodeListStub> nodes() {
-        return List.of();
+        return List.of(new NodeListStub("", NODE_ID, ATTRS, "dc1", "test-node", "", "default", "0.1.0", false,
+                "eligible", "ready", "", DRIVERS, RESOURCES, null, 1, 1));
     }
 
     @Override
     public Optional<Node> node(String nodeId) {
-        return Optional.empty();
+        if (!NODE_ID.equals(nodeId)) {
+            return Optional.empty();
+        }
+        return Optional.of(new Node(NODE_ID, "dc1", "test-node", "", false, ATTRS, RESOURCES, null, Map.of(),
+                Map.of(), "", "default", "", false, "eligible", "ready", "", 0, List.of(), DRIVERS, 1, 1));
     }
 
     @Override
     public AgentSelf agentSelf() {
-        return new AgentSelf(Map.of(), new AgentMember("test", "127.0.0.1", 4648, Map.of(), "alive", 1, 5, 2, 2, 5,
-                4), Map.of());
+        return new AgentSelf(Map.of("Region", "global", "Datacenter", "dc1"), new AgentMember("test", "127.0.0.1",
+                4648, Map.of(), "alive", 1, 5, 2, 2, 5, 4), Map.of("client", Map.of("node_id", NODE_ID)));
     }
 
     @Override
