@@ -127,7 +127,7 @@ final class AllocCommand implements Runnable {
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"CPU", "Memory", "Disk"});
             String cpu = res.path("CPU").asText("0") + " MHz";
-            String mem = Output.bytes(res.path("MemoryMB").asLong() << 20);
+            String mem = res.path("MemoryMB").asLong() + " MiB";
             if (tu != null && !tu.isMissingNode()) {
                 cpu = Math.round(tu.path("CpuStats").path("TotalTicks").asDouble()) + "/" + cpu;
                 long rss = tu.path("MemoryStats").path("RSS").asLong();

@@ -17,12 +17,14 @@ public final class Main implements Runnable {
     /** The command line with Nomad's exit codes: 1 for errors the user can act on, never a stack trace. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        // everything after the allocation ID belongs to the command run inside the task
+        cl.getSubcommands().get("alloc").getSubcommands().get("exec").setStopAtPositional(true);
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
             switch (e) {
                 case ApiClient.UsageError u -> line.getErr().println(u.getMessage());
                 case ApiClient.ApiError a -> line.getErr().println("Error: " + a.getMessage());
-                case java.io.IOException io -> line.getErr().println("Error: " + io.getMessage());
-                default -> throw e;
+                default -> line.getErr().println("Error: " + (e.getMessage() == null ? e.getClass().getName()
+                        : e.getMessage()));
             }
             return 1;
         });

@@ -114,6 +114,6 @@ final class Output {
             v /= 1024;
             u++;
         }
-        return u == 0 ? b + " B" : String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]).replace(".0 ", " ");
+        return u == 0 ? b + " B" : String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
     }
 }

@@ -16,7 +16,7 @@ import java.util.UUID;
  * blocking queries, streaming). Real processes and files are used where the HTTP layer touches
  * them (log files, exec); the agent itself is covered by the integration tests.
  */
-final class InMemoryBackend implements ApiBackend {
+public final class InMemoryBackend implements ApiBackend {
     private final Object lock = new Object();
     /** Guarded by {@link #lock}. */
     private long index = 1;
@@ -27,7 +27,10 @@ final class InMemoryBackend implements ApiBackend {
     volatile List<String> execPrefix = List.of();
     int gcRuns;
 
-    InMemoryBackend(Path allocRoot) {
+    /** Signals received, as {@code alloc/task/SIGNAL}. */
+    public final List<String> signals = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    public InMemoryBackend(Path allocRoot) {
         this.allocRoot = allocRoot;
     }
 
@@ -76,7 +79,7 @@ final class InMemoryBackend implements ApiBackend {
         }
     }
 
-    static final String NODE_ID = "5a0c3b7e-0000-4000-8000-000000000001";
+    public static final String NODE_ID = "5a0c3b7e-0000-4000-8000-000000000001";
     final Map<String, Evaluation> evals = new LinkedHashMap<>();
 
     /**
@@ -137,8 +140,14 @@ final class InMemoryBackend implements ApiBackend {
                 jobs.remove(jobId);
             }
         }
+        String evalId = UUID.randomUUID().toString();
+        synchronized (lock) {
+            evals.put(evalId, new Evaluation(evalId, 50, "service", "job-deregister", "default", jobId, index, "", 0,
+                    "", "complete", "", 0, "", "", "", Map.of(), Map.of(), false, Map.of(), index, index, index, 0,
+                    0));
+        }
         bump();
-        return new JobDeregisterResponse(UUID.randomUUID().toString(), index(), index(), index(), 0);
+        return new JobDeregisterResponse(evalId, index(), index(), index(), 0);
     }
 
     @Override
@@ -224,7 +233,9 @@ final class InMemoryBackend implements ApiBackend {
     }
 
     @Override
-    public void signal(String allocId, String task, String signal) {}
+    public void signal(String allocId, String task, String signal) {
+        signals.add(allocId + "/" + task + "/" + signal);
+    }
 
     @Override
     public void restart(String allocId, String task, boolean allTasks) {}
