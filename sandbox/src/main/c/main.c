@@ -1,11 +1,171 @@
+/*
+ * corral-sandbox: version | probe | run | enter. See sandbox/CONTRACT.md.
+ * This file is A, the process Java starts: it parses, clones the sandbox init (B, pid1.c)
+ * into new namespaces, forwards signals to it and mirrors its exit code.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "enter.h"
+#include "ns.h"
+#include "options.h"
+#include "pid1.h"
+#include "probe.h"
+#include "signals.h"
+#include "status.h"
+
+static int usage(void) {
+    fputs("usage: corral-sandbox version | probe | run [FLAGS|@FILE] -- CMD [ARGS...]"
+          " | enter --pid HOSTPID [FLAGS] -- CMD [ARGS...]\n",
+          stderr);
+    return 125;
+}
+
+/* Opens the status file's directory on the host; B writes through this fd after pivot_root. */
+static int open_status_dir(const char *status_file, const char **name, struct sandbox_error *e) {
+    char dir[PATH_MAX];
+    const char *slash = strrchr(status_file, '/');
+    size_t len = (size_t)(slash - status_file);
+    if (slash[1] == '\0') FAIL(e, "status_file", EISDIR, "--status-file %s names a directory", status_file);
+    if (len >= sizeof dir) FAIL(e, "status_file", ENAMETOOLONG, "%s", status_file);
+    memcpy(dir, status_file, len);
+    dir[len] = '\0';
+    *name = slash + 1;
+    int fd = open(len == 0 ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) FAIL(e, "status_file", errno, "open the directory of %s", status_file);
+    return fd;
+}
+
+/* Records a failure of A itself (before B exists, or B killed) and returns the exit code. */
+static int sandbox_failed(struct run_context *c, const struct sandbox_error *e, int code) {
+    fprintf(stderr, "corral-sandbox: %s: %s\n", e->step, e->detail);
+    if (c->status_dirfd < 0) return code;
+    c->status.state = STATE_FAILED;
+    c->status.error = *e;
+    c->status.finished = true;
+    c->status.exit_code = code;
+    c->status.finished_ns = status_now_ns();
+    struct sandbox_error write_error;
+    if (status_write(c->status_dirfd, c->status_name, &c->status, &write_error) < 0) {
+        fprintf(stderr, "corral-sandbox: %s: %s\n", write_error.step, write_error.detail);
+    }
+    return code;
+}
+
+/* B was killed (only SIGKILL can do that): the task's namespace died with it. */
+static int init_killed(struct run_context *c, int sig) {
+    struct task_status last;
+    if (status_read(c->status_dirfd, c->status_name, &last) == 0) {
+        c->status = last; /* keep exec_ok, task_pid and started_ns written by B */
+    }
+    c->status.signal = sig;
+    struct sandbox_error e;
+    sandbox_error_set(&e, "init", 0, "the sandbox init (pid %ld) was killed by signal %d", c->status.init_pid, sig);
+    int code = sandbox_failed(c, &e, 128 + sig);
+    return code;
+}
+
+/* Forwards every signal A receives to B until B exits; returns B's wait status. */
+static int forward_until_exit(pid_t init, struct sandbox_error *e) {
+    int sigfd = signals_open_fd(e);
+    if (sigfd < 0) return -1;
+    for (;;) {
+        struct pollfd p = {.fd = sigfd, .events = POLLIN};
+        if (poll(&p, 1, -1) < 0 && errno != EINTR) FAIL(e, "forward_signals", errno, "poll");
+        struct signalfd_siginfo si;
+        while (read(sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
+            if (si.ssi_signo != SIGCHLD) {
+                /* B blocks every signal, so even as PID 1 of its namespace it receives this */
+                kill(init, (int)si.ssi_signo);
+                continue;
+            }
+            int st;
+            pid_t pid = waitpid(init, &st, WNOHANG);
+            if (pid == init) {
+                close(sigfd);
+                return st;
+            }
+            if (pid < 0) FAIL(e, "forward_signals", errno, "waitpid %d", (int)init);
+        }
+    }
+}
+
+static int run_main(const struct sandbox_options *o) {
+    static struct run_context c; /* large (log rotators, fd arrays): keep it off the stack */
+    struct sandbox_error e;
+    memset(&e, 0, sizeof e);
+    c.o = o;
+    c.status_dirfd = open_status_dir(o->status_file, &c.status_name, &e);
+    if (c.status_dirfd < 0) return sandbox_failed(&c, &e, 125);
+    c.status.sandbox_pid = getpid();
+    /* out of Java's process group and session: a Ctrl-C or a group kill aimed at the JVM must
+     * not reach the task except through the driver; EPERM means we already lead a group */
+    if (setsid() < 0 && errno != EPERM) {
+        sandbox_error_set(&e, "setsid", errno, "setsid");
+        return sandbox_failed(&c, &e, 125);
+    }
+    int sync[2];
+    if (signals_block_all(&e) < 0) return sandbox_failed(&c, &e, 125);
+    if (pipe2(sync, O_CLOEXEC) < 0) {
+        sandbox_error_set(&e, "sync", errno, "pipe");
+        return sandbox_failed(&c, &e, 125);
+    }
+    fflush(NULL); /* B starts with a copy of our stdio buffers */
+    pid_t init = ns_clone(ns_clone_flags(o), &e);
+    if (init < 0) return sandbox_failed(&c, &e, 125);
+    if (init == 0) {
+        close(sync[1]);
+        c.sync_fd = sync[0];
+        int code = pid1_main(&c);
+        fflush(stderr);
+        _exit(code);
+    }
+    close(sync[0]);
+    struct host_pids pids = {.sandbox_pid = getpid(), .init_pid = init};
+    c.status.init_pid = init;
+    if (write(sync[1], &pids, sizeof pids) != (ssize_t)sizeof pids) {
+        /* B reads EOF, records the failure itself and exits 125 */
+        fprintf(stderr, "corral-sandbox: sync: %s\n", strerror(errno));
+    }
+    close(sync[1]);
+    int st = forward_until_exit(init, &e);
+    if (st < 0) return sandbox_failed(&c, &e, 125);
+    if (WIFSIGNALED(st)) return init_killed(&c, WTERMSIG(st));
+    return WEXITSTATUS(st);
+}
 
 int main(int argc, char **argv) {
-    if (argc > 1 && strcmp(argv[1], "version") == 0) {
-        puts("corral-sandbox 0.1.0");
+    if (argc < 2) return usage();
+    if (strcmp(argv[1], "version") == 0) {
+        printf("corral-sandbox %s\n", SANDBOX_VERSION);
         return 0;
     }
-    fputs("usage: corral-sandbox run|probe|version\n", stderr);
-    return 2;
+    if (strcmp(argv[1], "probe") == 0) return probe_main(stdout);
+    if (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "enter") != 0) return usage();
+    static struct sandbox_options options; /* the only global state: the parsed options */
+    struct sandbox_error error;
+    if (options_parse(argc - 1, argv + 1, &options, &error) < 0) {
+        if (options.command == SANDBOX_RUN && options.status_file != NULL) {
+            struct run_context c = {.o = &options};
+            struct sandbox_error dir_error;
+            c.status_dirfd = open_status_dir(options.status_file, &c.status_name, &dir_error);
+            c.status.sandbox_pid = getpid();
+            return sandbox_failed(&c, &error, 125);
+        }
+        fprintf(stderr, "corral-sandbox: %s\n", error.detail);
+        return 125;
+    }
+    if (options.parse_only) {
+        options_print(&options, stdout);
+        return fflush(stdout) == 0 ? 0 : 125;
+    }
+    return options.command == SANDBOX_RUN ? run_main(&options) : enter_main(&options);
 }

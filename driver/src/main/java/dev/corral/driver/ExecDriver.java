@@ -1,0 +1,793 @@
+package dev.corral.driver;
+
+import dev.corral.driver.DriverException.InvalidTaskConfigException;
+import dev.corral.driver.DriverException.TaskAlreadyStartedException;
+import dev.corral.driver.DriverException.TaskLaunchException;
+import dev.corral.driver.DriverException.TaskNotFoundException;
+import dev.corral.driver.DriverException.TaskRecoveryException;
+import dev.corral.driver.DriverException.TaskRunningException;
+import dev.corral.driver.TaskHandle.LaunchIdentity;
+import dev.corral.driver.linux.Capabilities;
+import dev.corral.driver.linux.CgroupLayout;
+import dev.corral.driver.linux.CommandLookup;
+import dev.corral.driver.linux.LinuxSyscalls;
+import dev.corral.driver.linux.ProcStat;
+import dev.corral.driver.linux.SandboxBinary;
+import dev.corral.driver.linux.SandboxCommandLine;
+import dev.corral.driver.linux.SandboxStatus;
+import dev.corral.driver.linux.TaskCgroup;
+import dev.corral.driver.linux.TaskRootView;
+import dev.corral.driver.linux.UserResolver;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchService;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Nomad's isolated fork/exec ({@code exec}) task driver as a Java library. The agent, the CLI and the
+ * Nomad plugin all call it; it knows nothing of HTTP, gRPC or HCL.
+ *
+ * <p>Each task runs under its own resident {@code corral-sandbox run} process (private mount, PID,
+ * IPC and UTS namespaces, a root made of the task directory plus read-only {@code chroot_env} binds,
+ * a cgroup with the task's limits, a non-root user, trimmed capabilities). The sandbox outlives this
+ * JVM: persist {@link TaskHandle#record()} and call {@link #recoverTask} after a restart.
+ *
+ * <p>The driver holds no per-task state beyond its {@link TaskStore}; every method is thread-safe.
+ * Blocking methods ({@code stopTask}, {@code destroyTask}, {@code execTask}) may be called from
+ * virtual threads.
+ */
+public final class ExecDriver {
+    /** Plugin name. */
+    public static final String NAME = "exec";
+    /** How often the agent should call {@link #fingerprint()}. */
+    public static final Duration FINGERPRINT_PERIOD = Duration.ofSeconds(30);
+    /** Default {@code kill_timeout}. */
+    public static final Duration DEFAULT_KILL_TIMEOUT = Duration.ofSeconds(5);
+    /** Default {@code kill_signal}. */
+    public static final String DEFAULT_KILL_SIGNAL = "SIGINT";
+
+    private static final Logger LOG = LoggerFactory.getLogger(ExecDriver.class);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration REAP_TIMEOUT = Duration.ofSeconds(15);
+    private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    private final ExecDriverConfig config;
+    private final CgroupLayout cgroups;
+    private final Capabilities capabilities;
+    private final TaskStore store = new TaskStore();
+    /** Ids whose StartTask or RecoverTask is in progress, so a second one is refused. */
+    private final Set<String> starting = ConcurrentHashMap.newKeySet();
+    /** The sandbox binary, located on first use. Guarded by {@code this}. */
+    private Path sandboxBinary;
+
+    /**
+     * @throws DriverException.InvalidDriverConfigException when {@code config.validate()} fails
+     */
+    public ExecDriver(ExecDriverConfig config) {
+        this(config, CgroupLayout.detect());
+    }
+
+    ExecDriver(ExecDriverConfig config, CgroupLayout cgroups) {
+        this.config = config.validate();
+        this.cgroups = cgroups;
+        this.capabilities = Capabilities.ofRunningKernel();
+    }
+
+    public ExecDriverConfig config() {
+        return config;
+    }
+
+    /** What the driver supports (signals, exec, chroot isolation, ...). */
+    public DriverCapabilities capabilities() {
+        return DriverCapabilities.EXEC;
+    }
+
+    /**
+     * Health and node attributes. Healthy only on Linux, as root, with the cgroup controllers the
+     * driver needs and a sandbox binary that runs; otherwise the description says what is missing.
+     */
+    public Fingerprint fingerprint() {
+        if (!System.getProperty("os.name", "").equals("Linux")) {
+            return new Fingerprint(HealthState.UNDETECTED, "exec driver unsupported on client OS", Map.of());
+        }
+        if (LinuxSyscalls.geteuid() != 0) {
+            return new Fingerprint(HealthState.UNDETECTED, "Driver must run as root", Map.of());
+        }
+        if (cgroups.mode() == CgroupLayout.Mode.NONE) {
+            return new Fingerprint(HealthState.UNHEALTHY, "Failed to discover cgroup mount point", Map.of());
+        }
+        List<String> missing = cgroups.missingControllers();
+        if (!missing.isEmpty()) {
+            return new Fingerprint(HealthState.UNHEALTHY, "cgroup controllers missing (" + cgroups.label() + "): "
+                    + String.join(", ", missing) + "; mount them or enable them in cgroup.subtree_control", Map.of());
+        }
+        Optional<String> version;
+        try {
+            version = SandboxBinary.version(sandboxBinary());
+        } catch (TaskLaunchException e) {
+            return new Fingerprint(HealthState.UNHEALTHY, e.getMessage(), Map.of());
+        }
+        if (version.isEmpty()) {
+            return new Fingerprint(HealthState.UNHEALTHY,
+                    "the sandbox binary " + sandboxBinary() + " does not run (\"version\" failed)", Map.of());
+        }
+        Map<String, String> attrs = new LinkedHashMap<>();
+        attrs.put("driver.exec", "1");
+        attrs.put("driver.exec.cgroup", cgroups.label());
+        attrs.put("driver.exec.sandbox", version.get());
+        attrs.put("driver.exec.rootfs", config.rootfs().configName());
+        attrs.put("driver.exec.capabilities", String.join(",",
+                capabilities.compute(config.allowCaps(), List.of(), List.of())).toLowerCase(java.util.Locale.ROOT));
+        return new Fingerprint(HealthState.HEALTHY, "Healthy", attrs);
+    }
+
+    private synchronized Path sandboxBinary() {
+        if (sandboxBinary == null) {
+            sandboxBinary = SandboxBinary.locate(config.sandboxBinary(), config.stateDir());
+        }
+        return sandboxBinary;
+    }
+
+    /**
+     * Starts a task and returns once its command has been exec'd inside the sandbox.
+     *
+     * @throws DriverException.TaskAlreadyStartedException a task with this id is already tracked
+     * @throws DriverException.InvalidTaskConfigException  a config field is invalid (the message names it)
+     * @throws DriverException.CommandNotFoundException    the command is not in the task root (the message says where it looked)
+     * @throws DriverException.UserException               the user cannot be resolved or is denied
+     * @throws DriverException.CapabilityNotAllowedException cap_add outside allow_caps
+     * @throws DriverException.TaskLaunchException         cgroups, the sandbox binary or the kernel failed
+     */
+    public TaskHandle startTask(TaskConfig task) {
+        if (store.get(task.id()).isPresent() || !starting.add(task.id())) {
+            throw new TaskAlreadyStartedException(task.id());
+        }
+        try {
+            if (store.get(task.id()).isPresent()) {
+                throw new TaskAlreadyStartedException(task.id());
+            }
+            LaunchPlan plan = plan(task);
+            TaskHandle handle = launch(task, plan);
+            store.putIfAbsent(handle);
+            return handle;
+        } finally {
+            starting.remove(task.id());
+        }
+    }
+
+    /** Everything decided before anything is created: validated modes, caps, command, user, env. */
+    private record LaunchPlan(NamespaceMode pidMode, NamespaceMode ipcMode, String workDir,
+            TaskRootView.Resolved command, LaunchIdentity identity) {
+    }
+
+    private LaunchPlan plan(TaskConfig task) {
+        ExecTaskConfig c = task.driverConfig();
+        if (c.command().isBlank()) {
+            throw new InvalidTaskConfigException(
+                    "config.command is required: set command = \"/path/to/binary\" in the task's config block");
+        }
+        NamespaceMode pidMode = mode("pid_mode", c.pidMode(), config.defaultPidMode());
+        NamespaceMode ipcMode = mode("ipc_mode", c.ipcMode(), config.defaultIpcMode());
+        if (!c.workDir().isEmpty() && !c.workDir().startsWith("/")) {
+            throw new InvalidTaskConfigException("work_dir must be absolute but got relative path \"" + c.workDir() + "\"");
+        }
+        Resources r = task.resources();
+        if (r.cpuShares() < 2) {
+            throw new InvalidTaskConfigException(
+                    "resources.Cpu.CpuShares must be equal to or greater than 2: " + r.cpuShares());
+        }
+        if (r.memoryMiB() < 1) {
+            throw new InvalidTaskConfigException("resources.memory must be at least 1 MiB, got " + r.memoryMiB());
+        }
+        if (r.memoryMaxMiB() != 0 && r.memoryMaxMiB() < r.memoryMiB()) {
+            throw new InvalidTaskConfigException("resources.memory_max (" + r.memoryMaxMiB()
+                    + " MiB) must be 0 or at least resources.memory (" + r.memoryMiB() + " MiB)");
+        }
+        List<String> caps = capabilities.compute(config.allowCaps(), c.capAdd(), c.capDrop());
+        TaskRootView view = new TaskRootView(task.taskDir(), task.allocDir(), config.chrootEnv(), task.mounts());
+        TaskRootView.Resolved command = CommandLookup.find(view, c.command());
+        return new LaunchPlan(pidMode, ipcMode, c.workDir().isEmpty() ? "/" : c.workDir(), command,
+                identity(task, view, caps));
+    }
+
+    private LaunchIdentity identity(TaskConfig task, TaskRootView view, List<String> caps) {
+        UserResolver users = new UserResolver(readInTask(view, "/etc/passwd"), readInTask(view, "/etc/group"));
+        UserResolver.ResolvedUser user = users.resolve(task.user(), config.userDenylist());
+        Map<String, String> env = new LinkedHashMap<>(task.env());
+        env.put("USER", user.name());
+        env.put("LOGNAME", user.name());
+        env.putIfAbsent("HOME", user.home());
+        return new LaunchIdentity(user, caps, env);
+    }
+
+    private static String readInTask(TaskRootView view, String path) {
+        return view.resolve(path).map(r -> {
+            try {
+                return Files.isRegularFile(r.hostPath()) ? Files.readString(r.hostPath()) : "";
+            } catch (IOException e) {
+                throw new TaskLaunchException("cannot read the task's " + path + " (" + r.hostPath() + "): " + e.getMessage(), e);
+            }
+        }).orElse("");
+    }
+
+    private static NamespaceMode mode(String field, String value, NamespaceMode dflt) {
+        if (value.isEmpty()) {
+            return dflt;
+        }
+        try {
+            return NamespaceMode.parse(field, value);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidTaskConfigException(e.getMessage());
+        }
+    }
+
+    private TaskHandle launch(TaskConfig task, LaunchPlan plan) {
+        String name = cgroupName(task.id());
+        Path taskState = config.stateDir().resolve("tasks").resolve(name);
+        Path statusFile = taskState.resolve("status");
+        Path sandboxLog = taskState.resolve("sandbox.log");
+        prepareStateDir(taskState, statusFile);
+        TaskCgroup cgroup = cgroups.forTask(config.cgroupParent(), name);
+        try {
+            cgroup.create(task.resources(), config.pidsLimit());
+        } catch (TaskCgroup.CgroupException e) {
+            destroyQuietly(cgroup);
+            throw new TaskLaunchException("failed to create the task's cgroup: " + e.getMessage(), e);
+        }
+        List<String> argv = commandLine(task, plan, cgroup, statusFile).commandLine(sandboxBinary(),
+                prepend(plan.command().taskPath(), task.driverConfig().args()));
+        ProcessBuilder pb = new ProcessBuilder(argv)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(sandboxLog.toFile()))
+                .redirectErrorStream(true);
+        pb.environment().clear();
+        pb.environment().putAll(plan.identity().env());
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            destroyQuietly(cgroup);
+            throw new TaskLaunchException("failed to start the sandbox " + argv.getFirst() + ": " + e.getMessage(), e);
+        }
+        long pid = process.pid();
+        int pidfd = openPidfd(pid);
+        long startTicks = ProcStat.read(pid).map(ProcStat::startTicks).orElse(0L);
+        Optional<SandboxStatus> status = awaitStarted(process, statusFile);
+        if (status.isEmpty() || status.get().failed() || !status.get().execOk()) {
+            awaitQuietly(process);
+            if (pidfd >= 0) {
+                LinuxSyscalls.close(pidfd);
+            }
+            cgroup.killAll(5000);
+            destroyQuietly(cgroup);
+            throw new TaskLaunchException(launchFailure(status, process, sandboxLog));
+        }
+        Instant startedAt = status.get().startedNs().isPresent()
+                ? Instant.EPOCH.plusNanos(status.get().startedNs().getAsLong()) : Instant.now();
+        TaskHandleRecord record = new TaskHandleRecord(TaskHandleRecord.CURRENT_VERSION, task, pid, startTicks,
+                statusFile, cgroup.paths(), startedAt);
+        TaskHandle handle = new TaskHandle(record, cgroup, taskState, pidfd, plan.identity());
+        process.onExit().thenRun(() -> finish(handle, OptionalInt.of(process.exitValue())));
+        return handle;
+    }
+
+    private SandboxCommandLine commandLine(TaskConfig task, LaunchPlan plan, TaskCgroup cgroup, Path statusFile) {
+        UserResolver.ResolvedUser user = plan.identity().user();
+        SandboxCommandLine cl = SandboxCommandLine.run().taskDir(task.taskDir());
+        if (task.allocDir() != null) {
+            cl.allocDir(task.allocDir());
+        }
+        config.chrootEnv().forEach(cl::roBind);
+        for (MountConfig m : task.mounts()) {
+            if (m.readOnly()) {
+                cl.roBind(m.hostPath().toString(), m.taskPath());
+            } else {
+                cl.bind(m.hostPath().toString(), m.taskPath());
+            }
+        }
+        cl.rootfs(config.rootfs()).hostname(hostname(task.name())).pidMode(plan.pidMode()).ipcMode(plan.ipcMode())
+                .noPivotRoot(config.noPivotRoot()).uid(user.uid()).gid(user.gid()).groups(user.groups())
+                .caps(plan.identity().caps());
+        cgroup.paths().forEach(cl::cgroup);
+        cl.cwd(plan.workDir()).oomScoreAdj(0);
+        switch (task.logs()) {
+            case LogConfig.RotatedFiles r -> {
+                if (task.allocDir() != null) {
+                    cl.logFiles(task.allocDir().resolve("logs"), task.name(), r.maxFiles(), r.maxFileBytes());
+                }
+            }
+            case LogConfig.Fifos f -> cl.outputs(f.stdout(), f.stderr());
+        }
+        return cl.statusFile(statusFile);
+    }
+
+    private static List<String> prepend(String first, List<String> rest) {
+        List<String> all = new ArrayList<>(rest.size() + 1);
+        all.add(first);
+        all.addAll(rest);
+        return all;
+    }
+
+    /** A cgroup and state-dir name from a task id: {@code <alloc>.<task>.<hex>}, only safe characters. */
+    static String cgroupName(String taskId) {
+        StringBuilder b = new StringBuilder();
+        for (char ch : taskId.toCharArray()) {
+            b.append(Character.isLetterOrDigit(ch) && ch < 128 || ch == '-' || ch == '_' ? ch : '.');
+        }
+        String s = b.toString().replaceAll("^\\.+", "");
+        return s.isEmpty() ? "task" : s;
+    }
+
+    private static String hostname(String taskName) {
+        String h = taskName.replaceAll("[^A-Za-z0-9-]", "-").replaceAll("^-+", "");
+        if (h.length() > 63) {
+            h = h.substring(0, 63);
+        }
+        return h.isEmpty() ? "corral-task" : h;
+    }
+
+    private static void prepareStateDir(Path taskState, Path statusFile) {
+        try {
+            Files.createDirectories(taskState);
+            Files.setPosixFilePermissions(taskState, PosixFilePermissions.fromString("rwx------"));
+            Files.deleteIfExists(statusFile);
+        } catch (IOException e) {
+            throw new TaskLaunchException("cannot prepare the task state directory " + taskState + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int openPidfd(long pid) {
+        try {
+            return LinuxSyscalls.pidfdOpen(pid);
+        } catch (LinuxSyscalls.ErrnoException e) {
+            return -1; // already exited and reaped: nothing left to signal
+        }
+    }
+
+    /** Waits until the status file says the task was exec'd (or failed), or the sandbox exits. */
+    private static Optional<SandboxStatus> awaitStarted(Process process, Path statusFile) {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        try (WatchService watch = FileSystems.getDefault().newWatchService()) {
+            statusFile.getParent().register(watch, StandardWatchEventKinds.ENTRY_CREATE,
+                    StandardWatchEventKinds.ENTRY_MODIFY);
+            while (System.nanoTime() < deadline) {
+                Optional<SandboxStatus> s = SandboxStatus.read(statusFile);
+                if (s.isPresent()) {
+                    return s;
+                }
+                if (!process.isAlive()) {
+                    return SandboxStatus.read(statusFile);
+                }
+                // The watch wakes us on the rename; the timeout covers a sandbox dying without writing.
+                var key = watch.poll(20, TimeUnit.MILLISECONDS);
+                if (key != null) {
+                    key.pollEvents();
+                    key.reset();
+                }
+            }
+            process.destroyForcibly();
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new TaskLaunchException("cannot watch " + statusFile.getParent() + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            throw new TaskLaunchException("interrupted while starting the task", e);
+        }
+    }
+
+    private static String launchFailure(Optional<SandboxStatus> status, Process process, Path sandboxLog) {
+        String log = tail(sandboxLog);
+        if (status.isPresent()) {
+            SandboxStatus s = status.get();
+            return "failed to launch command with the sandbox: step " + s.failedStep() + " failed"
+                    + (s.errno() != 0 ? " (errno " + s.errno() + ")" : "") + ": " + s.error()
+                    + (log.isEmpty() ? "" : "; sandbox output: " + log);
+        }
+        String code = process.isAlive() ? "did not report within " + START_TIMEOUT.toSeconds() + " s"
+                : "exited with code " + process.exitValue() + " without writing its status file";
+        return "failed to launch command with the sandbox: it " + code + (log.isEmpty() ? "" : "; sandbox output: " + log);
+    }
+
+    private static String tail(Path file) {
+        try {
+            String s = Files.readString(file).strip();
+            return s.length() > 2000 ? s.substring(s.length() - 2000) : s;
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static void awaitQuietly(Process p) {
+        try {
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                p.waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void destroyQuietly(TaskCgroup cgroup) {
+        try {
+            cgroup.destroy();
+        } catch (TaskCgroup.CgroupException e) {
+            LOG.warn("could not remove cgroup {} after a failed start: {}", cgroup.paths(), e.getMessage());
+        }
+    }
+
+    /** Reads the final status and completes the handle's exit. */
+    private void finish(TaskHandle handle, OptionalInt sandboxExit) {
+        ExitResult result;
+        try {
+            boolean oom = handle.cgroup().oomKilled();
+            result = ExitResults.from(handle.sandboxStatus(), sandboxExit, oom, handle.record().statusFile());
+        } catch (RuntimeException e) {
+            result = new ExitResult.SandboxFailed("wait", 0, "cannot read the task's exit: " + e.getMessage(),
+                    sandboxExit.orElse(125));
+        }
+        Instant at = handle.sandboxStatus().flatMap(s -> s.finishedNs().isPresent()
+                ? Optional.of(Instant.EPOCH.plusNanos(s.finishedNs().getAsLong())) : Optional.empty()).orElse(Instant.now());
+        handle.exited(result, at);
+    }
+
+    /**
+     * The task's exit, completing once (already completed if the task has exited).
+     *
+     * @throws DriverException.TaskNotFoundException unknown id
+     */
+    public CompletableFuture<ExitResult> waitTask(String taskId) {
+        return get(taskId).exit();
+    }
+
+    private TaskHandle get(String taskId) {
+        return store.get(taskId).orElseThrow(() -> new TaskNotFoundException(taskId));
+    }
+
+    /**
+     * Stops a task: sends {@code signal} (default SIGINT) to the task, waits up to {@code timeout}
+     * (capped by {@code max_kill_timeout}), then SIGKILLs every process in its cgroup. Returns once
+     * the task has exited and nothing is left in its cgroup. A task that already exited is only swept.
+     *
+     * @param signal a signal name such as {@code SIGTERM}; null or empty means SIGINT
+     * @throws DriverException unknown signal name: {@code error unknown signal given for shutdown: <s>}
+     */
+    public void stopTask(String taskId, Duration timeout, String signal) {
+        TaskHandle h = get(taskId);
+        Signal sig = signal == null || signal.isBlank() ? Signal.SIGINT
+                : Signal.byName(signal).orElseThrow(() -> new DriverException("error unknown signal given for shutdown: " + signal));
+        Duration grace = timeout == null || timeout.isNegative() ? Duration.ZERO : timeout;
+        if (grace.compareTo(config.maxKillTimeout()) > 0) {
+            grace = config.maxKillTimeout();
+        }
+        if (h.running() && !grace.isZero()) {
+            h.signalSandbox(sig.number());
+            if (awaitExit(h, grace)) {
+                sweep(h);
+                return;
+            }
+        }
+        killTask(h);
+    }
+
+    private static boolean awaitExit(TaskHandle h, Duration d) {
+        try {
+            h.exit().get(d.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DriverException("interrupted while waiting for task " + h.id() + " to exit", e);
+        }
+    }
+
+    /** SIGKILL every process of the task, then make sure the sandbox itself ends. */
+    private void killTask(TaskHandle h) {
+        h.cgroup().killAll(5000);
+        if (awaitExit(h, REAP_TIMEOUT)) {
+            sweep(h);
+            return;
+        }
+        // The task is gone but the sandbox lingers: its PID 1 dies last and takes its namespace with it.
+        OptionalLong init = h.initPid();
+        if (init.isPresent() && init.getAsLong() > 0) {
+            LinuxSyscalls.kill(init.getAsLong(), 9);
+        }
+        h.signalSandbox(9);
+        if (!awaitExit(h, REAP_TIMEOUT)) {
+            throw new TaskLaunchException("process failed to exit after " + REAP_TIMEOUT.toSeconds() * 2
+                    + " seconds (task " + h.id() + ", sandbox pid " + h.sandboxPid() + ")");
+        }
+        sweep(h);
+    }
+
+    /** After the exit: kill anything left in the cgroup (host PID mode leaves orphans). */
+    private static void sweep(TaskHandle h) {
+        if (!h.cgroup().pids().isEmpty()) {
+            h.cgroup().killAll(5000);
+        }
+    }
+
+    /**
+     * Forgets a task and removes its cgroups and state files. With {@code force} a running task is
+     * killed first (every process in its cgroup); without it a running task is refused.
+     *
+     * @throws DriverException.TaskRunningException running and not forced
+     * @throws DriverException.TaskNotFoundException unknown id
+     */
+    public void destroyTask(String taskId, boolean force) {
+        TaskHandle h = get(taskId);
+        if (h.running()) {
+            if (!force) {
+                throw new TaskRunningException(taskId);
+            }
+            killTask(h);
+        }
+        sweep(h);
+        h.closePidfd();
+        h.cgroup().destroy();
+        deleteTree(h.stateDir());
+        store.remove(taskId);
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new TaskLaunchException("cannot remove task state " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** @throws DriverException.TaskNotFoundException unknown id */
+    public TaskStatus inspectTask(String taskId) {
+        return get(taskId).status();
+    }
+
+    /**
+     * Sends a signal to the task's process group (through the sandbox, which forwards it), so a shell
+     * without handlers gets it too. An unknown name becomes SIGINT, as in Nomad.
+     *
+     * @throws DriverException when the task is not running
+     */
+    public void signalTask(String taskId, String signal) {
+        TaskHandle h = get(taskId);
+        Signal sig = Signal.byName(signal).orElseGet(() -> {
+            LOG.warn("unknown signal \"{}\" for task {}: sending SIGINT", signal, taskId);
+            return Signal.SIGINT;
+        });
+        if (!h.running() || !h.signalSandbox(sig.number())) {
+            throw new DriverException("cannot send " + sig + " to task \"" + taskId + "\": it is not running");
+        }
+    }
+
+    /**
+     * Reattaches to a task started by an earlier driver instance (maybe in a JVM that was killed).
+     * If the sandbox still runs it is watched again (pidfd); if it ended meanwhile its exit is read
+     * from the status file. Recovering an id that is already tracked returns the tracked handle.
+     *
+     * @throws DriverException.TaskRecoveryException the record is unusable
+     */
+    public TaskHandle recoverTask(TaskHandleRecord record) {
+        if (record == null) {
+            throw new TaskRecoveryException("handle cannot be nil");
+        }
+        if (record.version() < 1 || record.version() > TaskHandleRecord.CURRENT_VERSION) {
+            throw new TaskRecoveryException("failed to decode task state from handle: unsupported version " + record.version());
+        }
+        Optional<TaskHandle> existing = store.get(record.taskId());
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        if (!starting.add(record.taskId())) {
+            throw new TaskAlreadyStartedException(record.taskId());
+        }
+        try {
+            TaskCgroup cgroup;
+            try {
+                cgroup = cgroups.reattach(record.cgroupPaths());
+            } catch (RuntimeException e) {
+                throw new TaskRecoveryException("failed to reattach to the task's cgroups " + record.cgroupPaths() + ": " + e.getMessage(), e);
+            }
+            int pidfd = openPidfd(record.sandboxPid());
+            // A pidfd names one process for good; checking its start time after opening rules out pid reuse.
+            if (pidfd >= 0 && !ProcStat.isAlive(record.sandboxPid(), record.sandboxStartTicks())) {
+                LinuxSyscalls.close(pidfd);
+                pidfd = -1;
+            }
+            TaskHandle handle = new TaskHandle(record, cgroup, record.statusFile().getParent(), pidfd, null);
+            store.putIfAbsent(handle);
+            if (pidfd < 0) {
+                finish(handle, OptionalInt.empty());
+            } else {
+                int waitFd = LinuxSyscalls.dup(pidfd);
+                // poll(2) blocks its thread in native code: a platform thread, not a virtual one.
+                Thread.ofPlatform().daemon().name("corral-wait-" + record.taskId()).start(() -> {
+                    try {
+                        while (!LinuxSyscalls.pollExit(waitFd, 1000)) {
+                            if (!handle.running()) {
+                                return;
+                            }
+                        }
+                    } finally {
+                        LinuxSyscalls.close(waitFd);
+                    }
+                    finish(handle, OptionalInt.empty());
+                });
+            }
+            return handle;
+        } finally {
+            starting.remove(record.taskId());
+        }
+    }
+
+    /** One stats sample from the task's cgroup; CPU percentages are relative to the previous call. */
+    public TaskResourceUsage taskStats(String taskId) {
+        TaskHandle h = get(taskId);
+        TaskCgroup.CgroupStats s = h.cgroup().stats();
+        long now = System.nanoTime();
+        TaskHandle.StatsSample prev = h.swapSample(
+                new TaskHandle.StatsSample(now, s.cpuUserNanos(), s.cpuSystemNanos(), s.cpuTotalNanos()));
+        double userPct = 0;
+        double sysPct = 0;
+        double totalPct = 0;
+        if (prev != null && now > prev.nanoTime()) {
+            double wall = now - prev.nanoTime();
+            userPct = Math.max(0, s.cpuUserNanos() - prev.userNanos()) * 100.0 / wall;
+            sysPct = Math.max(0, s.cpuSystemNanos() - prev.systemNanos()) * 100.0 / wall;
+            totalPct = Math.max(0, s.cpuTotalNanos() - prev.totalNanos()) * 100.0 / wall;
+        }
+        Map<Long, TaskResourceUsage.ProcessUsage> procs = new HashMap<>();
+        long pageSize = 4096;
+        long nsPerTick = 1_000_000_000L / ProcStat.CLOCK_TICKS_PER_SECOND;
+        for (long pid : h.cgroup().pids()) {
+            ProcStat.read(pid).ifPresent(p -> procs.put(pid, new TaskResourceUsage.ProcessUsage(
+                    p.rssPages() * pageSize, p.utimeTicks() * nsPerTick, p.stimeTicks() * nsPerTick)));
+        }
+        return new TaskResourceUsage(Instant.now(),
+                new TaskResourceUsage.CpuUsage(s.cpuUserNanos(), s.cpuSystemNanos(), s.cpuTotalNanos(), userPct, sysPct,
+                        totalPct, s.throttledPeriods(), s.throttledNanos(), s.measuredCpu()),
+                new TaskResourceUsage.MemoryUsage(s.memoryRss(), s.memoryCache(), s.memorySwap(), s.memoryUsage(),
+                        s.memoryMaxUsage(), s.memoryKernel(), s.measuredMemory()),
+                procs);
+    }
+
+    /**
+     * Runs a command inside the running task (its namespaces, root, cgroup, user and capabilities),
+     * for script checks; stdout and stderr merged, last 4 KiB kept; killed at {@code timeout}.
+     *
+     * @throws DriverException {@code error cmd must have at least one value}, or the task is not running
+     */
+    public ExecResult execTask(String taskId, List<String> command, Duration timeout) {
+        if (command == null || command.isEmpty()) {
+            throw new DriverException("error cmd must have at least one value");
+        }
+        TaskHandle h = get(taskId);
+        OptionalLong init = h.initPid();
+        if (!h.running() || init.isEmpty()) {
+            throw new DriverException("cannot exec in task \"" + taskId + "\": it is not running");
+        }
+        LaunchIdentity id = identityOf(h);
+        SandboxCommandLine cl = SandboxCommandLine.enter().pid(init.getAsLong()).uid(id.user().uid())
+                .gid(id.user().gid()).groups(id.user().groups()).caps(id.caps());
+        h.cgroup().paths().forEach(cl::cgroup);
+        cl.cwd("/");
+        ProcessBuilder pb = new ProcessBuilder(cl.commandLine(sandboxBinary(), command)).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().clear();
+        pb.environment().putAll(id.env());
+        pb.environment().putIfAbsent("PATH", DEFAULT_PATH);
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new TaskLaunchException("cannot run the sandbox to exec in task " + taskId + ": " + e.getMessage(), e);
+        }
+        TailBuffer out = new TailBuffer(ExecResult.MAX_OUTPUT_BYTES);
+        Thread reader = Thread.ofVirtual().start(() -> out.drain(p.getInputStream()));
+        try {
+            boolean done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (!done) {
+                p.destroyForcibly();
+                p.waitFor();
+            }
+            reader.join(Duration.ofSeconds(5));
+            return new ExecResult(done ? p.exitValue() : 137, out.bytes(), !done);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+            throw new DriverException("interrupted while running a command in task " + taskId, e);
+        }
+    }
+
+    private LaunchIdentity identityOf(TaskHandle h) {
+        LaunchIdentity id = h.identity();
+        if (id == null) {
+            TaskConfig t = h.config();
+            List<String> caps = capabilities.compute(config.allowCaps(), t.driverConfig().capAdd(), t.driverConfig().capDrop());
+            id = identity(t, new TaskRootView(t.taskDir(), t.allocDir(), config.chrootEnv(), t.mounts()), caps);
+            h.identity(id);
+        }
+        return id;
+    }
+
+    /** Keeps the last {@code max} bytes of a stream (Nomad's 4 KiB check buffer). */
+    private static final class TailBuffer {
+        private final int max;
+        /** Guarded by {@code this}. */
+        private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
+
+        TailBuffer(int max) {
+            this.max = max;
+        }
+
+        void drain(InputStream in) {
+            byte[] chunk = new byte[8192];
+            try (in) {
+                int n;
+                while ((n = in.read(chunk)) > 0) {
+                    synchronized (this) {
+                        buf.write(chunk, 0, n);
+                        if (buf.size() > 4 * max) {
+                            byte[] b = bytes();
+                            buf.reset();
+                            buf.write(b, 0, b.length);
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // The process was killed at its deadline; what was read is kept.
+            }
+        }
+
+        synchronized byte[] bytes() {
+            byte[] all = buf.toByteArray();
+            return all.length <= max ? all : java.util.Arrays.copyOfRange(all, all.length - max, all.length);
+        }
+    }
+
+    /** The tracked handle of a task, if any. */
+    public Optional<TaskHandle> handle(String taskId) {
+        return store.get(taskId);
+    }
+
+    /** Every tracked task. */
+    public Collection<TaskHandle> tasks() {
+        return store.all();
+    }
+}

@@ -1,0 +1,183 @@
+package dev.corral.driver;
+
+import dev.corral.driver.DriverException.InvalidDriverConfigException;
+import dev.corral.driver.linux.Capabilities;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The exec driver's plugin configuration ({@code plugin "exec" { config { ... } }} in Nomad, plus
+ * Corral's own keys). Build it with {@link #builder()}; every default is resolved in the builder,
+ * and {@link #validate()} checks the whole thing with messages naming the key.
+ *
+ * @param noPivotRoot     {@code no_pivot_root}: chroot after MS_MOVE instead of pivot_root (for ramdisk roots)
+ * @param defaultPidMode  {@code default_pid_mode}, used when a task sets no {@code pid_mode}
+ * @param defaultIpcMode  {@code default_ipc_mode}, used when a task sets no {@code ipc_mode}
+ * @param allowCaps       {@code allow_caps}: capability names a task may hold ({@code "all"} allowed)
+ * @param pidsLimit       {@code pids_limit}: max processes per task (cgroup pids controller); 0 = unlimited
+ * @param rootfs          {@code rootfs}: read-only binds or a private overlay
+ * @param chrootEnv       {@code chroot_env}: host path -> path inside the task, in mount order
+ * @param stateDir        where the driver keeps status files and the extracted sandbox binary
+ * @param sandboxBinary   an explicit {@code corral-sandbox} to run instead of the one in the jar (development)
+ * @param cgroupParent    name of the parent cgroup under each hierarchy (e.g. {@code corral})
+ * @param maxKillTimeout  {@code max_kill_timeout}: cap on a task's kill timeout
+ * @param userDenylist    users a task may not run as ({@code user.denylist}, default {@code root})
+ */
+public record ExecDriverConfig(
+        boolean noPivotRoot,
+        NamespaceMode defaultPidMode,
+        NamespaceMode defaultIpcMode,
+        List<String> allowCaps,
+        int pidsLimit,
+        RootfsMode rootfs,
+        Map<String, String> chrootEnv,
+        Path stateDir,
+        Optional<Path> sandboxBinary,
+        String cgroupParent,
+        Duration maxKillTimeout,
+        Set<String> userDenylist) {
+
+    /** Nomad's default {@code allow_caps}: Docker's default set minus NET_RAW. */
+    public static final List<String> DEFAULT_ALLOW_CAPS = List.of(
+            "audit_write", "chown", "dac_override", "fowner", "fsetid", "kill", "mknod",
+            "net_bind_service", "setfcap", "setgid", "setpcap", "setuid", "sys_chroot");
+
+    /** Nomad's default {@code chroot_env} map (host path -> task path), in order. */
+    public static final Map<String, String> DEFAULT_CHROOT_ENV = defaultChrootEnv();
+
+    /** Default {@code pids_limit}. */
+    public static final int DEFAULT_PIDS_LIMIT = 4096;
+
+    /** System property that overrides the sandbox binary path (development). */
+    public static final String SANDBOX_BINARY_PROPERTY = "corral.sandbox.binary";
+
+    public ExecDriverConfig {
+        Objects.requireNonNull(defaultPidMode, "defaultPidMode");
+        Objects.requireNonNull(defaultIpcMode, "defaultIpcMode");
+        Objects.requireNonNull(rootfs, "rootfs");
+        Objects.requireNonNull(stateDir, "stateDir");
+        Objects.requireNonNull(cgroupParent, "cgroupParent");
+        Objects.requireNonNull(maxKillTimeout, "maxKillTimeout");
+        allowCaps = List.copyOf(allowCaps);
+        chrootEnv = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(chrootEnv));
+        sandboxBinary = sandboxBinary == null ? Optional.empty() : sandboxBinary;
+        userDenylist = Set.copyOf(userDenylist);
+    }
+
+    private static Map<String, String> defaultChrootEnv() {
+        var m = new LinkedHashMap<String, String>();
+        for (String p : List.of("/bin", "/etc", "/lib", "/lib32", "/lib64", "/run/resolvconf", "/sbin", "/usr",
+                "/run/systemd/resolve")) {
+            m.put(p, p);
+        }
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    /**
+     * Checks every key and throws one exception listing every problem.
+     *
+     * @throws InvalidDriverConfigException naming each bad key
+     */
+    public ExecDriverConfig validate() {
+        List<String> problems = new ArrayList<>();
+        List<String> unsupported = Capabilities.unsupported(allowCaps);
+        if (!unsupported.isEmpty()) {
+            problems.add("allow_caps configured with capabilities not supported by system: "
+                    + String.join(", ", unsupported));
+        }
+        if (pidsLimit < 0) {
+            problems.add("pids_limit must be 0 (unlimited) or positive, got " + pidsLimit);
+        }
+        if (!stateDir.isAbsolute()) {
+            problems.add("state_dir must be an absolute path, got \"" + stateDir + "\"");
+        }
+        chrootEnv.forEach((host, task) -> {
+            if (!host.startsWith("/")) {
+                problems.add("chroot_env source \"" + host + "\" must be an absolute host path");
+            }
+            if (!task.startsWith("/")) {
+                problems.add("chroot_env destination \"" + task + "\" (for \"" + host + "\") must be an absolute path inside the task");
+            }
+            if (task.equals("/") || Path.of(task).normalize().startsWith("/alloc") || Path.of(task).normalize().startsWith("/local")
+                    || Path.of(task).normalize().startsWith("/secrets")) {
+                problems.add("chroot_env destination \"" + task + "\" would hide the task layout (/, /alloc, /local, /secrets)");
+            }
+        });
+        sandboxBinary.ifPresent(p -> {
+            if (!p.isAbsolute()) {
+                problems.add("sandbox_binary must be an absolute path, got \"" + p + "\"");
+            }
+        });
+        if (cgroupParent.isEmpty() || cgroupParent.contains("..") || cgroupParent.startsWith("/")) {
+            problems.add("cgroup_parent must be a relative cgroup name like \"corral\", got \"" + cgroupParent + "\"");
+        }
+        if (maxKillTimeout.isNegative()) {
+            problems.add("max_kill_timeout must not be negative, got " + maxKillTimeout);
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidDriverConfigException(String.join("; ", problems));
+        }
+        return this;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Mutable builder holding Nomad's and Corral's defaults. */
+    public static final class Builder {
+        private boolean noPivotRoot = false;
+        private NamespaceMode defaultPidMode = NamespaceMode.PRIVATE;
+        private NamespaceMode defaultIpcMode = NamespaceMode.PRIVATE;
+        private List<String> allowCaps = DEFAULT_ALLOW_CAPS;
+        private int pidsLimit = DEFAULT_PIDS_LIMIT;
+        private RootfsMode rootfs = RootfsMode.READONLY;
+        private Map<String, String> chrootEnv = DEFAULT_CHROOT_ENV;
+        private Path stateDir = Path.of("/var/lib/corral/driver");
+        private Optional<Path> sandboxBinary = Optional.ofNullable(System.getProperty(SANDBOX_BINARY_PROPERTY)).map(Path::of);
+        private String cgroupParent = "corral";
+        private Duration maxKillTimeout = Duration.ofSeconds(30);
+        private Set<String> userDenylist = Set.of("root");
+
+        private Builder() {
+        }
+
+        public Builder noPivotRoot(boolean v) { this.noPivotRoot = v; return this; }
+        public Builder defaultPidMode(NamespaceMode v) { this.defaultPidMode = v; return this; }
+        /** @throws InvalidDriverConfigException {@code default_pid_mode must be "private" or "host", got "x"} */
+        public Builder defaultPidMode(String v) { this.defaultPidMode = parseMode("default_pid_mode", v); return this; }
+        public Builder defaultIpcMode(NamespaceMode v) { this.defaultIpcMode = v; return this; }
+        /** @throws InvalidDriverConfigException {@code default_ipc_mode must be "private" or "host", got "x"} */
+        public Builder defaultIpcMode(String v) { this.defaultIpcMode = parseMode("default_ipc_mode", v); return this; }
+        public Builder allowCaps(List<String> v) { this.allowCaps = v; return this; }
+        public Builder pidsLimit(int v) { this.pidsLimit = v; return this; }
+        public Builder rootfs(RootfsMode v) { this.rootfs = v; return this; }
+        /** An empty map means Nomad's default map, as in Nomad's client config. */
+        public Builder chrootEnv(Map<String, String> v) { this.chrootEnv = v.isEmpty() ? DEFAULT_CHROOT_ENV : v; return this; }
+        public Builder stateDir(Path v) { this.stateDir = v; return this; }
+        public Builder sandboxBinary(Path v) { this.sandboxBinary = Optional.ofNullable(v); return this; }
+        public Builder cgroupParent(String v) { this.cgroupParent = v; return this; }
+        public Builder maxKillTimeout(Duration v) { this.maxKillTimeout = v; return this; }
+        public Builder userDenylist(Set<String> v) { this.userDenylist = v; return this; }
+
+        public ExecDriverConfig build() {
+            return new ExecDriverConfig(noPivotRoot, defaultPidMode, defaultIpcMode, allowCaps, pidsLimit, rootfs,
+                    chrootEnv, stateDir, sandboxBinary, cgroupParent, maxKillTimeout, userDenylist);
+        }
+
+        private static NamespaceMode parseMode(String field, String v) {
+            try {
+                return NamespaceMode.parse(field, v);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidDriverConfigException(e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package dev.corral.driver.linux;
+
+import dev.corral.driver.NamespaceMode;
+import dev.corral.driver.RootfsMode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Typed builder of the {@code corral-sandbox run} and {@code enter} command lines: the only place Java
+ * spells the sandbox's flags (see {@code sandbox/CONTRACT.md}). The subcommand comes first, then flags
+ * in {@link SandboxFlag} order whatever order the setters were called in; repeatable flags keep their
+ * call order. A flag appears iff it was given a value (even a default or empty one). The task
+ * environment is not part of argv: it is the sandbox process's environment.
+ */
+public final class SandboxCommandLine {
+    private static final Set<SandboxFlag> ENTER_FLAGS = EnumSet.of(SandboxFlag.PID, SandboxFlag.UID, SandboxFlag.GID,
+            SandboxFlag.GROUPS, SandboxFlag.CAPS, SandboxFlag.CGROUP, SandboxFlag.CWD, SandboxFlag.OOM_SCORE_ADJ);
+
+    private final String subcommand;
+    private final Map<SandboxFlag, List<List<String>>> values = new EnumMap<>(SandboxFlag.class);
+
+    private SandboxCommandLine(String subcommand) {
+        this.subcommand = subcommand;
+    }
+
+    /** {@code corral-sandbox run}: start a task. */
+    public static SandboxCommandLine run() {
+        return new SandboxCommandLine("run");
+    }
+
+    /** {@code corral-sandbox enter}: run a command inside a running task. */
+    public static SandboxCommandLine enter() {
+        return new SandboxCommandLine("enter");
+    }
+
+    /** {@code --pid} (enter): host pid of a process of the task. */
+    public SandboxCommandLine pid(long hostPid) { return set(SandboxFlag.PID, Long.toString(hostPid)); }
+
+    private SandboxCommandLine set(SandboxFlag flag, String... vals) {
+        if (vals.length != flag.arity()) {
+            throw new IllegalArgumentException(flag.flag() + " takes " + flag.arity() + " values");
+        }
+        values.put(flag, new ArrayList<>(List.of(List.of(vals))));
+        return this;
+    }
+
+    private SandboxCommandLine add(SandboxFlag flag, String... vals) {
+        values.computeIfAbsent(flag, f -> new ArrayList<>()).add(List.of(vals));
+        return this;
+    }
+
+    /** {@code --task-dir}: host task directory, becomes {@code /} of the task. */
+    public SandboxCommandLine taskDir(Path p) { return set(SandboxFlag.TASK_DIR, p.toString()); }
+    /** {@code --alloc-dir}: host alloc dir, mounted rw at {@code /alloc}. */
+    public SandboxCommandLine allocDir(Path p) { return set(SandboxFlag.ALLOC_DIR, p.toString()); }
+    /** {@code --ro-bind SRC DST}: a chroot_env entry (repeatable, in order). */
+    public SandboxCommandLine roBind(String hostPath, String taskPath) { return add(SandboxFlag.RO_BIND, hostPath, taskPath); }
+    /** {@code --bind SRC DST}: a read-write host volume (repeatable, in order). */
+    public SandboxCommandLine bind(String hostPath, String taskPath) { return add(SandboxFlag.BIND, hostPath, taskPath); }
+    /** {@code --rootfs readonly|overlay}. */
+    public SandboxCommandLine rootfs(RootfsMode m) { return set(SandboxFlag.ROOTFS, m.configName()); }
+    /** {@code --hostname}. */
+    public SandboxCommandLine hostname(String h) { return set(SandboxFlag.HOSTNAME, h); }
+    /** {@code --pid-mode private|host}. */
+    public SandboxCommandLine pidMode(NamespaceMode m) { return set(SandboxFlag.PID_MODE, m.configName()); }
+    /** {@code --ipc-mode private|host}. */
+    public SandboxCommandLine ipcMode(NamespaceMode m) { return set(SandboxFlag.IPC_MODE, m.configName()); }
+
+    /** {@code --no-pivot-root} when {@code on}. */
+    public SandboxCommandLine noPivotRoot(boolean on) {
+        if (on) {
+            set(SandboxFlag.NO_PIVOT_ROOT);
+        } else {
+            values.remove(SandboxFlag.NO_PIVOT_ROOT);
+        }
+        return this;
+    }
+
+    /** {@code --uid}. */
+    public SandboxCommandLine uid(long uid) { return set(SandboxFlag.UID, Long.toString(uid)); }
+    /** {@code --gid}. */
+    public SandboxCommandLine gid(long gid) { return set(SandboxFlag.GID, Long.toString(gid)); }
+
+    /** {@code --groups} comma-separated supplementary gids (may be empty). */
+    public SandboxCommandLine groups(List<Long> gids) {
+        return set(SandboxFlag.GROUPS, gids.stream().map(String::valueOf).collect(Collectors.joining(",")));
+    }
+
+    /** {@code --caps} comma-separated {@code CAP_X} names in the given order (may be empty = none). */
+    public SandboxCommandLine caps(List<String> caps) {
+        for (String c : caps) {
+            if (!c.matches("CAP_[A-Z_]+")) {
+                throw new IllegalArgumentException("capability must be spelled CAP_X, got \"" + c + "\"");
+            }
+        }
+        return set(SandboxFlag.CAPS, String.join(",", caps));
+    }
+
+    /** {@code --cgroup DIR}: a cgroup directory the task joins (repeatable). */
+    public SandboxCommandLine cgroup(Path dir) { return add(SandboxFlag.CGROUP, dir.toString()); }
+    /** {@code --cwd}: working directory inside the task root. */
+    public SandboxCommandLine cwd(String p) { return set(SandboxFlag.CWD, p); }
+    /** {@code --secrets-size} bytes of the secrets/private tmpfs. */
+    public SandboxCommandLine secretsSize(long bytes) { return set(SandboxFlag.SECRETS_SIZE, Long.toString(bytes)); }
+    /** {@code --shm-size} bytes of /dev/shm. */
+    public SandboxCommandLine shmSize(long bytes) { return set(SandboxFlag.SHM_SIZE, Long.toString(bytes)); }
+    /** {@code --oom-score-adj}. */
+    public SandboxCommandLine oomScoreAdj(int v) { return set(SandboxFlag.OOM_SCORE_ADJ, Integer.toString(v)); }
+
+    /** {@code --log-dir DIR --log-name NAME --log-max-files N --log-max-bytes N}: rotated log files. */
+    public SandboxCommandLine logFiles(Path dir, String name, int maxFiles, long maxBytes) {
+        values.remove(SandboxFlag.STDOUT);
+        values.remove(SandboxFlag.STDERR);
+        set(SandboxFlag.LOG_DIR, dir.toString());
+        set(SandboxFlag.LOG_NAME, name);
+        set(SandboxFlag.LOG_MAX_FILES, Integer.toString(maxFiles));
+        return set(SandboxFlag.LOG_MAX_BYTES, Long.toString(maxBytes));
+    }
+
+    /** {@code --stdout PATH --stderr PATH}: files or FIFOs opened for append (plugin mode). */
+    public SandboxCommandLine outputs(Path stdout, Path stderr) {
+        for (SandboxFlag f : List.of(SandboxFlag.LOG_DIR, SandboxFlag.LOG_NAME, SandboxFlag.LOG_MAX_FILES,
+                SandboxFlag.LOG_MAX_BYTES)) {
+            values.remove(f);
+        }
+        set(SandboxFlag.STDOUT, stdout.toString());
+        return set(SandboxFlag.STDERR, stderr.toString());
+    }
+
+    /** {@code --status-file}: host path of the status file. */
+    public SandboxCommandLine statusFile(Path p) { return set(SandboxFlag.STATUS_FILE, p.toString()); }
+
+    /**
+     * The arguments after the binary: the subcommand, flags in canonical order, {@code --}, the command.
+     *
+     * @param command argv[0] (for run: an absolute path inside the task root) and the arguments
+     * @throws IllegalStateException when a required flag is missing or a flag does not fit the subcommand
+     */
+    public List<String> build(List<String> command) {
+        if (subcommand.equals("run")) {
+            require(SandboxFlag.TASK_DIR);
+            require(SandboxFlag.STATUS_FILE);
+            if (values.containsKey(SandboxFlag.PID)) {
+                throw new IllegalStateException("--pid is only for enter");
+            }
+        } else {
+            require(SandboxFlag.PID);
+            for (SandboxFlag f : values.keySet()) {
+                if (!ENTER_FLAGS.contains(f)) {
+                    throw new IllegalStateException(f.flag() + " is not a flag of enter");
+                }
+            }
+        }
+        if (command.isEmpty()) {
+            throw new IllegalStateException("the command must not be empty");
+        }
+        List<String> argv = new ArrayList<>();
+        argv.add(subcommand);
+        for (SandboxFlag flag : SandboxFlag.values()) {
+            for (List<String> vals : values.getOrDefault(flag, List.of())) {
+                argv.add(flag.flag());
+                argv.addAll(vals);
+            }
+        }
+        argv.add("--");
+        argv.addAll(command);
+        return List.copyOf(argv);
+    }
+
+    private void require(SandboxFlag f) {
+        if (!values.containsKey(f)) {
+            throw new IllegalStateException(f.flag() + " is required for " + subcommand);
+        }
+    }
+
+    /** The full command: {@code <binary> <build(command)>}. */
+    public List<String> commandLine(Path binary, List<String> command) {
+        List<String> all = new ArrayList<>();
+        all.add(binary.toString());
+        all.addAll(build(command));
+        return all;
+    }
+}

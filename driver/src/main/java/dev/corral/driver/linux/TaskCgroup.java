@@ -1,0 +1,70 @@
+package dev.corral.driver.linux;
+
+import dev.corral.driver.Resources;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One task's cgroup, on v1 (one directory per controller) or v2 (one directory). The sandbox's own
+ * processes stay outside it; only the task's processes are in it.
+ */
+public interface TaskCgroup {
+
+    /** Every directory of this cgroup: what the sandbox joins ({@code --cgroup}) and what is persisted. */
+    List<Path> paths();
+
+    /**
+     * Creates the cgroup and writes the limits: memory hard/soft, CPU shares or weight, cpuset for
+     * reserved cores, pids limit (0 = none).
+     *
+     * @throws CgroupException naming the file that could not be written
+     */
+    void create(Resources resources, int pidsLimit);
+
+    /** Host pids of every process in the cgroup (and its descendants). */
+    Set<Long> pids();
+
+    /**
+     * SIGKILLs every process in the cgroup so none can fork away (freeze, kill each, thaw; or
+     * {@code cgroup.kill} on v2), and returns once the cgroup is empty or {@code timeoutMillis} passed.
+     *
+     * @return true when the cgroup is empty
+     */
+    boolean killAll(long timeoutMillis);
+
+    /** True when the kernel's OOM killer killed a process of this cgroup. */
+    boolean oomKilled();
+
+    /** Cumulative usage counters. */
+    CgroupStats stats();
+
+    /** Removes the cgroup directories (they must be empty of processes); missing ones are fine. */
+    void destroy();
+
+    /** An I/O failure on a cgroup file, naming it. */
+    final class CgroupException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public CgroupException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Counters read from the cgroup (bytes and nanoseconds; -1 where the host has no such counter).
+     *
+     * @param measuredMemory names of the memory fields really measured (Nomad's Measured)
+     * @param measuredCpu    names of the CPU fields really measured
+     */
+    record CgroupStats(long cpuUserNanos, long cpuSystemNanos, long cpuTotalNanos, long throttledPeriods,
+            long throttledNanos, long memoryRss, long memoryCache, long memorySwap, long memoryUsage,
+            long memoryMaxUsage, long memoryKernel, List<String> measuredMemory, List<String> measuredCpu) {
+    }
+
+    /** Nomad's v2 weight formula: 1 + ((shares - 2) * 9999) / 262142, clamped to [1, 10000]. */
+    static long cpuWeight(long shares) {
+        long w = 1 + ((Math.max(shares, 2) - 2) * 9999) / 262142;
+        return Math.min(Math.max(w, 1), 10000);
+    }
+}

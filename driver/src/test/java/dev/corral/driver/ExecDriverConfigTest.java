@@ -1,0 +1,51 @@
+package dev.corral.driver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.corral.driver.DriverException.InvalidDriverConfigException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ExecDriverConfigTest {
+    @Test
+    void defaults_areNomads() {
+        ExecDriverConfig c = ExecDriverConfig.builder().build().validate();
+        assertThat(c.noPivotRoot()).isFalse();
+        assertThat(c.defaultPidMode()).isEqualTo(NamespaceMode.PRIVATE);
+        assertThat(c.defaultIpcMode()).isEqualTo(NamespaceMode.PRIVATE);
+        assertThat(c.allowCaps()).hasSize(13).doesNotContain("net_raw");
+        assertThat(c.pidsLimit()).isEqualTo(4096);
+        assertThat(c.rootfs()).isEqualTo(RootfsMode.READONLY);
+        assertThat(c.chrootEnv().keySet()).containsExactly("/bin", "/etc", "/lib", "/lib32", "/lib64", "/run/resolvconf",
+                "/sbin", "/usr", "/run/systemd/resolve");
+        assertThat(c.userDenylist()).containsExactly("root");
+        assertThat(c.maxKillTimeout()).hasSeconds(30);
+    }
+
+    @Test
+    void pidMode_badValue_usesNomadsWording() {
+        assertThatThrownBy(() -> ExecDriverConfig.builder().defaultPidMode("shared"))
+                .isInstanceOf(InvalidDriverConfigException.class)
+                .hasMessageEndingWith("default_pid_mode must be \"private\" or \"host\", got \"shared\"");
+        assertThat(ExecDriverConfig.builder().defaultIpcMode("host").build().defaultIpcMode()).isEqualTo(NamespaceMode.HOST);
+    }
+
+    @Test
+    void validate_listsEveryProblemByKey() {
+        ExecDriverConfig c = ExecDriverConfig.builder().allowCaps(List.of("chown", "telekinesis")).pidsLimit(-1)
+                .stateDir(Path.of("relative")).chrootEnv(Map.of("usr", "/usr", "/x", "/local/x")).cgroupParent("../up").build();
+        assertThatThrownBy(c::validate).isInstanceOf(InvalidDriverConfigException.class)
+                .hasMessageContaining("allow_caps configured with capabilities not supported by system: telekinesis")
+                .hasMessageContaining("pids_limit").hasMessageContaining("state_dir")
+                .hasMessageContaining("chroot_env source \"usr\"").hasMessageContaining("would hide the task layout")
+                .hasMessageContaining("cgroup_parent");
+    }
+
+    @Test
+    void chrootEnv_emptyMeansNomadsDefault() {
+        assertThat(ExecDriverConfig.builder().chrootEnv(Map.of()).build().chrootEnv()).isEqualTo(ExecDriverConfig.DEFAULT_CHROOT_ENV);
+    }
+}

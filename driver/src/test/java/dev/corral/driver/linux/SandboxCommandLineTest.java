@@ -1,0 +1,135 @@
+package dev.corral.driver.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.corral.driver.NamespaceMode;
+import dev.corral.driver.RootfsMode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The Java half of the sandbox contract: the builder's argv equals the golden files the C side parses. */
+class SandboxCommandLineTest {
+    private static final Path GOLDEN = Path.of("../sandbox/src/test/golden");
+    private static final String ALLOC = "/var/lib/corral/alloc/5f1c2d9e-0b7a-4c1e-9f3a-2b6d8e4f7a10";
+
+    private static List<String> golden(String name) throws IOException {
+        return Files.readAllLines(GOLDEN.resolve(name + ".argv"), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void build_minimal_matchesGolden() throws IOException {
+        List<String> argv = SandboxCommandLine.run()
+                .statusFile(Path.of(ALLOC + "/web.status"))
+                .taskDir(Path.of(ALLOC + "/web"))
+                .build(List.of("/bin/true"));
+        assertThat(argv).containsExactlyElementsOf(golden("minimal"));
+    }
+
+    @Test
+    void build_full_matchesGoldenWhateverTheSetterOrder() throws IOException {
+        SandboxCommandLine b = SandboxCommandLine.run()
+                .statusFile(Path.of(ALLOC + "/web.status"))
+                .logFiles(Path.of(ALLOC + "/alloc/logs"), "web", 5, 1048576)
+                .oomScoreAdj(0)
+                .shmSize(33554432)
+                .secretsSize(2097152)
+                .cwd("/local")
+                .cgroup(Path.of("/sys/fs/cgroup/memory/corral/5f1c2d9e.web"))
+                .cgroup(Path.of("/sys/fs/cgroup/cpu/corral/5f1c2d9e.web"))
+                .cgroup(Path.of("/sys/fs/cgroup/pids/corral/5f1c2d9e.web"))
+                .caps(List.of("CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID",
+                        "CAP_KILL", "CAP_MKNOD", "CAP_NET_BIND_SERVICE", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP",
+                        "CAP_SETUID", "CAP_SYS_CHROOT"))
+                .groups(List.of(1000L, 27L, 100L))
+                .gid(1000)
+                .uid(1000)
+                .noPivotRoot(false)
+                .ipcMode(NamespaceMode.PRIVATE)
+                .pidMode(NamespaceMode.PRIVATE)
+                .hostname("web-5f1c2d9e")
+                .rootfs(RootfsMode.READONLY)
+                .bind("/srv/data", "/data")
+                .bind("/srv/cache", "/var/cache/app");
+        for (String p : List.of("/bin", "/etc", "/lib", "/lib32", "/lib64", "/run/resolvconf", "/sbin", "/usr")) {
+            b.roBind(p, p);
+        }
+        b.allocDir(Path.of(ALLOC + "/alloc")).taskDir(Path.of(ALLOC + "/web"));
+        assertThat(b.build(List.of("/local/bin/server", "--port", "8080", "--verbose")))
+                .containsExactlyElementsOf(golden("full"));
+    }
+
+    @Test
+    void build_hostModesAndFifos_matchesGolden() throws IOException {
+        List<String> argv = SandboxCommandLine.run()
+                .taskDir(Path.of(ALLOC + "/batch"))
+                .pidMode(NamespaceMode.HOST)
+                .ipcMode(NamespaceMode.HOST)
+                .noPivotRoot(true)
+                .uid(0)
+                .gid(0)
+                .caps(List.of())
+                .outputs(Path.of(ALLOC + "/alloc/logs/.batch.stdout.fifo"), Path.of(ALLOC + "/alloc/logs/.batch.stderr.fifo"))
+                .statusFile(Path.of(ALLOC + "/batch.status"))
+                .build(List.of("/bin/sh", "-c", "exit 3"));
+        assertThat(argv).containsExactlyElementsOf(golden("host-modes"));
+    }
+
+    @Test
+    void build_spacesUnicodeAndEmptyArguments_matchesGolden() throws IOException {
+        List<String> argv = SandboxCommandLine.run()
+                .taskDir(Path.of(ALLOC + "/tâche d'été"))
+                .groups(List.of())
+                .cwd("/local/répertoire avec espaces")
+                .statusFile(Path.of(ALLOC + "/tâche d'été.status"))
+                .build(List.of("/local/my script.sh", "hello world", "  leading and trailing  ", "ünïcödé ✓ 日本語",
+                        "$HOME", "", "tab\tinside", "--not-a-flag"));
+        assertThat(argv).containsExactlyElementsOf(golden("spaces-unicode"));
+    }
+
+    @Test
+    void build_enter_matchesGolden() throws IOException {
+        List<String> argv = SandboxCommandLine.enter()
+                .cwd("/local")
+                .cgroup(Path.of("/sys/fs/cgroup/pids/corral/5f1c2d9e.web"))
+                .caps(List.of("CAP_KILL"))
+                .groups(List.of())
+                .gid(65534)
+                .uid(65534)
+                .pid(4242)
+                .build(List.of("/bin/sh", "-c", "ls /local"));
+        assertThat(argv).containsExactlyElementsOf(golden("enter"));
+    }
+
+    @Test
+    void build_everyGoldenFileIsCoveredByATest() throws IOException {
+        try (var files = Files.list(GOLDEN)) {
+            assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".argv")).sorted())
+                    .containsExactly("enter.argv", "full.argv", "host-modes.argv", "minimal.argv", "spaces-unicode.argv");
+        }
+    }
+
+    @Test
+    void build_runWithoutStatusFile_isRefused() {
+        assertThatThrownBy(() -> SandboxCommandLine.run().taskDir(Path.of("/t")).build(List.of("/bin/true")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("--status-file");
+    }
+
+    @Test
+    void build_enterWithRunOnlyFlag_isRefused() {
+        assertThatThrownBy(() -> SandboxCommandLine.enter().pid(1).taskDir(Path.of("/t")).build(List.of("/bin/true")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("--task-dir");
+    }
+
+    @Test
+    void logFilesThenOutputs_lastOneWins() {
+        List<String> argv = SandboxCommandLine.run().taskDir(Path.of("/t")).statusFile(Path.of("/s"))
+                .logFiles(Path.of("/l"), "x", 1, 2).outputs(Path.of("/o"), Path.of("/e")).build(List.of("/bin/true"));
+        assertThat(argv).containsExactly("run", "--task-dir", "/t", "--stdout", "/o", "--stderr", "/e",
+                "--status-file", "/s", "--", "/bin/true");
+    }
+}

@@ -1,0 +1,310 @@
+#include "mounts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+enum walk_mode {
+    WALK_EXISTING, /* every component must exist */
+    WALK_DIR,      /* create missing components as directories */
+    WALK_FILE,     /* create missing parents as directories and the last one as an empty file */
+};
+
+/* Host device nodes bind-mounted into the task's /dev (mknod is refused in some containers). */
+static const char *const DEVICES[] = {"null", "zero", "full", "random", "urandom", "tty"};
+
+/* Paths in the new /proc hidden behind /dev/null (files) or an empty read-only tmpfs (dirs). */
+static const char *const MASKED[] = {"/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug",
+                                     "/sys/firmware"};
+
+/* Paths in the new /proc made read-only. */
+static const char *const READ_ONLY[] = {"/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus"};
+
+static const char *const DEV_LINKS[][2] = {
+    {"ptmx", "pts/ptmx"},      {"fd", "/proc/self/fd"},        {"stdin", "/proc/self/fd/0"},
+    {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
+};
+
+/* "/proc/self/fd/N": mount(2) follows it to exactly the object fd refers to, with no path walk. */
+static const char *fd_path(char *buf, size_t size, int fd) {
+    snprintf(buf, size, "/proc/self/fd/%d", fd);
+    return buf;
+}
+
+/*
+ * Resolves path (absolute, inside the task root) below root_fd one component at a time with
+ * O_NOFOLLOW, creating what is missing per mode. Why: the task dir is writable by the task, so
+ * a symlink it left behind (e.g. usr -> /etc) would otherwise redirect a mount or a mkdir to the
+ * host. Returns an O_PATH fd, or -1 (errno ENOENT untouched for WALK_EXISTING, so callers can skip).
+ */
+static int walk(int root_fd, const char *path, enum walk_mode mode, const char *step, struct sandbox_error *e) {
+    int cur = fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
+    if (cur < 0) FAIL(e, step, errno, "dup root fd");
+    const char *p = path;
+    char comp[256];
+    while (*p) {
+        while (*p == '/') p++;
+        if (*p == '\0') break;
+        const char *end = strchrnul(p, '/');
+        size_t len = (size_t)(end - p);
+        bool last = end[strspn(end, "/")] == '\0';
+        if (len >= sizeof comp) {
+            close(cur);
+            FAIL(e, step, ENAMETOOLONG, "%s", path);
+        }
+        memcpy(comp, p, len);
+        comp[len] = '\0';
+        int next = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0 && errno == ENOENT && mode != WALK_EXISTING) {
+            int rc;
+            if (last && mode == WALK_FILE) {
+                rc = openat(cur, comp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+                if (rc >= 0) close(rc);
+            } else {
+                rc = mkdirat(cur, comp, 0755);
+            }
+            if (rc < 0 && errno != EEXIST) {
+                int err = errno;
+                close(cur);
+                FAIL(e, step, err, "create mount point %s (at \"%s\")", path, comp);
+            }
+            next = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        }
+        if (next < 0) {
+            int err = errno;
+            close(cur);
+            if (err == ENOENT && mode == WALK_EXISTING) {
+                errno = ENOENT;
+                return -1;
+            }
+            FAIL(e, step, err, "open %s (at \"%s\")", path, comp);
+        }
+        close(cur);
+        cur = next;
+        struct stat st;
+        if (fstat(cur, &st) < 0) {
+            int err = errno;
+            close(cur);
+            FAIL(e, step, err, "stat %s", path);
+        }
+        if (S_ISLNK(st.st_mode)) {
+            close(cur);
+            FAIL(e, step, ELOOP, "refusing to mount through the symlink \"%s\" in %s", comp, path);
+        }
+        if (!last && !S_ISDIR(st.st_mode)) {
+            close(cur);
+            FAIL(e, step, ENOTDIR, "%s (at \"%s\")", path, comp);
+        }
+        p = end;
+    }
+    return cur;
+}
+
+/*
+ * Clones the mount tree at (dfd, path) recursively, applies attrs to every mount of the clone
+ * before it is visible anywhere, and attaches it on target_fd. Why the new mount API: a
+ * classic MS_BIND|MS_REC followed by MS_REMOUNT|MS_RDONLY only makes the top mount read-only,
+ * leaving submounts writable, and leaves a window where the bind is writable.
+ */
+static int attach_tree(int dfd, const char *path, int target_fd, uint64_t attrs, const char *step,
+                       const char *what, struct sandbox_error *e) {
+    unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | (path[0] == '\0' ? AT_EMPTY_PATH : 0);
+    int tree = open_tree(dfd, path, flags);
+    if (tree < 0) {
+        if (errno == ENOSYS) FAIL(e, step, errno, "open_tree %s (needs Linux >= 5.12)", what);
+        FAIL(e, step, errno, "open_tree %s", what);
+    }
+    struct mount_attr attr = {.attr_set = attrs};
+    if (attrs != 0 && mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0) {
+        int err = errno;
+        close(tree);
+        FAIL(e, step, err, "mount_setattr %s", what);
+    }
+    if (move_mount(tree, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+        int err = errno;
+        close(tree);
+        FAIL(e, step, err, "move_mount %s", what);
+    }
+    close(tree);
+    return 0;
+}
+
+/* Binds host src at dst inside the root; a missing src is skipped when skip_missing. */
+static int bind_one(int root_fd, const char *src, const char *dst, uint64_t attrs, bool skip_missing,
+                    const char *step, struct sandbox_error *e) {
+    struct stat st;
+    if (stat(src, &st) < 0) {
+        if (errno == ENOENT && skip_missing) return 0;
+        FAIL(e, step, errno, "stat %s", src);
+    }
+    int target = walk(root_fd, dst, S_ISDIR(st.st_mode) ? WALK_DIR : WALK_FILE, step, e);
+    if (target < 0) return -1;
+    char what[600];
+    snprintf(what, sizeof what, "%s at %s", src, dst);
+    int rc = attach_tree(AT_FDCWD, src, target, attrs, step, what, e);
+    close(target);
+    return rc;
+}
+
+/* Mounts a fresh filesystem (tmpfs, proc, ...) at dst inside the root, creating the dir. */
+static int mount_fs(int root_fd, const char *dst, const char *type, unsigned long flags, const char *data,
+                    const char *step, struct sandbox_error *e) {
+    int target = walk(root_fd, dst, WALK_DIR, step, e);
+    if (target < 0) return -1;
+    char buf[64];
+    int rc = mount(type, fd_path(buf, sizeof buf, target), type, flags, data);
+    int err = errno;
+    close(target);
+    if (rc < 0) FAIL(e, step, err, "mount %s at %s (%s)", type, dst, data != NULL ? data : "");
+    return 0;
+}
+
+int mounts_make_private(struct sandbox_error *e) {
+    /*
+     * Why: the new mount namespace starts as a copy whose mounts stay in the host's peer
+     * groups when "/" is shared (systemd makes it so), and every mount below would then
+     * propagate back to the host.
+     */
+    CHECK(e, "make_private", mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "make / private");
+    return 0;
+}
+
+static int mask_paths(int root_fd, struct sandbox_error *e) {
+    for (size_t i = 0; i < sizeof MASKED / sizeof MASKED[0]; i++) {
+        int fd = walk(root_fd, MASKED[i], WALK_EXISTING, "mask_paths", e);
+        if (fd < 0 && errno == ENOENT) continue; /* not in this kernel */
+        if (fd < 0) return -1;
+        struct stat st;
+        int rc = fstat(fd, &st);
+        if (rc == 0 && S_ISDIR(st.st_mode)) {
+            char buf[64];
+            rc = mount("tmpfs", fd_path(buf, sizeof buf, fd), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                       "size=0,mode=0555");
+        } else if (rc == 0) {
+            rc = attach_tree(AT_FDCWD, "/dev/null", fd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+                             "mask_paths", MASKED[i], e);
+            if (rc < 0) {
+                close(fd);
+                return -1;
+            }
+        }
+        int err = errno;
+        close(fd);
+        if (rc < 0) FAIL(e, "mask_paths", err, "mask %s", MASKED[i]);
+    }
+    return 0;
+}
+
+static int read_only_paths(int root_fd, struct sandbox_error *e) {
+    for (size_t i = 0; i < sizeof READ_ONLY / sizeof READ_ONLY[0]; i++) {
+        int fd = walk(root_fd, READ_ONLY[i], WALK_EXISTING, "proc_read_only", e);
+        if (fd < 0 && errno == ENOENT) continue;
+        if (fd < 0) return -1;
+        /* a read-only bind of the path on itself */
+        int rc = attach_tree(fd, "", fd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                             "proc_read_only", READ_ONLY[i], e);
+        close(fd);
+        if (rc < 0) return -1;
+    }
+    return 0;
+}
+
+static int build_dev(const struct sandbox_options *o, int root_fd, struct sandbox_error *e) {
+    if (mount_fs(root_fd, "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME, "mode=0755,size=65536k",
+                 "mount_dev", e) < 0) {
+        return -1;
+    }
+    char path[64];
+    for (size_t i = 0; i < sizeof DEVICES / sizeof DEVICES[0]; i++) {
+        snprintf(path, sizeof path, "/dev/%s", DEVICES[i]);
+        int target = walk(root_fd, path, WALK_FILE, "mount_dev", e);
+        if (target < 0) return -1;
+        /* no MOUNT_ATTR_NODEV here: that flag would make the node unusable */
+        int rc = attach_tree(AT_FDCWD, path, target, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "mount_dev", path, e);
+        close(target);
+        if (rc < 0) return -1;
+    }
+    if (mount_fs(root_fd, "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5",
+                 "mount_devpts", e) < 0) {
+        return -1;
+    }
+    char shm[64];
+    snprintf(shm, sizeof shm, "mode=1777,size=%llu", (unsigned long long)o->shm_size);
+    if (mount_fs(root_fd, "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shm, "mount_shm", e) < 0) return -1;
+    if (mount_fs(root_fd, "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "mount_mqueue", e) < 0) {
+        return -1;
+    }
+    int dev = walk(root_fd, "/dev", WALK_EXISTING, "mount_dev", e);
+    if (dev < 0) FAIL(e, "mount_dev", errno, "reopen /dev");
+    for (size_t i = 0; i < sizeof DEV_LINKS / sizeof DEV_LINKS[0]; i++) {
+        if (symlinkat(DEV_LINKS[i][1], dev, DEV_LINKS[i][0]) < 0) {
+            int err = errno;
+            close(dev);
+            FAIL(e, "mount_dev", err, "symlink /dev/%s", DEV_LINKS[i][0]);
+        }
+    }
+    close(dev);
+    return 0;
+}
+
+int mounts_build_root(const struct sandbox_options *o, int *root_fd, struct sandbox_error *e) {
+    /* pivot_root needs the new root to be a mount point: bind the task dir on itself */
+    CHECK(e, "bind_root", mount(o->task_dir, o->task_dir, NULL, MS_BIND | MS_REC, NULL), "bind %s", o->task_dir);
+    int root = open(o->task_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0) FAIL(e, "bind_root", errno, "open %s", o->task_dir);
+    *root_fd = root;
+    struct mount_attr attr = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+    /* artifacts fetched as root may carry set-uid bits: they must not count in the task */
+    CHECK(e, "bind_root", mount_setattr(root, "", AT_EMPTY_PATH, &attr, sizeof attr), "nosuid,nodev on %s",
+          o->task_dir);
+    for (size_t i = 0; i < o->ro_bind_count; i++) {
+        if (bind_one(root, o->ro_binds[i].src, o->ro_binds[i].dst,
+                     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true, "mount_ro_bind", e) < 0) {
+            return -1;
+        }
+    }
+    if (o->alloc_dir != NULL &&
+        bind_one(root, o->alloc_dir, "/alloc", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false, "mount_alloc", e) < 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < o->bind_count; i++) {
+        if (bind_one(root, o->binds[i].src, o->binds[i].dst, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false,
+                     "mount_bind", e) < 0) {
+            return -1;
+        }
+    }
+    char secrets[64];
+    snprintf(secrets, sizeof secrets, "mode=0777,size=%llu", (unsigned long long)o->secrets_size);
+    unsigned long private_flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    if (mount_fs(root, "/secrets", "tmpfs", private_flags, secrets, "mount_secrets", e) < 0) return -1;
+    if (mount_fs(root, "/private", "tmpfs", private_flags, secrets, "mount_private", e) < 0) return -1;
+    /* the proc of the new PID namespace, since B already lives in it */
+    if (mount_fs(root, "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "mount_proc", e) < 0) return -1;
+    if (mount_fs(root, "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "mount_sys", e) < 0) {
+        return -1;
+    }
+    if (mask_paths(root, e) < 0 || read_only_paths(root, e) < 0) return -1;
+    return build_dev(o, root, e);
+}
+
+int mounts_enter_root(const struct sandbox_options *o, int root_fd, struct sandbox_error *e) {
+    CHECK(e, "enter_root", fchdir(root_fd), "fchdir to %s", o->task_dir);
+    if (o->no_pivot_root) {
+        /* for roots pivot_root refuses (initramfs): move the root over "/" and chroot; the
+         * host's mounts stay underneath, so this is weaker against CAP_SYS_CHROOT */
+        CHECK(e, "move_root", mount(".", "/", NULL, MS_MOVE, NULL), "MS_MOVE %s to /", o->task_dir);
+        CHECK(e, "chroot", chroot("."), "chroot %s", o->task_dir);
+    } else {
+        /* pivot_root(".", "."): the old root ends up stacked on the new one, no put_old dir */
+        CHECK(e, "pivot_root", syscall(SYS_pivot_root, ".", "."), "pivot_root %s", o->task_dir);
+        CHECK(e, "umount_old_root", umount2(".", MNT_DETACH), "detach the old root");
+    }
+    CHECK(e, "enter_root", chdir("/"), "chdir /");
+    return 0;
+}

@@ -1,0 +1,89 @@
+/* The parsed command line of corral-sandbox: one struct, filled by one flag table (options.c). */
+#ifndef CORRAL_OPTIONS_H
+#define CORRAL_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+#define SANDBOX_VERSION "0.1.0"
+#define SANDBOX_MAX_BINDS 256   /* per --ro-bind / --bind list */
+#define SANDBOX_MAX_CGROUPS 32  /* --cgroup dirs */
+#define SANDBOX_MAX_GROUPS 64   /* --groups entries */
+
+/* Subcommands that take flags; a flag-table row lists the ones it belongs to. */
+enum sandbox_command {
+    SANDBOX_RUN = 1,
+    SANDBOX_ENTER = 2,
+};
+
+enum ns_mode {
+    NS_PRIVATE = 0, /* "private": a new namespace */
+    NS_HOST = 1,    /* "host": stay in the host's namespace */
+};
+
+enum rootfs_mode {
+    ROOTFS_READONLY = 0, /* "readonly": chroot_env entries are read-only binds */
+};
+
+struct bind_spec {
+    const char *src; /* host path */
+    const char *dst; /* absolute path inside the task root */
+};
+
+struct sandbox_options {
+    enum sandbox_command command;   /* the subcommand word: run | enter */
+    bool parse_only;                /* --parse-only */
+    pid_t target_pid;               /* --pid HOSTPID (enter) */
+    const char *task_dir;           /* --task-dir DIR */
+    const char *alloc_dir;          /* --alloc-dir DIR, NULL = none */
+    struct bind_spec ro_binds[SANDBOX_MAX_BINDS]; /* --ro-bind SRC DST, in order */
+    size_t ro_bind_count;
+    struct bind_spec binds[SANDBOX_MAX_BINDS];    /* --bind SRC DST, in order */
+    size_t bind_count;
+    int rootfs;                     /* --rootfs, enum rootfs_mode */
+    const char *hostname;           /* --hostname NAME */
+    int pid_mode;                   /* --pid-mode, enum ns_mode */
+    int ipc_mode;                   /* --ipc-mode, enum ns_mode */
+    bool no_pivot_root;             /* --no-pivot-root */
+    uint32_t uid;                   /* --uid N */
+    uint32_t gid;                   /* --gid N */
+    uint32_t groups[SANDBOX_MAX_GROUPS]; /* --groups LIST, in the given order */
+    size_t group_count;
+    uint64_t caps;                  /* --caps LIST, bit n = capability n */
+    const char *cgroups[SANDBOX_MAX_CGROUPS]; /* --cgroup DIR, in order */
+    size_t cgroup_count;
+    const char *cwd;                /* --cwd PATH */
+    uint64_t secrets_size;          /* --secrets-size BYTES */
+    uint64_t shm_size;              /* --shm-size BYTES */
+    int oom_score_adj;              /* --oom-score-adj N */
+    const char *log_dir;            /* --log-dir DIR, NULL = none */
+    const char *log_name;           /* --log-name NAME */
+    uint64_t log_max_files;         /* --log-max-files N */
+    uint64_t log_max_bytes;         /* --log-max-bytes N */
+    const char *stdout_path;        /* --stdout PATH, NULL = none */
+    const char *stderr_path;        /* --stderr PATH, NULL = none */
+    const char *status_file;        /* --status-file PATH */
+    char **argv;                    /* after "--": the task's command and arguments */
+    size_t argc;
+};
+
+/*
+ * Parses argv (argv[0] = the subcommand word "run" or "enter") into o.
+ * Expands one "@FILE" argument in flag position (NUL-separated arguments).
+ * The strings stay owned by argv or by the @FILE buffer (never freed: the process is short).
+ * Returns 0, or -1 with e filled (step "parse_options", err 0 for a usage error).
+ */
+int options_parse(int argc, char **argv, struct sandbox_options *o, struct sandbox_error *e);
+
+/* Prints o as canonical key=value lines in flag-table order (the --parse-only output). */
+void options_print(const struct sandbox_options *o, FILE *out);
+
+/* Writes value with bytes < 0x20, 0x7f and '\\' escaped (\n, \t, \\, \xHH); other bytes raw. */
+void options_print_escaped(FILE *out, const char *value);
+
+#endif

@@ -1,0 +1,324 @@
+#include "pid1.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "cgroup.h"
+#include "mounts.h"
+#include "ns.h"
+#include "signals.h"
+#include "user.h"
+
+#define PUMP_BUFFER 65536
+
+/* ---- helpers of B ---- */
+
+static void write_status(struct run_context *c) {
+    struct sandbox_error e;
+    if (status_write(c->status_dirfd, c->status_name, &c->status, &e) < 0) {
+        fprintf(stderr, "corral-sandbox: %s: %s\n", e.step, e.detail);
+    }
+}
+
+static int receive_host_pids(struct run_context *c, struct sandbox_error *e) {
+    struct host_pids pids;
+    ssize_t n;
+    do {
+        n = read(c->sync_fd, &pids, sizeof pids);
+    } while (n < 0 && errno == EINTR);
+    if (n != (ssize_t)sizeof pids) FAIL(e, "sync", n < 0 ? errno : EPIPE, "read host pids from the sandbox");
+    close(c->sync_fd);
+    c->status.sandbox_pid = pids.sandbox_pid;
+    c->status.init_pid = pids.init_pid;
+    return 0;
+}
+
+static int become_init(struct run_context *c, struct sandbox_error *e) {
+    /* shows up as the task's PID 1 in ps; best effort, the name is cosmetic */
+    prctl(PR_SET_NAME, "corral-init", 0, 0, 0);
+    if (c->o->pid_mode == NS_HOST) {
+        /* not PID 1 in host mode: become the reaper of orphaned descendants anyway */
+        CHECK(e, "subreaper", prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "PR_SET_CHILD_SUBREAPER");
+    }
+    c->sigfd = signals_open_fd(e);
+    return c->sigfd < 0 ? -1 : 0;
+}
+
+static int open_output_file(const char *path, int *fd, struct sandbox_error *e) {
+    /* no O_NONBLOCK: a FIFO from Nomad's logmon blocks until its reader is there, as it must */
+    *fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (*fd < 0) FAIL(e, "open_output", errno, "open %s", path);
+    return 0;
+}
+
+static int open_pipe(int *read_end, int *write_end, struct sandbox_error *e) {
+    int p[2];
+    CHECK(e, "open_output", pipe2(p, O_CLOEXEC), "pipe");
+    /* B must never block on one stream while the other fills up */
+    CHECK(e, "open_output", fcntl(p[0], F_SETFL, O_NONBLOCK), "O_NONBLOCK on the log pipe");
+    *read_end = p[0];
+    *write_end = p[1];
+    return 0;
+}
+
+/* Log files and --stdout/--stderr are opened now, while host paths are still visible. */
+static int open_task_output(struct run_context *c, struct sandbox_error *e) {
+    const struct sandbox_options *o = c->o;
+    c->out_fd = c->err_fd = c->out_pipe = c->err_pipe = c->log_dirfd = -1;
+    if (o->log_dir != NULL) {
+        c->log_dirfd = open(o->log_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (c->log_dirfd < 0) FAIL(e, "open_output", errno, "open log dir %s", o->log_dir);
+        if (log_open(&c->out_log, c->log_dirfd, o->log_name, "stdout", o->log_max_files, o->log_max_bytes, e) < 0 ||
+            log_open(&c->err_log, c->log_dirfd, o->log_name, "stderr", o->log_max_files, o->log_max_bytes, e) < 0 ||
+            open_pipe(&c->out_pipe, &c->out_fd, e) < 0 || open_pipe(&c->err_pipe, &c->err_fd, e) < 0) {
+            return -1;
+        }
+        return 0;
+    }
+    if (o->stdout_path != NULL && open_output_file(o->stdout_path, &c->out_fd, e) < 0) return -1;
+    if (o->stderr_path != NULL && open_output_file(o->stderr_path, &c->err_fd, e) < 0) return -1;
+    return 0;
+}
+
+/* ---- C: the task ---- */
+
+static int setup_stdio(struct run_context *c, struct sandbox_error *e) {
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null < 0) FAIL(e, "stdio", errno, "open /dev/null");
+    CHECK(e, "stdio", dup2(null, 0), "stdin");
+    if (c->out_fd >= 0) CHECK(e, "stdio", dup2(c->out_fd, 1), "stdout");
+    if (c->err_fd >= 0) CHECK(e, "stdio", dup2(c->err_fd, 2), "stderr");
+    return 0;
+}
+
+static int close_inherited_fds(struct sandbox_error *e) {
+    /* fds the JVM or a shell leaked to the helper must not reach the task; marking them
+     * CLOEXEC (not closing) keeps the exec-report pipe working until execve */
+    if (syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) == 0) return 0;
+    if (errno != ENOSYS && errno != EINVAL) FAIL(e, "close_fds", errno, "close_range");
+    for (int fd = 3; fd < 4096; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC); /* EBADF for unused fds */
+    return 0;
+}
+
+int become_session_leader(struct sandbox_error *e) {
+    /* own session and process group, so B can signal the whole task with kill(-pid) */
+    CHECK(e, "setsid", setsid(), "setsid");
+    return 0;
+}
+
+static int change_dir(const char *cwd, struct sandbox_error *e) {
+    CHECK(e, "chdir", chdir(cwd), "chdir %s", cwd);
+    return 0;
+}
+
+void report_and_exit(int report_fd, const struct sandbox_error *e, int code) {
+    /* one write below PIPE_BUF is atomic: B reads the whole record or nothing */
+    ssize_t n = write(report_fd, e, sizeof *e);
+    (void)n;
+    _exit(code);
+}
+
+static int exec_exit_code(int err) {
+    return err == ENOENT || err == ENOTDIR || err == ELOOP ? 127 : 126;
+}
+
+void task_exec(const struct sandbox_options *o, int report_fd) {
+    extern char **environ;
+    struct sandbox_error e;
+    memset(&e, 0, sizeof e);
+    if (close_inherited_fds(&e) < 0 ||
+        signals_reset(&e) < 0 ||
+        caps_drop_bounding(o->caps, &e) < 0 ||
+        user_switch(o->uid, o->gid, o->groups, o->group_count, &e) < 0 ||
+        caps_apply(o->caps, &e) < 0 ||
+        change_dir(o->cwd, &e) < 0) {
+        report_and_exit(report_fd, &e, 125);
+    }
+    if (strchr(o->argv[0], '/') != NULL) {
+        execve(o->argv[0], o->argv, environ);
+    } else {
+        execvpe(o->argv[0], o->argv, environ); /* enter only: run requires an absolute path */
+    }
+    int err = errno;
+    sandbox_error_set(&e, "execve", err, "execve %s", o->argv[0]);
+    report_and_exit(report_fd, &e, exec_exit_code(err));
+}
+
+static void task_main(struct run_context *c, int report_fd) {
+    const struct sandbox_options *o = c->o;
+    struct sandbox_error e;
+    memset(&e, 0, sizeof e);
+    if (become_session_leader(&e) < 0 ||
+        cgroup_join(c->cgroup_fds, o->cgroups, o->cgroup_count, &e) < 0 ||
+        cgroup_set_oom_score_adj(o->oom_score_adj, &e) < 0 ||
+        setup_stdio(c, &e) < 0) {
+        report_and_exit(report_fd, &e, 125);
+    }
+    task_exec(o, report_fd);
+}
+
+static int start_task(struct run_context *c, struct sandbox_error *e) {
+    int report[2];
+    CHECK(e, "fork_task", pipe2(report, O_CLOEXEC), "exec report pipe");
+    pid_t pid = fork();
+    if (pid < 0) FAIL(e, "fork_task", errno, "fork");
+    if (pid == 0) {
+        close(report[0]);
+        task_main(c, report[1]);
+    }
+    close(report[1]);
+    if (c->out_pipe >= 0) close(c->out_fd);
+    if (c->err_pipe >= 0) close(c->err_fd);
+    c->report_fd = report[0];
+    c->task_pid = pid;
+    c->status.task_pid = pid;
+    return 0;
+}
+
+/* ---- B: supervision ---- */
+
+/* EOF without a record = the CLOEXEC pipe closed at a successful execve. */
+static void handle_report(struct run_context *c) {
+    struct sandbox_error record;
+    ssize_t n;
+    do {
+        n = read(c->report_fd, &record, sizeof record);
+    } while (n < 0 && errno == EINTR);
+    close(c->report_fd);
+    c->report_fd = -1;
+    if (n == (ssize_t)sizeof record) {
+        record.step[sizeof record.step - 1] = '\0';
+        record.detail[sizeof record.detail - 1] = '\0';
+        c->status.state = STATE_FAILED;
+        c->status.error = record;
+        fprintf(stderr, "corral-sandbox: %s: %s\n", record.step, record.detail);
+    } else {
+        c->status.state = STATE_RUNNING;
+        c->status.exec_ok = true;
+        c->status.started_ns = status_now_ns();
+    }
+    write_status(c);
+}
+
+/* Copies what is available from a task pipe into its log; closes the pipe at EOF. */
+static void pump(int *pipe_fd, struct log_rotator *log) {
+    char buf[PUMP_BUFFER];
+    for (;;) {
+        ssize_t n = read(*pipe_fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return; /* EAGAIN: drained for now */
+        if (n == 0) {
+            close(*pipe_fd);
+            *pipe_fd = -1;
+            log_close(log);
+            return;
+        }
+        struct sandbox_error e;
+        if (log_write(log, buf, (size_t)n, &e) < 0) fprintf(stderr, "corral-sandbox: %s: %s\n", e.step, e.detail);
+    }
+}
+
+static void forward_signal(struct run_context *c, int sig) {
+    /* the group first: a shell without handlers dies, and so do its children */
+    if (kill(-c->task_pid, sig) < 0 && errno == ESRCH) {
+        kill(c->task_pid, sig); /* before the task's setsid there is no group yet */
+    }
+}
+
+/* Reaps every dead child (B is the reaper of the namespace); true when the task was among them. */
+static bool reap(struct run_context *c, int *task_status, struct rusage *task_usage) {
+    bool task_done = false;
+    for (;;) {
+        int st;
+        struct rusage ru;
+        pid_t pid = wait4(-1, &st, WNOHANG, &ru);
+        if (pid <= 0) return task_done;
+        if (pid == c->task_pid) {
+            *task_status = st;
+            *task_usage = ru;
+            task_done = true;
+        }
+    }
+}
+
+static int supervise(struct run_context *c) {
+    int task_status = 0;
+    struct rusage task_usage;
+    memset(&task_usage, 0, sizeof task_usage);
+    bool task_done = false;
+    while (!task_done) {
+        struct pollfd fds[4] = {
+            {.fd = c->sigfd, .events = POLLIN},
+            {.fd = c->report_fd, .events = POLLIN},
+            {.fd = c->out_pipe, .events = POLLIN},
+            {.fd = c->err_pipe, .events = POLLIN},
+        };
+        if (poll(fds, 4, -1) < 0) {
+            if (errno == EINTR) continue;
+            fprintf(stderr, "corral-sandbox: poll: %s\n", strerror(errno));
+            return 125;
+        }
+        if (fds[1].revents) handle_report(c);
+        if (fds[2].revents) pump(&c->out_pipe, &c->out_log);
+        if (fds[3].revents) pump(&c->err_pipe, &c->err_log);
+        if (fds[0].revents) {
+            struct signalfd_siginfo si;
+            while (read(c->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
+                if (si.ssi_signo == SIGCHLD) {
+                    task_done = reap(c, &task_status, &task_usage) || task_done;
+                } else {
+                    forward_signal(c, (int)si.ssi_signo);
+                }
+            }
+        }
+    }
+    if (c->report_fd >= 0) handle_report(c); /* the task is dead: this read cannot block */
+    if (c->out_pipe >= 0) pump(&c->out_pipe, &c->out_log);
+    if (c->err_pipe >= 0) pump(&c->err_pipe, &c->err_log);
+    if (c->status.state != STATE_FAILED) c->status.state = STATE_EXITED;
+    status_set_finished(&c->status, task_status, &task_usage);
+    write_status(c);
+    return c->status.exit_code;
+}
+
+static int setup_failed(struct run_context *c, const struct sandbox_error *e) {
+    fprintf(stderr, "corral-sandbox: %s: %s\n", e->step, e->detail);
+    c->status.state = STATE_FAILED;
+    c->status.error = *e;
+    c->status.finished = true;
+    c->status.exit_code = 125;
+    c->status.finished_ns = status_now_ns();
+    write_status(c);
+    return 125;
+}
+
+int pid1_main(struct run_context *c) {
+    const struct sandbox_options *o = c->o;
+    struct sandbox_error e;
+    memset(&e, 0, sizeof e);
+    c->report_fd = c->root_fd = -1;
+    if (receive_host_pids(c, &e) < 0 ||
+        become_init(c, &e) < 0 ||
+        ns_set_hostname(o->hostname, &e) < 0 ||
+        mounts_make_private(&e) < 0 ||
+        cgroup_open_procs(o->cgroups, o->cgroup_count, c->cgroup_fds, &e) < 0 ||
+        open_task_output(c, &e) < 0 ||
+        mounts_build_root(o, &c->root_fd, &e) < 0 ||
+        mounts_enter_root(o, c->root_fd, &e) < 0 ||
+        start_task(c, &e) < 0) {
+        return setup_failed(c, &e);
+    }
+    close(c->root_fd);
+    return supervise(c);
+}

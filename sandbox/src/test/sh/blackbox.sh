@@ -1,0 +1,335 @@
+#!/bin/bash
+# Black-box root suite for corral-sandbox: each check tries to break one promise of
+# CONTRACT.md with a real task in a throwaway task dir under a unique /tmp path.
+# Usage: blackbox.sh BINARY. Without root it says so and exits 0 (every check needs root).
+set -u
+bin=$(readlink -f "$1")
+if [ "$(id -u)" != 0 ]; then
+    echo "sandbox blackbox: skipped, needs root"
+    exit 0
+fi
+
+work=$(mktemp -d /tmp/corral-blackbox.XXXXXX)
+chmod 755 "$work"
+cgroup=/sys/fs/cgroup/pids/corral-test-$$-$RANDOM
+passed=0
+failed=0
+started_pids=()
+
+cleanup() {
+    for pid in "${started_pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+    wait 2>/dev/null
+    [ -d "$cgroup" ] && rmdir "$cgroup"
+    # --one-file-system: should a bind mount ever leak to the host, never delete through it
+    rm -rf --one-file-system "$work"
+}
+trap cleanup EXIT
+
+pass() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAILED: $*"; }
+# check NAME ACTUAL EXPECTED
+check() {
+    if [ "$2" == "$3" ]; then pass; else fail "$1: got [$2], want [$3]"; fi
+}
+# check_contains NAME HAYSTACK NEEDLE
+check_contains() {
+    if [[ "$2" == *"$3"* ]]; then pass; else fail "$1: [$2] does not contain [$3]"; fi
+}
+status_key() { sed -n "s/^$2=//p" "$1"; }
+
+RO=(--ro-bind /bin /bin --ro-bind /etc /etc --ro-bind /lib /lib --ro-bind /lib32 /lib32
+    --ro-bind /lib64 /lib64 --ro-bind /sbin /sbin --ro-bind /usr /usr)
+
+# new_task NAME: a fresh task dir laid out as the Java driver does; sets $t
+new_task() {
+    t=$work/$1
+    mkdir -p "$t/task/local" "$t/task/tmp" "$t/alloc/logs"
+    chmod 1777 "$t/task/tmp" "$t/alloc"
+    chmod 777 "$t/task/local"
+}
+
+# sandbox [FLAGS...] -- CMD...: runs the helper on $t with the default chroot_env; output in
+# $t/out and $t/err, exit code in $rc
+sandbox() {
+    timeout -s TERM 60 "$bin" run --task-dir "$t/task" --alloc-dir "$t/alloc" "${RO[@]}" \
+        "$@" >"$t/out" 2>"$t/err" </dev/null
+    rc=$?
+}
+
+# Nothing of ours may appear in the host's mount table, ever.
+check_no_host_mounts() {
+    check "host mount table has no mount under $work ($1)" "$(grep -c "$work" /proc/self/mountinfo)" 0
+}
+
+# wait_for FILE: event-based sync on a marker file the task writes (bounded, never a fixed sleep)
+wait_for() {
+    for _ in $(seq 1 300); do
+        [ -e "$1" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+test_identity() {
+    new_task identity
+    sandbox --status-file "$t/status" -- /bin/sh -c 'id -u; id -g; id -G'
+    check "identity rc" "$rc" 0
+    check "uid/gid/groups of the task" "$(cat "$t/out")" $'65534\n65534\n65534'
+    new_task identity2
+    sandbox --uid 1234 --gid 2345 --groups 7,8 --status-file "$t/status" -- /bin/sh -c 'id -u; id -g; id -G'
+    check "explicit uid/gid/groups" "$(cat "$t/out")" $'1234\n2345\n2345 7 8'
+}
+
+test_pid_namespace() {
+    new_task pidns
+    # a glob, not ls: no extra process shows up in the listing
+    sandbox --status-file "$t/status" -- /bin/sh -c 'cd /proc; echo [0-9]*; cat /proc/1/comm; kill -KILL 1; echo $?'
+    check "ls /proc shows only init and the task" "$(sed -n 1p "$t/out")" "1 2"
+    check "PID 1 is the sandbox" "$(sed -n 2p "$t/out")" "corral-init"
+    check "the task cannot kill its init" "$(sed -n 3p "$t/out")" "1"
+    check "task_pid in status" "$(status_key "$t/status" task_pid)" 2
+    new_task pidhost
+    sandbox --pid-mode host --ipc-mode host --status-file "$t/status" -- /bin/sh -c \
+        'cat /proc/1/comm; readlink /proc/self/ns/ipc; readlink /proc/self/ns/pid'
+    check "pid-mode host sees the host's PID 1" "$(sed -n 1p "$t/out")" "$(cat /proc/1/comm)"
+    check "ipc-mode host shares the host's IPC ns" "$(sed -n 2p "$t/out")" "$(readlink /proc/self/ns/ipc)"
+    check "pid-mode host shares the host's PID ns" "$(sed -n 3p "$t/out")" "$(readlink /proc/self/ns/pid)"
+}
+
+test_namespaces_differ() {
+    new_task ns
+    sandbox --hostname corral-blackbox --status-file "$t/status" -- /bin/sh -c \
+        'hostname; for n in ipc uts mnt pid; do readlink /proc/self/ns/$n; done'
+    check "hostname inside" "$(sed -n 1p "$t/out")" "corral-blackbox"
+    if [ "$(sed -n 1p "$t/out")" != "$(hostname)" ]; then pass; else fail "hostname equals the host's"; fi
+    local i=2
+    for n in ipc uts mnt pid; do
+        if [ "$(sed -n ${i}p "$t/out")" != "$(readlink /proc/self/ns/$n)" ]; then pass; else fail "$n ns is the host's"; fi
+        i=$((i + 1))
+    done
+}
+
+test_read_only_root() {
+    new_task ro
+    sandbox --status-file "$t/status" -- /bin/sh -c \
+        'for d in /usr /bin /etc /lib /sbin; do touch $d/corral-x 2>/dev/null && echo "wrote $d"; done
+         mkdir /usr/corral-d 2>/dev/null && echo "mkdir /usr"
+         mount -o remount,rw /usr 2>/dev/null && echo "remounted"
+         touch /local/ok && echo local-ok; echo done'
+    check "writes to chroot_env fail, /local works" "$(cat "$t/out")" $'local-ok\ndone'
+    [ -e /usr/corral-x ] && fail "a file appeared in the host's /usr"
+    # the task root itself is the task dir: its writes land there, nowhere else
+    check "task wrote into its own dir" "$(ls "$t/task/local")" "ok"
+}
+
+# Recursive binds: a submount under a chroot_env source must be read-only in the task too.
+# The submount is made in a private mount namespace of this test, so the host never sees it.
+test_recursive_ro() {
+    new_task recursive
+    mkdir -p "$t/src/sub"
+    unshare -m --propagation private bash -c '
+        mount -t tmpfs -o size=1m corral-sub "$1/src/sub" || exit 99
+        exec timeout 60 "$2" run --task-dir "$1/task" --ro-bind /bin /bin --ro-bind /lib /lib \
+            --ro-bind /lib64 /lib64 --ro-bind /usr /usr --ro-bind "$1/src" /data --status-file "$1/status" \
+            -- /bin/sh -c "touch /data/sub/x 2>/dev/null && echo wrote-sub; grep \" /data/sub \" /proc/self/mountinfo | cut -d\" \" -f6"
+    ' _ "$t" "$bin" >"$t/out" 2>"$t/err"
+    check "recursive bind rc" "$?" 0
+    check_contains "submount under a ro-bind is read-only" "$(cat "$t/out")" "ro,"
+    if grep -q wrote-sub "$t/out"; then fail "wrote into a submount of a read-only bind"; else pass; fi
+}
+
+test_secrets_noexec() {
+    new_task secrets
+    sandbox --status-file "$t/status" -- /bin/sh -c \
+        'grep " /secrets " /proc/self/mountinfo | cut -d" " -f6,9
+         cp /bin/true /secrets/t && /secrets/t; echo secrets=$?
+         cp /bin/true /tmp/t && /tmp/t; echo tmp=$?
+         grep " /private " /proc/self/mountinfo | cut -d" " -f9'
+    check_contains "/secrets mount options" "$(sed -n 1p "$t/out")" "noexec"
+    check_contains "/secrets is tmpfs" "$(sed -n 1p "$t/out")" "tmpfs"
+    check "a binary copied to /secrets does not run" "$(sed -n 2p "$t/out")" "secrets=126"
+    check "the same binary runs from /tmp (control)" "$(sed -n 3p "$t/out")" "tmp=0"
+    check "/private is tmpfs" "$(sed -n 4p "$t/out")" "tmpfs"
+}
+
+test_capabilities() {
+    new_task caps
+    sandbox --caps CAP_CHOWN,CAP_KILL,CAP_NET_BIND_SERVICE --status-file "$t/status" -- /bin/sh -c \
+        'grep -E "^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs)" /proc/self/status'
+    local want=0000000000000421
+    check "capability sets = the requested set" "$(cat "$t/out")" \
+        "$(printf 'CapInh:\t%s\nCapPrm:\t%s\nCapEff:\t%s\nCapBnd:\t%s\nCapAmb:\t%s\nNoNewPrivs:\t1' $want $want $want $want $want)"
+    new_task nocaps
+    sandbox --status-file "$t/status" -- /bin/sh -c 'grep -E "^Cap(Eff|Bnd|Amb)" /proc/self/status | cut -f2 | sort -u
+        chown 0 /local 2>/dev/null && echo chowned'
+    check "no caps by default" "$(cat "$t/out")" "0000000000000000"
+    new_task rootcaps
+    # even uid 0 keeps only the requested set: its bounding set caps what execve grants
+    sandbox --uid 0 --gid 0 --caps CAP_KILL --status-file "$t/status" -- /bin/sh -c \
+        'grep -E "^Cap(Eff|Bnd)" /proc/self/status | cut -f2 | sort -u; touch /usr/x 2>/dev/null && echo wrote'
+    check "uid 0 task is capped to the requested set" "$(cat "$t/out")" "0000000000000020"
+}
+
+test_exit_codes() {
+    new_task exit42
+    sandbox --status-file "$t/status" -- /bin/sh -c 'exit 42'
+    check "exit code mirrored" "$rc" 42
+    check "status state" "$(status_key "$t/status" state)" exited
+    check "status exit_code" "$(status_key "$t/status" exit_code)" 42
+    check "status signal" "$(status_key "$t/status" signal)" 0
+    check "status exec_ok" "$(status_key "$t/status" exec_ok)" 1
+    check "status init_pid is a host pid" "$(status_key "$t/status" init_pid | grep -c '^[0-9][0-9]*$')" 1
+    new_task signaled
+    sandbox --status-file "$t/status" -- /bin/sh -c 'kill -USR1 $$'
+    check "killed by SIGUSR1 -> 128+10" "$rc" 138
+    check "status signal" "$(status_key "$t/status" signal)" 10
+    check "status exit_code" "$(status_key "$t/status" exit_code)" 138
+    new_task stdin
+    sandbox --status-file "$t/status" -- /bin/sh -c 'cat; echo eof'
+    check "stdin is /dev/null" "$(cat "$t/out")" "eof"
+    new_task env
+    FOO='bar baz' timeout 60 "$bin" run --task-dir "$t/task" "${RO[@]}" --status-file "$t/status" \
+        -- /bin/sh -c 'echo "$FOO"' >"$t/out" 2>"$t/err"
+    check "the helper's environment reaches the task" "$(cat "$t/out")" "bar baz"
+}
+
+test_failures() {
+    new_task notfound
+    sandbox --status-file "$t/status" -- /no/such/command
+    check "command not found -> 127" "$rc" 127
+    check "status failed_step" "$(status_key "$t/status" failed_step)" execve
+    check "status errno ENOENT" "$(status_key "$t/status" errno)" 2
+    check "status exec_ok" "$(status_key "$t/status" exec_ok)" 0
+    check "status state" "$(status_key "$t/status" state)" failed
+    check_contains "status error" "$(status_key "$t/status" error)" "No such file or directory"
+    new_task noexec
+    sandbox --status-file "$t/status" -- /etc/passwd
+    check "not executable -> 126" "$rc" 126
+    check "status errno EACCES" "$(status_key "$t/status" errno)" 13
+    new_task badbind
+    sandbox --bind /nonexistent-corral /data --status-file "$t/status" -- /bin/true
+    check "setup failure -> 125" "$rc" 125
+    check "status failed_step" "$(status_key "$t/status" failed_step)" mount_bind
+    new_task badflag
+    sandbox --status-file "$t/status" --uid root -- /bin/true
+    check "bad flag -> 125" "$rc" 125
+    check "bad flag status" "$(status_key "$t/status" failed_step)" parse_options
+    check_contains "bad flag message" "$(cat "$t/err")" '--uid: "root" is not an id'
+    # a symlink the task left in its dir must not redirect a mount or a mkdir to the host
+    new_task symlink
+    mkdir -p "$work/hostdir"
+    ln -s "$work/hostdir" "$t/task/usr"
+    sandbox --status-file "$t/status" -- /bin/true
+    check "symlinked mount point refused" "$rc" 125
+    check "symlink failed_step" "$(status_key "$t/status" failed_step)" mount_ro_bind
+    check "symlink errno ELOOP" "$(status_key "$t/status" errno)" 40
+    check "nothing created through the symlink" "$(ls -A "$work/hostdir")" ""
+    check_no_host_mounts "after failures"
+}
+
+test_sigterm_forwarded() {
+    new_task sigterm
+    timeout -s KILL 60 "$bin" run --task-dir "$t/task" --alloc-dir "$t/alloc" "${RO[@]}" --status-file "$t/status" \
+        -- /bin/sh -c 'touch /alloc/ready; sleep 1000; echo survived' >"$t/out" 2>"$t/err" &
+    local a=$!
+    started_pids+=("$a")
+    if ! wait_for "$t/alloc/ready"; then fail "sigterm task never started: $(cat "$t/err")"; return; fi
+    check "status running" "$(status_key "$t/status" state)" running
+    local init
+    init=$(status_key "$t/status" init_pid)
+    kill -TERM "$a"
+    wait "$a"
+    rc=$?
+    check "a shell without handlers dies of a forwarded SIGTERM" "$rc" 143
+    check "status signal" "$(status_key "$t/status" signal)" 15
+    check "the shell did not survive" "$(cat "$t/out")" ""
+    if kill -0 "$init" 2>/dev/null; then fail "init $init still alive"; else pass; fi
+}
+
+test_no_pivot_root() {
+    new_task nopivot
+    sandbox --no-pivot-root --status-file "$t/status" -- /bin/sh -c \
+        'id -u; ls /; touch /usr/x 2>/dev/null && echo wrote; cat /proc/1/comm'
+    check "no-pivot-root rc" "$rc" 0
+    check "no-pivot-root task" "$(tr '\n' ' ' <"$t/out")" \
+        "65534 alloc bin dev etc lib lib64 local private proc sbin secrets sys tmp usr corral-init "
+}
+
+test_logs() {
+    new_task logs
+    local flags=(--log-dir "$t/alloc/logs" --log-name web --log-max-files 3 --log-max-bytes 1000)
+    sandbox "${flags[@]}" --status-file "$t/status" -- /bin/sh -c 'head -c 2500 /dev/zero | tr "\0" a; echo oops >&2'
+    check "logs rc" "$rc" 0
+    check "stdout rotated into .0 .1 .2" "$(cd "$t/alloc/logs" && stat -c '%n=%s' web.stdout.* | tr '\n' ' ')" \
+        "web.stdout.0=1000 web.stdout.1=1000 web.stdout.2=500 "
+    check "stderr in its own file" "$(cat "$t/alloc/logs/web.stderr.0")" "oops"
+    sandbox "${flags[@]}" --status-file "$t/status" -- /bin/sh -c 'head -c 600 /dev/zero | tr "\0" b'
+    check "a restart appends to the highest index and prunes to max files" \
+        "$(cd "$t/alloc/logs" && stat -c '%n=%s' web.stdout.* | tr '\n' ' ')" \
+        "web.stdout.1=1000 web.stdout.2=1000 web.stdout.3=100 "
+    check "nothing on the helper's own stdout" "$(cat "$t/out")" ""
+}
+
+test_cgroup_join() {
+    mkdir "$cgroup" || { fail "cannot create $cgroup"; return; }
+    new_task cgroup
+    sandbox --cgroup "$cgroup" --oom-score-adj 500 --status-file "$t/status" -- /bin/sh -c \
+        'grep ":pids:" /proc/self/cgroup; cat /proc/self/oom_score_adj'
+    check "task joined the cgroup" "$(sed -n 1p "$t/out" | cut -d: -f3)" "/${cgroup##*/}"
+    check "oom_score_adj" "$(sed -n 2p "$t/out")" 500
+    check "cgroup is empty after the task" "$(cat "$cgroup/cgroup.procs")" ""
+    rmdir "$cgroup"
+}
+
+test_enter() {
+    new_task enter
+    echo hello-from-local >"$t/task/local/file"
+    timeout -s KILL 60 "$bin" run --task-dir "$t/task" --alloc-dir "$t/alloc" "${RO[@]}" --hostname entered \
+        --uid 4321 --gid 4321 --status-file "$t/status" -- /bin/sh -c 'touch /alloc/ready; exec sleep 1000' \
+        >"$t/out" 2>"$t/err" &
+    local a=$!
+    started_pids+=("$a")
+    if ! wait_for "$t/alloc/ready"; then fail "enter target never started: $(cat "$t/err")"; return; fi
+    local init
+    init=$(status_key "$t/status" init_pid)
+    timeout 30 "$bin" enter --pid "$init" --uid 4321 --gid 4321 --caps CAP_KILL --cwd /local -- /bin/sh -c \
+        'id -u; hostname; cat file; cat /proc/1/comm; cd /proc; set -- [0-9]*; echo $#; grep CapEff /proc/self/status | cut -f2; exit 7' \
+        >"$t/enter.out" 2>"$t/enter.err"
+    check "enter exit code" "$?" 7
+    check "enter sees the task's user, hostname, /local, init, pids and caps" "$(tr '\n' ' ' <"$t/enter.out")" \
+        "4321 entered hello-from-local corral-init 3 0000000000000020 "
+    check_contains "enter: command not found" "$(timeout 30 "$bin" enter --pid "$init" -- nosuchcmd 2>&1; echo "rc=$?")" "rc=127"
+    kill -TERM "$a"
+    wait "$a"
+    check "exec'd sleep (no handler) dies of SIGTERM" "$?" 143
+}
+
+check_no_leftovers() {
+    check_no_host_mounts "at the end"
+    local left=""
+    for p in /proc/[0-9]*; do
+        root=$(readlink "$p/root" 2>/dev/null) || continue
+        [[ "$root" == "$work"* ]] && left="$left ${p#/proc/}"
+        grep -qs "$work" "$p/cmdline" && left="$left ${p#/proc/}"
+    done
+    check "no process of ours is left" "$left" ""
+}
+
+test_identity
+test_pid_namespace
+test_namespaces_differ
+test_read_only_root
+test_recursive_ro
+test_secrets_noexec
+test_capabilities
+test_exit_codes
+test_failures
+test_sigterm_forwarded
+test_no_pivot_root
+test_logs
+test_cgroup_join
+test_enter
+check_no_leftovers
+
+echo "sandbox blackbox: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
