@@ -22,7 +22,7 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
             switch (e) {
                 case ApiClient.UsageError u -> line.getErr().println(u.getMessage());
-                case ApiClient.ApiError a -> line.getErr().println("Error: " + a.getMessage());
+                case ApiClient.ApiError a -> line.getErr().println(a.status == 0 ? a.getMessage() : "Error: " + a.getMessage());
                 default -> line.getErr().println("Error: " + (e.getMessage() == null ? e.getClass().getName()
                         : e.getMessage()));
             }
