@@ -21,8 +21,9 @@
 
 static int take_terminal(struct sandbox_error *e) {
     /* with a pty from Java as stdin, the new session needs it as its controlling terminal for
-     * job control and SIGWINCH; without a terminal there is nothing to do */
-    if (isatty(0)) CHECK(e, "terminal", ioctl(0, TIOCSCTTY, 0), "TIOCSCTTY on stdin");
+     * job control and SIGWINCH; arg 1 steals it from the session of whoever started us (we
+     * still have CAP_SYS_ADMIN here); without a terminal there is nothing to do */
+    if (isatty(0)) CHECK(e, "terminal", ioctl(0, TIOCSCTTY, 1), "TIOCSCTTY on stdin");
     return 0;
 }
 

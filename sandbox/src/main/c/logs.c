@@ -39,9 +39,11 @@ static int open_index(struct log_rotator *r, struct sandbox_error *e) {
         close(fd);
         FAIL(e, "log_open", err, "fstat log file %s", name);
     }
-    if (!S_ISREG(st.st_mode)) {
+    /* the task can write the log dir (alloc/logs): a hard link it made to another file must
+     * not get root's appends either */
+    if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
         close(fd);
-        FAIL(e, "log_open", EINVAL, "log file %s is not a regular file", name);
+        FAIL(e, "log_open", EINVAL, "log file %s is not a regular file with one link", name);
     }
     r->fd = fd;
     r->size = (uint64_t)st.st_size;

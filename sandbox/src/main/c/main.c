@@ -99,8 +99,9 @@ static int forward_until_exit(pid_t init, struct sandbox_error *e) {
 }
 
 static int run_main(const struct sandbox_options *o) {
-    static struct run_context c; /* large (log rotators, fd arrays): keep it off the stack */
+    struct run_context c;
     struct sandbox_error e;
+    memset(&c, 0, sizeof c);
     memset(&e, 0, sizeof e);
     c.o = o;
     c.status_dirfd = open_status_dir(o->status_file, &c.status_name, &e);

@@ -373,6 +373,7 @@ static int check_required(const struct sandbox_options *o, struct sandbox_error 
         return 0;
     }
     if (o->task_dir == NULL) FAIL(e, PARSE_STEP, 0, "run: --task-dir is required");
+    if (o->task_dir[strspn(o->task_dir, "/")] == '\0') FAIL(e, PARSE_STEP, 0, "run: --task-dir must not be /");
     if (o->status_file == NULL) FAIL(e, PARSE_STEP, 0, "run: --status-file is required");
     if (o->argv[0][0] != '/') {
         FAIL(e, PARSE_STEP, 0, "run: the command must be an absolute path inside the task root, got \"%s\"",

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -9,7 +10,6 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -105,7 +105,7 @@ static int setup_stdio(struct run_context *c, struct sandbox_error *e) {
 static int close_inherited_fds(struct sandbox_error *e) {
     /* fds the JVM or a shell leaked to the helper must not reach the task; marking them
      * CLOEXEC (not closing) keeps the exec-report pipe working until execve */
-    if (syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) == 0) return 0;
+    if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return 0;
     if (errno != ENOSYS && errno != EINVAL) FAIL(e, "close_fds", errno, "close_range");
     for (int fd = 3; fd < 4096; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC); /* EBADF for unused fds */
     return 0;
@@ -197,6 +197,11 @@ static void handle_report(struct run_context *c) {
     } while (n < 0 && errno == EINTR);
     close(c->report_fd);
     c->report_fd = -1;
+    if (n < 0) {
+        /* cannot happen with a pipe we own; never report a success we did not see */
+        sandbox_error_set(&record, "exec_report", errno, "read the exec report pipe");
+        n = (ssize_t)sizeof record;
+    }
     if (n == (ssize_t)sizeof record) {
         record.step[sizeof record.step - 1] = '\0';
         record.detail[sizeof record.detail - 1] = '\0';
@@ -230,6 +235,7 @@ static void pump(int *pipe_fd, struct log_rotator *log) {
 }
 
 static void forward_signal(struct run_context *c, int sig) {
+    if (c->task_pid <= 0) return; /* kill(-0) would hit B's own group, i.e. A */
     /* the group first: a shell without handlers dies, and so do its children */
     if (kill(-c->task_pid, sig) < 0 && errno == ESRCH) {
         kill(c->task_pid, sig); /* before the task's setsid there is no group yet */

@@ -91,6 +91,16 @@ static void test_symlink_refused(struct unit *u, int dirfd) {
     EXPECT(u, strcmp(e.step, "log_open") == 0 && strstr(e.detail, "evil.stdout.0") != NULL);
 }
 
+static void test_hard_link_refused(struct unit *u, int dirfd) {
+    write_file(dirfd, "victim", "root-owned content");
+    EXPECT(u, linkat(dirfd, "victim", dirfd, "hl.stdout.0", 0) == 0);
+    struct log_rotator r;
+    struct sandbox_error e;
+    EXPECT(u, log_open(&r, dirfd, "hl", "stdout", 3, 100, &e) == -1);
+    EXPECT(u, strstr(e.detail, "one link") != NULL);
+    EXPECT(u, file_size(dirfd, "victim") == 18);
+}
+
 static void test_name(struct unit *u) {
     char buf[64];
     log_file_name(buf, sizeof buf, "task.stdout.", 12);
@@ -106,6 +116,7 @@ void logs_tests(struct unit *u) {
         test_rotation(u, dirfd);
         test_foreign_names(u, dirfd);
         test_symlink_refused(u, dirfd);
+        test_hard_link_refused(u, dirfd);
         close(dirfd);
     }
     test_name(u);

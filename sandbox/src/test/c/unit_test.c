@@ -67,6 +67,7 @@ static void expect_error(struct unit *u, char **argv, const char *fragment, int 
 static void test_errors(struct unit *u) {
     EXPECT_ERROR(u, "unknown flag \"--nope\"", "run", "--nope", "--", "/x");
     EXPECT_ERROR(u, "--task-dir is required", "run", "--status-file", "/s", "--", "/x");
+    EXPECT_ERROR(u, "--task-dir must not be /", "run", "--task-dir", "//", "--status-file", "/s", "--", "/x");
     EXPECT_ERROR(u, "--status-file is required", "run", "--task-dir", "/t", "--", "/x");
     EXPECT_ERROR(u, "missing \"-- COMMAND", "run", "--task-dir", "/t", "--status-file", "/s");
     EXPECT_ERROR(u, "missing \"-- COMMAND", "run", "--task-dir", "/t", "--status-file", "/s", "--");

@@ -21,9 +21,15 @@ cleanup() {
     wait 2>/dev/null
     [ -d "$cgroup" ] && rmdir "$cgroup"
     # --one-file-system: should a bind mount ever leak to the host, never delete through it
-    rm -rf --one-file-system "$work"
+    [ -n "${KEEP:-}" ] || rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
+
+# watchdog PID: SIGKILL PID if it is still running after 60 s, so a hang fails instead of blocking the build
+watchdog() {
+    (sleep 60; kill -KILL "$1" 2>/dev/null) >/dev/null 2>&1 &
+    started_pids+=("$!")
+}
 
 pass() { passed=$((passed + 1)); }
 fail() { failed=$((failed + 1)); echo "FAILED: $*"; }
@@ -68,6 +74,23 @@ wait_for() {
         sleep 0.05
     done
     return 1
+}
+
+# start_bg NAME CMD [FLAGS...]: a sandbox in the background whose task touches /alloc/ready
+# first; sets $a (A's pid) and returns once the marker exists
+start_bg() {
+    new_task "$1"
+    local cmd=$2
+    shift 2
+    # no timeout(1) wrapper: signals must reach A itself; a watchdog bounds a hang instead
+    "$bin" run --task-dir "$t/task" --alloc-dir "$t/alloc" "${RO[@]}" "$@" --status-file "$t/status" \
+        -- /bin/sh -c "$cmd" >"$t/out" 2>"$t/err" &
+    a=$!
+    started_pids+=("$a")
+    watchdog "$a"
+    # the task can touch its marker before B has seen the exec succeed: wait for both
+    wait_for "$t/alloc/ready" && wait_for "$t/status" ||
+        { fail "$t: the task never started: $(cat "$t/err")"; return 1; }
 }
 
 test_identity() {
@@ -228,19 +251,13 @@ test_failures() {
 }
 
 test_sigterm_forwarded() {
-    new_task sigterm
-    timeout -s KILL 60 "$bin" run --task-dir "$t/task" --alloc-dir "$t/alloc" "${RO[@]}" --status-file "$t/status" \
-        -- /bin/sh -c 'touch /alloc/ready; sleep 1000; echo survived' >"$t/out" 2>"$t/err" &
-    local a=$!
-    started_pids+=("$a")
-    if ! wait_for "$t/alloc/ready"; then fail "sigterm task never started: $(cat "$t/err")"; return; fi
+    start_bg sigterm 'touch /alloc/ready; sleep 1000; echo survived' || return
     check "status running" "$(status_key "$t/status" state)" running
     local init
     init=$(status_key "$t/status" init_pid)
     kill -TERM "$a"
     wait "$a"
-    rc=$?
-    check "a shell without handlers dies of a forwarded SIGTERM" "$rc" 143
+    check "a shell without handlers dies of a forwarded SIGTERM" "$?" 143
     check "status signal" "$(status_key "$t/status" signal)" 15
     check "the shell did not survive" "$(cat "$t/out")" ""
     if kill -0 "$init" 2>/dev/null; then fail "init $init still alive"; else pass; fi
@@ -282,14 +299,8 @@ test_cgroup_join() {
 }
 
 test_enter() {
-    new_task enter
+    start_bg enter 'touch /alloc/ready; exec sleep 1000' --hostname entered --uid 4321 --gid 4321 || return
     echo hello-from-local >"$t/task/local/file"
-    timeout -s KILL 60 "$bin" run --task-dir "$t/task" --alloc-dir "$t/alloc" "${RO[@]}" --hostname entered \
-        --uid 4321 --gid 4321 --status-file "$t/status" -- /bin/sh -c 'touch /alloc/ready; exec sleep 1000' \
-        >"$t/out" 2>"$t/err" &
-    local a=$!
-    started_pids+=("$a")
-    if ! wait_for "$t/alloc/ready"; then fail "enter target never started: $(cat "$t/err")"; return; fi
     local init
     init=$(status_key "$t/status" init_pid)
     timeout 30 "$bin" enter --pid "$init" --uid 4321 --gid 4321 --caps CAP_KILL --cwd /local -- /bin/sh -c \
@@ -304,8 +315,104 @@ test_enter() {
     check "exec'd sleep (no handler) dies of SIGTERM" "$?" 143
 }
 
+test_dev_proc_sys() {
+    new_task devprocsys
+    sandbox --shm-size 1048576 --status-file "$t/status" -- /bin/sh -c '
+        cd /dev; echo *
+        echo x >/dev/null && head -c 4 /dev/zero | wc -c
+        test -c /dev/pts/ptmx && echo ptmx-ok
+        for m in /dev/shm /sys /proc/sys /proc/irq /proc/bus /sys/firmware /dev; do
+            line=$(awk -v m="$m" "\$5 == m" /proc/self/mountinfo)
+            echo "$m $(echo "$line" | cut -d" " -f6 | cut -d, -f1) $(echo "${line#* - }" | cut -d" " -f3 | tr , "\n" | grep size=)"
+        done
+        echo "keys=$(wc -c </proc/keys) timer_list=$(wc -c </proc/timer_list) firmware=$(ls -A /sys/firmware | wc -l)"
+        echo 1 >/sys/kernel/profiling 2>/dev/null && echo wrote-sys'
+    check "/dev has exactly the minimal nodes and links" "$(sed -n 1p "$t/out")" \
+        "fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero"
+    check "/dev/null and /dev/zero work" "$(sed -n 2p "$t/out")" 4
+    check "devpts newinstance has a ptmx" "$(sed -n 3p "$t/out")" ptmx-ok
+    check "mount flags and sizes" "$(sed -n 4,10p "$t/out")" "/dev/shm rw size=1024k
+/sys ro 
+/proc/sys ro 
+/proc/irq ro 
+/proc/bus ro 
+/sys/firmware ro size=0k
+/dev rw size=65536k"
+    check "masked /proc files are empty" "$(sed -n 11p "$t/out")" "keys=0 timer_list=0 firmware=0"
+    check "nothing else" "$(sed -n 12p "$t/out")" ""
+}
+
+test_stdout_files() {
+    new_task stdoutfiles
+    echo "earlier" >"$t/o"
+    sandbox --stdout "$t/o" --stderr "$t/e" --status-file "$t/status" -- /bin/sh -c 'echo out; echo err >&2'
+    check "--stdout appends" "$(cat "$t/o")" $'earlier\nout'
+    check "--stderr" "$(cat "$t/e")" "err"
+    check "helper stdout untouched" "$(cat "$t/out")" ""
+}
+
+test_signals_forwarded() {
+    # handlers in the task see every forwarded signal, in order, through A and B
+    start_bg handlers 'trap "echo HUP" HUP; trap "echo USR2" USR2; trap "echo QUIT; exit 9" QUIT
+        touch /alloc/ready; while :; do sleep 0.05; done' || return
+    kill -HUP "$a"
+    for _ in $(seq 1 200); do grep -q HUP "$t/out" && break; sleep 0.05; done
+    kill -USR2 "$a"
+    for _ in $(seq 1 200); do grep -q USR2 "$t/out" && break; sleep 0.05; done
+    kill -QUIT "$a"
+    wait "$a"
+    check "exit code after the QUIT handler" "$?" 9
+    check "handlers ran in order" "$(tr '\n' ' ' <"$t/out")" "HUP USR2 QUIT "
+    # SIGINT (Nomad's default kill_signal) to a shell without handlers; A runs in the
+    # background of a script, i.e. with SIGINT ignored: the task must get SIG_DFL anyway
+    start_bg sigint 'touch /alloc/ready; sleep 1000' || return
+    kill -INT "$a"
+    wait "$a"
+    check "a handler-less shell dies of SIGINT" "$?" 130
+    check "status signal SIGINT" "$(status_key "$t/status" signal)" 2
+}
+
+test_outlives_parent() {
+    # A killed with -9 (as when the JVM's process tree dies): B and the task live on, and
+    # B still writes the final status
+    start_bg orphan 'touch /alloc/ready; while [ ! -e /alloc/go ]; do sleep 0.05; done; exit 21' || return
+    local init
+    init=$(status_key "$t/status" init_pid)
+    kill -KILL "$a"
+    wait "$a" 2>/dev/null
+    if kill -0 "$init" 2>/dev/null; then pass; else fail "init died with A"; fi
+    touch "$t/alloc/go"
+    for _ in $(seq 1 200); do [ "$(status_key "$t/status" state)" == exited ] && break; sleep 0.05; done
+    check "B wrote the final status without A" "$(status_key "$t/status" state)/$(status_key "$t/status" exit_code)" \
+        "exited/21"
+    # the init killed: A records it, and the whole namespace is gone
+    start_bg initkilled 'touch /alloc/ready; sleep 1000' || return
+    init=$(status_key "$t/status" init_pid)
+    kill -KILL "$init"
+    wait "$a"
+    check "init killed -> 128+9" "$?" 137
+    check "status says the init was killed" \
+        "$(status_key "$t/status" state)/$(status_key "$t/status" failed_step)/$(status_key "$t/status" exec_ok)" \
+        "failed/init/1"
+}
+
+test_enter_tty() {
+    start_bg entertty 'touch /alloc/ready; exec sleep 1000' || return
+    local init
+    init=$(status_key "$t/status" init_pid)
+    # script(1) gives enter a pty as stdin; the command must get it as controlling terminal
+    script -qec "$bin enter --pid $init -- /bin/sh -c 'test -t 0 && echo isatty; read p c s pp pg sid tty rest </proc/self/stat; [ \$tty != 0 ] && echo ctty'" \
+        /dev/null >"$t/tty.out" 2>&1 </dev/null
+    check "enter with a terminal" "$(tr -d '\r' <"$t/tty.out" | tr '\n' ' ')" "isatty ctty "
+    kill -TERM "$a"
+    wait "$a"
+}
+
 check_no_leftovers() {
     check_no_host_mounts "at the end"
+    # the whole host table, not only our paths; scratch dirs of concurrent tests are ignored
+    diff <(grep -v ' /tmp/' /proc/self/mountinfo | cut -d' ' -f5 | sort) <(grep -v ' /tmp/' "$work/mountinfo.before" | cut -d' ' -f5 | sort) >"$work/mountinfo.diff"
+    check "host mount points unchanged" "$(cat "$work/mountinfo.diff")" ""
     local left=""
     for p in /proc/[0-9]*; do
         root=$(readlink "$p/root" 2>/dev/null) || continue
@@ -315,6 +422,7 @@ check_no_leftovers() {
     check "no process of ours is left" "$left" ""
 }
 
+cat /proc/self/mountinfo >"$work/mountinfo.before"
 test_identity
 test_pid_namespace
 test_namespaces_differ
@@ -329,6 +437,11 @@ test_no_pivot_root
 test_logs
 test_cgroup_join
 test_enter
+test_dev_proc_sys
+test_stdout_files
+test_signals_forwarded
+test_outlives_parent
+test_enter_tty
 check_no_leftovers
 
 echo "sandbox blackbox: $passed passed, $failed failed"

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The node-wide, content-addressed artifact cache (Corral's addition; Nomad downloads every time).
@@ -95,6 +96,8 @@ final class ArtifactCache {
     // Guarded by this: pinned blob -> number of leases.
     private final Map<String, Integer> pins = new HashMap<>();
     private final ConcurrentHashMap<String, CompletableFuture<Void>> inflight = new ConcurrentHashMap<>();
+    // Callers waiting for another caller's download of the same key (observable by tests).
+    private final AtomicInteger waiting = new AtomicInteger();
 
     ArtifactCache(Path dir, long limit) throws IOException {
         this.blobs = dir.resolve("blobs");
@@ -105,6 +108,10 @@ final class ArtifactCache {
             Files.createDirectories(p);
         }
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    }
+
+    int waitingForLeader() {
+        return waiting.get();
     }
 
     Path directory() {
@@ -129,10 +136,13 @@ final class ArtifactCache {
             CompletableFuture<Void> mine = new CompletableFuture<>();
             CompletableFuture<Void> leader = inflight.putIfAbsent(keyFile, mine);
             if (leader != null) {
+                waiting.incrementAndGet();
                 try {
                     leader.join();
                 } catch (RuntimeException leaderFailed) {
                     // The leader's error is its own; this caller tries for itself.
+                } finally {
+                    waiting.decrementAndGet();
                 }
                 waitedForLeader = true;
                 continue;

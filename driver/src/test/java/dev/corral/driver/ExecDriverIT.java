@@ -1,0 +1,214 @@
+package dev.corral.driver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** The driver against the real kernel and the real sandbox (root). */
+@Tag("root")
+class ExecDriverIT {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private DriverHarness h;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        h = new DriverHarness();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (h != null) {
+            h.close();
+        }
+    }
+
+    @Test
+    void fingerprint_asRootWithCgroups_isHealthyWithAttributes() {
+        Fingerprint f = h.driver.fingerprint();
+        assertThat(f.health()).as(f.description()).isEqualTo(HealthState.HEALTHY);
+        assertThat(f.attributes()).containsEntry("driver.exec", "1").containsKey("driver.exec.cgroup")
+                .containsKey("driver.exec.sandbox");
+    }
+
+    @Test
+    void startTask_binTrue_exitsZero_andInspectShowsIt() throws Exception {
+        TaskConfig t = h.task("web", ExecTaskConfig.of("/bin/true"));
+        TaskHandle th = h.start(t);
+        assertThat(h.await(th, WAIT)).isEqualTo(new ExitResult.Exited(0, false));
+        TaskStatus st = h.driver.inspectTask(t.id());
+        assertThat(st.state()).isEqualTo(TaskState.EXITED);
+        assertThat(st.exitResult()).contains(new ExitResult.Exited(0, false));
+        assertThat(st.completedAt()).isPresent();
+        assertThat(st.driverAttributes()).containsEntry("pid", Long.toString(th.sandboxPid()));
+    }
+
+    @Test
+    void startTask_shellScript_reportsItsExitCodeAndLogsItsOutput() throws Exception {
+        TaskConfig t = h.task("sh", ExecTaskConfig.of("/bin/sh", "-c", "echo hello from $(id -u):$(id -g); exit 3"));
+        assertThat(h.await(h.start(t), WAIT)).isEqualTo(new ExitResult.Exited(3, false));
+        assertThat(DriverHarness.stdout(t)).isEqualTo("hello from 65534:65534\n");
+    }
+
+    @Test
+    void startTask_killedBySignal_reports128PlusSignal() throws Exception {
+        TaskConfig t = h.task("sig", ExecTaskConfig.of("/bin/sh", "-c", "kill -TERM $$"));
+        ExitResult r = h.await(h.start(t), WAIT);
+        assertThat(r).isEqualTo(new ExitResult.Signaled(15, false));
+        assertThat(r.exitCode()).isEqualTo(143);
+    }
+
+    @Test
+    void startTask_bareCommandName_isFoundInTheChrootsFakePath() throws Exception {
+        TaskConfig t = h.task("bare", ExecTaskConfig.of("echo", "found"));
+        assertThat(h.await(h.start(t), WAIT).exitCode()).isZero();
+        assertThat(DriverHarness.stdout(t)).isEqualTo("found\n");
+    }
+
+    @Test
+    void startTask_missingCommand_saysWhereItLooked() {
+        TaskConfig t = h.task("nope", ExecTaskConfig.of("/opt/none/x"));
+        assertThatThrownBy(() -> h.start(t)).isInstanceOf(DriverException.CommandNotFoundException.class)
+                .hasMessageStartingWith("file /opt/none/x not found under path " + t.taskDir());
+    }
+
+    @Test
+    void startTask_sameIdTwice_isRefused() throws Exception {
+        TaskConfig t = h.task("twice", ExecTaskConfig.of("/bin/sleep", "30"));
+        h.start(t);
+        assertThatThrownBy(() -> h.start(t)).isInstanceOf(DriverException.TaskAlreadyStartedException.class)
+                .hasMessage("task with ID \"" + t.id() + "\" already started");
+        assertThatThrownBy(() -> h.driver.destroyTask(t.id(), false)).isInstanceOf(DriverException.TaskRunningException.class);
+    }
+
+    @Test
+    void startTask_rootUser_isRefusedByTheDenylist() {
+        TaskConfig t = h.task("r", ExecTaskConfig.of("/bin/true"));
+        TaskConfig asRoot = new TaskConfig(t.id(), t.name(), t.allocId(), t.jobName(), t.groupName(), t.allocDir(), t.taskDir(),
+                t.env(), "root", t.resources(), t.driverConfig(), t.logs(), t.mounts());
+        assertThatThrownBy(() -> h.start(asRoot)).isInstanceOf(DriverException.UserException.class)
+                .hasMessageContaining("denylist");
+    }
+
+    @Test
+    void startTask_capAddOutsideAllowCaps_isRefusedBeforeAnythingRuns() {
+        TaskConfig t = h.task("caps", new ExecTaskConfig("/bin/true", List.of(), "", "", List.of("net_raw"), List.of(), ""));
+        assertThatThrownBy(() -> h.start(t)).isInstanceOf(DriverException.CapabilityNotAllowedException.class)
+                .hasMessageStartingWith("driver does not allow the following capabilities: net_raw");
+    }
+
+    @Test
+    void stopTask_sleep_stopsOnSigintWithoutWaitingOutTheTimeout() throws Exception {
+        TaskConfig t = h.task("sleep", ExecTaskConfig.of("/bin/sleep", "1000"));
+        TaskHandle th = h.start(t);
+        long t0 = System.nanoTime();
+        h.driver.stopTask(t.id(), Duration.ofSeconds(25), "SIGINT");
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+        assertThat(th.exit().getNow(null)).isEqualTo(new ExitResult.Signaled(2, false));
+    }
+
+    @Test
+    void stopTask_childrenIgnoringSignals_areAllKilledAfterTheTimeout() throws Exception {
+        String script = "trap '' INT TERM; "
+                + "sh -c \"trap '' INT TERM; exec sleep 1000\" & "
+                + "sh -c \"trap '' INT TERM; (sleep 1000 &) ; exec sleep 1000\" & "
+                + "touch /local/ready; wait";
+        TaskConfig t = h.task("stubborn", ExecTaskConfig.of("/bin/sh", "-c", script));
+        TaskHandle th = h.start(t);
+        DriverHarness.awaitFile(t.taskDir().resolve("local/ready"), WAIT);
+        assertThat(th.cgroup().pids()).hasSizeGreaterThanOrEqualTo(4);
+        h.driver.stopTask(t.id(), Duration.ofMillis(300), "SIGINT");
+        assertThat(th.exit().getNow(null)).isEqualTo(new ExitResult.Signaled(9, false));
+        assertThat(th.cgroup().pids()).isEmpty();
+    }
+
+    @Test
+    void signalTask_reachesAShellWithoutPidOneSemantics() throws Exception {
+        String script = "trap 'echo got-usr1 > /local/usr1; exit 0' USR1; touch /local/ready; while :; do sleep 0.05; done";
+        TaskConfig t = h.task("trap", ExecTaskConfig.of("/bin/sh", "-c", script));
+        TaskHandle th = h.start(t);
+        DriverHarness.awaitFile(t.taskDir().resolve("local/ready"), WAIT);
+        h.driver.signalTask(t.id(), "SIGUSR1");
+        assertThat(h.await(th, WAIT)).isEqualTo(new ExitResult.Exited(0, false));
+        assertThat(Files.readString(t.taskDir().resolve("local/usr1"))).isEqualTo("got-usr1\n");
+    }
+
+    @Test
+    void memoryLimit_hogIsOomKilledAndReportedSo() throws Exception {
+        // tail keeps the current "line" of /dev/zero in memory, and it never ends.
+        TaskConfig t = h.task("hog", ExecTaskConfig.of("/usr/bin/tail", "/dev/zero"), new Resources(100, List.of(), 32, 0));
+        ExitResult r = h.await(h.start(t), WAIT);
+        assertThat(r).isEqualTo(new ExitResult.Signaled(9, true));
+        assertThat(r.message()).isEqualTo("OOM Killed");
+        assertThat(r.exitCode()).isEqualTo(137);
+    }
+
+    @Test
+    void pidsLimit_forkBombStopsAtTheLimit() throws Exception {
+        try (DriverHarness small = new DriverHarness(b -> b.pidsLimit(20))) {
+            String script = "i=0; while [ $i -lt 60 ]; do sleep 100 & i=$((i+1)); done; echo forked; wait";
+            TaskConfig t = small.task("bomb", ExecTaskConfig.of("/bin/sh", "-c", script));
+            TaskHandle th = small.start(t);
+            DriverHarness.awaitFile(t.allocDir().resolve("logs/bomb.stderr.0"), WAIT);
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!Files.readString(t.allocDir().resolve("logs/bomb.stdout.0")).contains("forked") && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(th.cgroup().pids().size()).isLessThanOrEqualTo(20);
+            assertThat(Files.readString(t.allocDir().resolve("logs/bomb.stderr.0"))).containsIgnoringCase("fork");
+            small.driver.stopTask(t.id(), Duration.ZERO, "");
+        }
+    }
+
+    @Test
+    void noPivotRoot_runsTheTaskInItsRoot() throws Exception {
+        try (DriverHarness chroot = new DriverHarness(b -> b.noPivotRoot(true))) {
+            TaskConfig t = chroot.task("chroot", ExecTaskConfig.of("/bin/sh", "-c", "ls / | tr '\\n' ' '"));
+            assertThat(chroot.await(chroot.start(t), WAIT)).isEqualTo(new ExitResult.Exited(0, false));
+            assertThat(DriverHarness.stdout(t)).contains("alloc").contains("local").contains("usr").doesNotContain("root ")
+                    .doesNotContain("home");
+        }
+    }
+
+    @Test
+    void taskStats_readsTheCgroup() throws Exception {
+        TaskConfig t = h.task("busy", ExecTaskConfig.of("/bin/sh", "-c", "touch /local/ready; while :; do :; done"));
+        h.start(t);
+        DriverHarness.awaitFile(t.taskDir().resolve("local/ready"), WAIT);
+        TaskResourceUsage first = h.driver.taskStats(t.id());
+        assertThat(first.memory().usage()).isPositive();
+        assertThat(first.processes()).isNotEmpty();
+        long before = first.cpu().totalNanos();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        TaskResourceUsage second;
+        do {
+            Thread.sleep(50);
+            second = h.driver.taskStats(t.id());
+        } while (second.cpu().totalNanos() == before && System.nanoTime() < deadline);
+        assertThat(second.cpu().totalNanos()).isGreaterThan(before);
+        assertThat(second.cpu().percent()).isPositive();
+    }
+
+    @Test
+    void execTask_runsInsideTheTaskAsItsUser() throws Exception {
+        TaskConfig t = h.task("ex", ExecTaskConfig.of("/bin/sh", "-c", "echo secret > /local/marker; exec sleep 1000"));
+        h.start(t);
+        DriverHarness.awaitFile(t.taskDir().resolve("local/marker"), WAIT);
+        ExecResult r = h.driver.execTask(t.id(), List.of("/bin/sh", "-c", "id -u; cat /local/marker; exit 4"), WAIT);
+        assertThat(new String(r.output())).isEqualTo("65534\nsecret\n");
+        assertThat(r.exitCode()).isEqualTo(4);
+        assertThat(r.timedOut()).isFalse();
+    }
+
+    @Test
+    void waitTask_unknownId_isNotFound() {
+        assertThatThrownBy(() -> h.driver.waitTask("nope")).isInstanceOf(DriverException.TaskNotFoundException.class);
+    }
+}

@@ -1,0 +1,129 @@
+package dev.corral.driver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.corral.driver.linux.ProcStat;
+import dev.corral.driver.linux.SandboxStatus;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** kill -9 of the JVM that started tasks: they keep running, and a new driver recovers them. */
+@Tag("root")
+class RecoveryIT {
+    private static final int TASKS = 20;
+    private static final int ENDED_WHILE_DOWN = 5;
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private DriverHarness h;
+    private Process jvm;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        h = new DriverHarness();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (jvm != null) {
+            jvm.destroyForcibly();
+            jvm.waitFor();
+        }
+        if (h != null) {
+            h.close();
+        }
+    }
+
+    @Test
+    void recoverTask_afterKill9OfTheStartingJvm_reattachesAndGetsEveryExitCode() throws Exception {
+        Path out = h.root.resolve("records.jsonl");
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        jvm = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                RecoveryMain.class.getName(), h.root.resolve("state").toString(), h.cgroupParent,
+                h.root.resolve("alloc").toString(), out.toString(), Integer.toString(TASKS))
+                .redirectErrorStream(true).redirectOutput(h.root.resolve("jvm.log").toFile()).start();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!Files.exists(out)) {
+            assertThat(jvm.isAlive()).as("starter JVM died: " + readOrEmpty(h.root.resolve("jvm.log"))).isTrue();
+            assertThat(System.nanoTime()).as("starter JVM never wrote its records").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+        List<TaskHandleRecord> records = Files.readAllLines(out).stream().map(TaskHandleRecordCodec::fromJson).toList();
+        records.forEach(r -> h.sandboxPids.add(r.sandboxPid()));
+        assertThat(records).hasSize(TASKS);
+
+        jvm.destroyForcibly(); // SIGKILL: no shutdown hook, no cleanup
+        assertThat(jvm.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        for (TaskHandleRecord r : records) {
+            assertThat(ProcStat.isAlive(r.sandboxPid(), r.sandboxStartTicks())).as("sandbox of " + r.taskId()).isTrue();
+        }
+
+        // Some tasks end while no driver is watching them.
+        for (TaskHandleRecord r : records.subList(0, ENDED_WHILE_DOWN)) {
+            Files.writeString(r.taskConfig().taskDir().resolve("local/go"), "");
+        }
+        for (TaskHandleRecord r : records.subList(0, ENDED_WHILE_DOWN)) {
+            awaitExitedStatus(r);
+        }
+
+        List<TaskHandle> recovered = new ArrayList<>();
+        for (TaskHandleRecord r : records) {
+            recovered.add(h.driver.recoverTask(r));
+        }
+        assertThat(h.driver.recoverTask(records.getLast())).isSameAs(recovered.getLast());
+        for (int i = 0; i < ENDED_WHILE_DOWN; i++) {
+            assertThat(recovered.get(i).exit().get(10, TimeUnit.SECONDS)).isEqualTo(new ExitResult.Exited(i, false));
+        }
+        for (int i = ENDED_WHILE_DOWN; i < TASKS; i++) {
+            assertThat(recovered.get(i).running()).as("task " + i + " still running").isTrue();
+            assertThat(h.driver.inspectTask(records.get(i).taskId()).state()).isEqualTo(TaskState.RUNNING);
+        }
+        for (TaskHandleRecord r : records.subList(ENDED_WHILE_DOWN, TASKS)) {
+            Files.writeString(r.taskConfig().taskDir().resolve("local/go"), "");
+        }
+        for (int i = ENDED_WHILE_DOWN; i < TASKS; i++) {
+            assertThat(recovered.get(i).exit().get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(new ExitResult.Exited(i, false));
+        }
+        // The sandbox kept writing the same log file across the driver's death.
+        for (TaskHandleRecord r : records) {
+            assertThat(DriverHarness.stdout(r.taskConfig())).isEqualTo("before\nafter\n");
+        }
+    }
+
+    @Test
+    void recoverTask_signalAndStopWorkOnARecoveredTask() throws Exception {
+        TaskConfig t = h.task("long", ExecTaskConfig.of("/bin/sleep", "1000"));
+        TaskHandleRecord record = h.start(t).record();
+        // A second driver instance, as after an agent restart, sharing the state dir.
+        ExecDriver second = new ExecDriver(h.driver.config());
+        TaskHandle th = second.recoverTask(TaskHandleRecordCodec.fromJson(TaskHandleRecordCodec.toJson(record)));
+        assertThat(th.running()).isTrue();
+        second.stopTask(t.id(), Duration.ofSeconds(10), "SIGTERM");
+        assertThat(th.exit().get(10, TimeUnit.SECONDS)).isEqualTo(new ExitResult.Signaled(15, false));
+        assertThat(h.driver.handle(t.id()).orElseThrow().exit().get(10, TimeUnit.SECONDS)).isEqualTo(new ExitResult.Signaled(15, false));
+        second.destroyTask(t.id(), false);
+    }
+
+    private static void awaitExitedStatus(TaskHandleRecord r) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!SandboxStatus.read(r.statusFile()).map(SandboxStatus::exited).orElse(false)
+                || ProcStat.isAlive(r.sandboxPid(), r.sandboxStartTicks())) {
+            assertThat(System.nanoTime()).as("task " + r.taskId() + " never ended").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    private static String readOrEmpty(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+}
