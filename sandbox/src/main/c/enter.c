@@ -58,7 +58,6 @@ int enter_main(const struct sandbox_options *o) {
     memset(&e, 0, sizeof e);
     if (cgroup_open_procs(o->cgroups, o->cgroup_count, cgroup_fds, &e) < 0 ||
         ns_open_target(o->target_pid, &target, &e) < 0 ||
-        signals_block_all(&e) < 0 ||
         ns_join_target(&target, &e) < 0) {
         return failed(&e, 125);
     }

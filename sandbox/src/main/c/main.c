@@ -114,7 +114,6 @@ static int run_main(const struct sandbox_options *o) {
         return sandbox_failed(&c, &e, 125);
     }
     int sync[2];
-    if (signals_block_all(&e) < 0) return sandbox_failed(&c, &e, 125);
     if (pipe2(sync, O_CLOEXEC) < 0) {
         sandbox_error_set(&e, "sync", errno, "pipe");
         return sandbox_failed(&c, &e, 125);
@@ -153,6 +152,12 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "enter") != 0) return usage();
     static struct sandbox_options options; /* the only global state: the parsed options */
     struct sandbox_error error;
+    /* first of all: a signal Java sends right after starting us must be forwarded to the task,
+     * not kill us by its default action before we could set anything up */
+    if (signals_block_all(&error) < 0) {
+        fprintf(stderr, "corral-sandbox: %s: %s\n", error.step, error.detail);
+        return 125;
+    }
     if (options_parse(argc - 1, argv + 1, &options, &error) < 0) {
         if (options.command == SANDBOX_RUN && options.status_file != NULL) {
             struct run_context c = {.o = &options};

@@ -135,6 +135,57 @@ static int attach_tree(int dfd, const char *path, int target_fd, uint64_t attrs,
     return 0;
 }
 
+/*
+ * --rootfs overlay: one private tmpfs, never attached anywhere (fsmount), holds the upper and
+ * work dirs of every overlay; it lives exactly as long as the task's mount namespace, so the
+ * task's changes are discarded with it, and its pages are charged to the task's memory cgroup
+ * as the task writes them.
+ */
+static int open_overlay_scratch(struct sandbox_error *e) {
+    int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+    if (fs < 0) FAIL(e, "overlay_scratch", errno, "fsopen tmpfs");
+    if (fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0700", 0) < 0 ||
+        fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+        int err = errno;
+        close(fs);
+        FAIL(e, "overlay_scratch", err, "create the overlay scratch tmpfs");
+    }
+    int mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+    int err = errno;
+    close(fs);
+    if (mnt < 0) FAIL(e, "overlay_scratch", err, "fsmount the overlay scratch tmpfs");
+    return mnt;
+}
+
+/* Mounts overlay(lower = host dir src, upper/work in scratch/INDEX) at dst inside the root. */
+static int overlay_one(int root_fd, int scratch, size_t index, const char *src, const char *dst,
+                       struct sandbox_error *e) {
+    char dir[32], upper[48], work[48];
+    snprintf(dir, sizeof dir, "%zu", index);
+    snprintf(upper, sizeof upper, "%zu/upper", index);
+    snprintf(work, sizeof work, "%zu/work", index);
+    CHECK(e, "mount_overlay", mkdirat(scratch, dir, 0755), "mkdir overlay scratch %s", dir);
+    CHECK(e, "mount_overlay", mkdirat(scratch, upper, 0755), "mkdir overlay upper for %s", dst);
+    CHECK(e, "mount_overlay", mkdirat(scratch, work, 0700), "mkdir overlay work for %s", dst);
+    int lower = open(src, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (lower < 0) FAIL(e, "mount_overlay", errno, "open %s", src);
+    int target = walk(root_fd, dst, WALK_DIR, "mount_overlay", e);
+    if (target < 0) {
+        close(lower);
+        return -1;
+    }
+    /* fd paths, not the host paths: a ',' or ':' in a path would be read as an option separator */
+    char options[256], where[64];
+    snprintf(options, sizeof options, "lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d/%s,workdir=/proc/self/fd/%d/%s",
+             lower, scratch, upper, scratch, work);
+    int rc = mount("overlay", fd_path(where, sizeof where, target), "overlay", MS_NOSUID | MS_NODEV, options);
+    int err = errno;
+    close(target);
+    close(lower);
+    if (rc < 0) FAIL(e, "mount_overlay", err, "overlay of %s at %s", src, dst);
+    return 0;
+}
+
 /* Binds host src at dst inside the root; a missing src is skipped when skip_missing. */
 static int bind_one(int root_fd, const char *src, const char *dst, uint64_t attrs, bool skip_missing,
                     const char *step, struct sandbox_error *e) {
@@ -162,6 +213,31 @@ static int mount_fs(int root_fd, const char *dst, const char *type, unsigned lon
     int err = errno;
     close(target);
     if (rc < 0) FAIL(e, step, err, "mount %s at %s (%s)", type, dst, data != NULL ? data : "");
+    return 0;
+}
+
+/* The chroot_env of --rootfs overlay: directories get an overlay, files stay read-only binds. */
+static int overlay_entries(const struct sandbox_options *o, int root, struct sandbox_error *e) {
+    int scratch = open_overlay_scratch(e);
+    if (scratch < 0) return -1;
+    for (size_t i = 0; i < o->ro_bind_count; i++) {
+        const struct bind_spec *b = &o->ro_binds[i];
+        struct stat st;
+        if (stat(b->src, &st) < 0) {
+            int err = errno;
+            if (err == ENOENT) continue; /* skipped, as for readonly */
+            close(scratch);
+            FAIL(e, "mount_overlay", err, "stat %s", b->src);
+        }
+        int rc = S_ISDIR(st.st_mode) ? overlay_one(root, scratch, i, b->src, b->dst, e)
+                                     : bind_one(root, b->src, b->dst, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                                                MOUNT_ATTR_NODEV, true, "mount_ro_bind", e);
+        if (rc < 0) {
+            close(scratch);
+            return -1;
+        }
+    }
+    close(scratch); /* every overlay holds its own reference to the scratch mount */
     return 0;
 }
 
@@ -249,7 +325,16 @@ static int build_dev(const struct sandbox_options *o, int root_fd, struct sandbo
             FAIL(e, "mount_dev", err, "symlink /dev/%s", DEV_LINKS[i][0]);
         }
     }
+    /*
+     * /dev is the one task-visible mount without nodev: read-only, so that a task given
+     * CAP_MKNOD (Nomad's default list has it) cannot create a node for a host disk there.
+     * Not recursive: /dev/shm and /dev/pts stay writable.
+     */
+    struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+    int rc = mount_setattr(dev, "", AT_EMPTY_PATH, &attr, sizeof attr);
+    int err = errno;
     close(dev);
+    if (rc < 0) FAIL(e, "mount_dev", err, "make /dev read-only");
     return 0;
 }
 
@@ -263,10 +348,14 @@ int mounts_build_root(const struct sandbox_options *o, int *root_fd, struct sand
     /* artifacts fetched as root may carry set-uid bits: they must not count in the task */
     CHECK(e, "bind_root", mount_setattr(root, "", AT_EMPTY_PATH, &attr, sizeof attr), "nosuid,nodev on %s",
           o->task_dir);
-    for (size_t i = 0; i < o->ro_bind_count; i++) {
-        if (bind_one(root, o->ro_binds[i].src, o->ro_binds[i].dst,
-                     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true, "mount_ro_bind", e) < 0) {
-            return -1;
+    if (o->rootfs == ROOTFS_OVERLAY) {
+        if (overlay_entries(o, root, e) < 0) return -1;
+    } else {
+        for (size_t i = 0; i < o->ro_bind_count; i++) {
+            if (bind_one(root, o->ro_binds[i].src, o->ro_binds[i].dst,
+                         MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true, "mount_ro_bind", e) < 0) {
+                return -1;
+            }
         }
     }
     if (o->alloc_dir != NULL &&

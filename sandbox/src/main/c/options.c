@@ -177,7 +177,7 @@ static int parse_mode(const char *s, const char *const *names, size_t n) {
 }
 
 static const char *const NS_MODES[] = {"private", "host"};
-static const char *const ROOTFS_MODES[] = {"readonly"};
+static const char *const ROOTFS_MODES[] = {"readonly", "overlay"};
 
 /* Applies one flag's value(s) (args[0], and args[1] for two-argument flags) to o. */
 static int set_value(struct sandbox_options *o, const struct flag_def *d, char **args,
@@ -234,11 +234,8 @@ static int set_value(struct sandbox_options *o, const struct flag_def *d, char *
         return 0;
     }
     case V_ROOTFS: {
-        int m = parse_mode(s, ROOTFS_MODES, 1);
-        if (m < 0) {
-            FAIL(e, PARSE_STEP, 0, "%s must be \"readonly\" (\"overlay\" is not implemented yet), got \"%s\"",
-                 d->flag, s);
-        }
+        int m = parse_mode(s, ROOTFS_MODES, 2);
+        if (m < 0) FAIL(e, PARSE_STEP, 0, "%s must be \"readonly\" or \"overlay\", got \"%s\"", d->flag, s);
         *(int *)field(o, d->offset) = m;
         return 0;
     }

@@ -28,6 +28,7 @@ enum ns_mode {
 
 enum rootfs_mode {
     ROOTFS_READONLY = 0, /* "readonly": chroot_env entries are read-only binds */
+    ROOTFS_OVERLAY = 1,  /* "overlay": directory entries get a private copy-on-write overlay */
 };
 
 struct bind_spec {

@@ -2,6 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <sys/stat.h>
 #include <linux/close_range.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -47,6 +50,9 @@ static int receive_host_pids(struct run_context *c, struct sandbox_error *e) {
 static int become_init(struct run_context *c, struct sandbox_error *e) {
     /* shows up as the task's PID 1 in ps; best effort, the name is cosmetic */
     prctl(PR_SET_NAME, "corral-init", 0, 0, 0);
+    /* B holds fds of host directories (status, logs): its /proc/1/fd must stay closed to a
+     * task running as uid 0, which non-dumpable guarantees short of CAP_SYS_PTRACE */
+    CHECK(e, "dumpable", prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "PR_SET_DUMPABLE 0");
     if (c->o->pid_mode == NS_HOST) {
         /* not PID 1 in host mode: become the reaper of orphaned descendants anyway */
         CHECK(e, "subreaper", prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "PR_SET_CHILD_SUBREAPER");
@@ -55,10 +61,29 @@ static int become_init(struct run_context *c, struct sandbox_error *e) {
     return c->sigfd < 0 ? -1 : 0;
 }
 
+/*
+ * Opens --stdout/--stderr as root. Why O_NOFOLLOW on the file and on its directory: both live
+ * in alloc/logs, which the task can write, so either could be a symlink it planted to make
+ * root append the task's output to a file of its choice.
+ */
 static int open_output_file(const char *path, int *fd, struct sandbox_error *e) {
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    size_t len = (size_t)(slash - path);
+    if (len >= sizeof dir) FAIL(e, "open_output", ENAMETOOLONG, "%s", path);
+    memcpy(dir, path, len);
+    dir[len] = '\0';
+    int dirfd = open(len == 0 ? "/" : dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dirfd < 0) FAIL(e, "open_output", errno, "open the directory of %s (symlinks refused)", path);
     /* no O_NONBLOCK: a FIFO from Nomad's logmon blocks until its reader is there, as it must */
-    *fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (*fd < 0) FAIL(e, "open_output", errno, "open %s", path);
+    *fd = openat(dirfd, slash + 1, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    int err = errno;
+    close(dirfd);
+    if (*fd < 0) FAIL(e, "open_output", err, "open %s (symlinks refused)", path);
+    struct stat st;
+    if (fstat(*fd, &st) < 0) FAIL(e, "open_output", errno, "fstat %s", path);
+    if (st.st_nlink != 1) FAIL(e, "open_output", EINVAL, "%s has %ju links, refusing to append as root", path,
+                                (uintmax_t)st.st_nlink);
     return 0;
 }
 
@@ -77,8 +102,9 @@ static int open_task_output(struct run_context *c, struct sandbox_error *e) {
     const struct sandbox_options *o = c->o;
     c->out_fd = c->err_fd = c->out_pipe = c->err_pipe = c->log_dirfd = -1;
     if (o->log_dir != NULL) {
-        c->log_dirfd = open(o->log_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (c->log_dirfd < 0) FAIL(e, "open_output", errno, "open log dir %s", o->log_dir);
+        /* O_NOFOLLOW: the task can replace alloc/logs with a symlink to, say, /etc/cron.d */
+        c->log_dirfd = open(o->log_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (c->log_dirfd < 0) FAIL(e, "open_output", errno, "open log dir %s (symlinks refused)", o->log_dir);
         if (log_open(&c->out_log, c->log_dirfd, o->log_name, "stdout", o->log_max_files, o->log_max_bytes, e) < 0 ||
             log_open(&c->err_log, c->log_dirfd, o->log_name, "stderr", o->log_max_files, o->log_max_bytes, e) < 0 ||
             open_pipe(&c->out_pipe, &c->out_fd, e) < 0 || open_pipe(&c->err_pipe, &c->err_fd, e) < 0) {
@@ -188,6 +214,8 @@ static int start_task(struct run_context *c, struct sandbox_error *e) {
 
 /* ---- B: supervision ---- */
 
+static void forward_signal(struct run_context *c, int sig);
+
 /* EOF without a record = the CLOEXEC pipe closed at a successful execve. */
 static void handle_report(struct run_context *c) {
     struct sandbox_error record;
@@ -214,6 +242,21 @@ static void handle_report(struct run_context *c) {
         c->status.started_ns = status_now_ns();
     }
     write_status(c);
+    /* now the task runs its own program (or is dead): deliver what was held back */
+    for (int i = 0; i < c->deferred_count; i++) forward_signal(c, c->deferred[i]);
+    c->deferred_count = 0;
+}
+
+/*
+ * Why defer: a signal delivered while C is still setting up would kill C with SIG_DFL before
+ * execve, and the closed report pipe would then read as a successful exec. C's setup takes
+ * microseconds, so holding signals until the execve is seen costs nothing.
+ */
+static void defer_signal(struct run_context *c, int sig) {
+    for (int i = 0; i < c->deferred_count; i++) {
+        if (c->deferred[i] == sig) return; /* like the kernel: one pending instance per signal */
+    }
+    if (c->deferred_count < (int)(sizeof c->deferred / sizeof c->deferred[0])) c->deferred[c->deferred_count++] = sig;
 }
 
 /* Copies what is available from a task pipe into its log; closes the pipe at EOF. */
@@ -283,13 +326,18 @@ static int supervise(struct run_context *c) {
             while (read(c->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
                 if (si.ssi_signo == SIGCHLD) {
                     task_done = reap(c, &task_status, &task_usage) || task_done;
+                } else if (c->report_fd >= 0) {
+                    defer_signal(c, (int)si.ssi_signo);
                 } else {
                     forward_signal(c, (int)si.ssi_signo);
                 }
             }
         }
     }
-    if (c->report_fd >= 0) handle_report(c); /* the task is dead: this read cannot block */
+    if (c->report_fd >= 0) {
+        c->deferred_count = 0; /* the task is gone: nothing left to deliver them to */
+        handle_report(c);      /* and this read cannot block */
+    }
     if (c->out_pipe >= 0) pump(&c->out_pipe, &c->out_log);
     if (c->err_pipe >= 0) pump(&c->err_pipe, &c->err_log);
     if (c->status.state != STATE_FAILED) c->status.state = STATE_EXITED;

@@ -29,6 +29,8 @@ struct run_context {
     int sigfd;                   /* B: signalfd */
     int root_fd;                 /* B: O_PATH fd of the new root until it is entered */
     pid_t task_pid;              /* C, in B's PID namespace */
+    int deferred[64];            /* signals received before C's execve, in arrival order */
+    int deferred_count;
 };
 
 /* The host pids A sends to B right after the clone (B cannot see either itself). */

@@ -45,8 +45,22 @@ static void test_repeated_and_lists(struct unit *u) {
     EXPECT(u, o.caps == ((1u << 0) | (1u << 7)));
     EXPECT(u, o.cgroup_count == 2 && strcmp(o.cgroups[1], "/sys/fs/cgroup/b") == 0);
     EXPECT(u, o.oom_score_adj == -1000);
+    EXPECT(u, o.rootfs == ROOTFS_READONLY);
     /* flags after "--" belong to the command */
     EXPECT(u, o.argc == 3 && o.uid == 65534);
+}
+
+static void test_overlay(struct unit *u) {
+    static struct sandbox_options o;
+    struct sandbox_error e;
+    char *argv[] = {"run", "--task-dir", "/t", "--rootfs", "overlay", "--status-file", "/s", "--", "/bin/x", NULL};
+    EXPECT(u, parse(&o, &e, argv) == 0);
+    EXPECT(u, o.rootfs == ROOTFS_OVERLAY);
+    char buf[4096];
+    FILE *mem = fmemopen(buf, sizeof buf, "w");
+    options_print(&o, mem);
+    fclose(mem);
+    EXPECT(u, strstr(buf, "\nrootfs=overlay\n") != NULL);
 }
 
 static void expect_error(struct unit *u, char **argv, const char *fragment, int line) {
@@ -85,7 +99,7 @@ static void test_errors(struct unit *u) {
     EXPECT_ERROR(u, "unknown capability \"kill\"", "run", "--caps", "kill", "--", "/x");
     EXPECT_ERROR(u, "CAP_KILL given twice", "run", "--caps", "CAP_KILL,CAP_KILL", "--", "/x");
     EXPECT_ERROR(u, "--pid-mode must be \"private\" or \"host\", got \"shared\"", "run", "--pid-mode", "shared", "--", "/x");
-    EXPECT_ERROR(u, "not implemented yet", "run", "--rootfs", "overlay", "--", "/x");
+    EXPECT_ERROR(u, "--rootfs must be \"readonly\" or \"overlay\", got \"tmpfs\"", "run", "--rootfs", "tmpfs", "--", "/x");
     EXPECT_ERROR(u, "-1000..1000", "run", "--oom-score-adj", "1001", "--", "/x");
     EXPECT_ERROR(u, "positive decimal", "run", "--log-max-files", "0", "--", "/x");
     EXPECT_ERROR(u, "--hostname needs 1 argument", "run", "--hostname");
@@ -146,6 +160,7 @@ int main(void) {
     struct unit u = {0, 0};
     test_defaults(&u);
     test_repeated_and_lists(&u);
+    test_overlay(&u);
     test_errors(&u);
     test_argfile(&u);
     test_escape(&u);

@@ -161,6 +161,19 @@ test_recursive_ro() {
     if grep -q wrote-sub "$t/out"; then fail "wrote into a submount of a read-only bind"; else pass; fi
 }
 
+test_overlay_rootfs() {
+    new_task overlay
+    local flags=(--rootfs overlay --uid 0 --gid 0 --status-file "$t/status")
+    sandbox "${flags[@]}" -- /bin/sh -c 'echo first >/etc/corral-overlay-$$ && cat /etc/corral-overlay-$$
+        rm /etc/hostname && echo removed; touch /usr/bin/corral-overlay && echo usr-ok; ls /etc/corral-overlay-* | wc -l'
+    check "overlay: the task writes its chroot_env" "$(tr '\n' ' ' <"$t/out")" "first removed usr-ok 1 "
+    check "overlay: the host is untouched" "$(ls /etc/corral-overlay-* /usr/bin/corral-overlay 2>/dev/null; cat /etc/hostname)" \
+        "$(cat /etc/hostname)"
+    sandbox "${flags[@]}" -- /bin/sh -c 'ls /etc/corral-overlay-* 2>/dev/null | wc -l; cat /etc/hostname'
+    check "overlay: changes are discarded with the task" "$(tr '\n' ' ' <"$t/out")" "0 $(cat /etc/hostname) "
+    check_no_host_mounts "after overlay"
+}
+
 test_secrets_noexec() {
     new_task secrets
     sandbox --status-file "$t/status" -- /bin/sh -c \
@@ -191,6 +204,24 @@ test_capabilities() {
     sandbox --uid 0 --gid 0 --caps CAP_KILL --status-file "$t/status" -- /bin/sh -c \
         'grep -E "^Cap(Eff|Bnd)" /proc/self/status | cut -f2 | sort -u; touch /usr/x 2>/dev/null && echo wrote'
     check "uid 0 task is capped to the requested set" "$(cat "$t/out")" "0000000000000020"
+}
+
+# A task running as uid 0 with Nomad's default capabilities must still not reach the host.
+test_root_task_confined() {
+    new_task rootconfined
+    local nomad_caps=CAP_AUDIT_WRITE,CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FOWNER,CAP_FSETID,CAP_KILL,CAP_MKNOD,CAP_NET_BIND_SERVICE,CAP_SETFCAP,CAP_SETGID,CAP_SETPCAP,CAP_SETUID,CAP_SYS_CHROOT
+    sandbox --uid 0 --gid 0 --caps "$nomad_caps" --status-file "$t/status" -- /bin/sh -c '
+        for f in /proc/1/fd/*; do ls "$f/" >/dev/null 2>&1 && echo "entered an init fd"; readlink "$f" && echo "read an init fd link"; done
+        cat /proc/1/environ >/dev/null 2>&1 && echo "read init environ"
+        mknod /dev/corral-disk b 8 0 2>/dev/null && echo "mknod in /dev"
+        mknod /tmp/corral-disk b 8 0 2>/dev/null && head -c 1 /tmp/corral-disk >/dev/null 2>&1 && echo "read a disk node"
+        mount -t tmpfs x /tmp 2>/dev/null && echo "mounted"
+        echo 1 > /proc/sys/vm/drop_caches 2>/dev/null && echo "wrote /proc/sys"
+        touch /usr/corral-root 2>/dev/null && echo "wrote /usr"
+        mkdir /tmp/c && chroot /tmp/c /bin/true 2>/dev/null; cd /; ls / | grep -c . >/dev/null; ls /proc/self/root/ | grep -q "^vmlinuz" && echo "saw the host root"
+        echo done'
+    check "a root task with default caps stays confined" "$(cat "$t/out")" "done"
+    [ -e /usr/corral-root ] && fail "a file appeared in the host's /usr"
 }
 
 test_exit_codes() {
@@ -247,6 +278,24 @@ test_failures() {
     check "symlink failed_step" "$(status_key "$t/status" failed_step)" mount_ro_bind
     check "symlink errno ELOOP" "$(status_key "$t/status" errno)" 40
     check "nothing created through the symlink" "$(ls -A "$work/hostdir")" ""
+    # the task owns alloc/logs: a symlinked log dir or output file must not make root write elsewhere
+    new_task logsymlink
+    mkdir -p "$work/victim"
+    rmdir "$t/alloc/logs"
+    ln -s "$work/victim" "$t/alloc/logs"
+    sandbox --log-dir "$t/alloc/logs" --log-name web --status-file "$t/status" -- /bin/echo pwned
+    check "symlinked log dir refused" "$rc/$(status_key "$t/status" failed_step)" "125/open_output"
+    new_task stdoutsymlink
+    echo "precious" >"$work/victim/file"
+    ln -s "$work/victim/file" "$t/alloc/logs/.web.stdout.fifo"
+    sandbox --stdout "$t/alloc/logs/.web.stdout.fifo" --status-file "$t/status" -- /bin/echo pwned
+    check "symlinked --stdout refused" "$rc/$(status_key "$t/status" failed_step)" "125/open_output"
+    new_task stdoutlinkdir
+    rmdir "$t/alloc/logs"
+    ln -s "$work/victim" "$t/alloc/logs"
+    sandbox --stderr "$t/alloc/logs/file" --status-file "$t/status" -- /bin/echo pwned
+    check "--stderr through a symlinked dir refused" "$rc/$(status_key "$t/status" failed_step)" "125/open_output"
+    check "victim untouched" "$(ls "$work/victim")/$(cat "$work/victim/file")" "file/precious"
     check_no_host_mounts "after failures"
 }
 
@@ -337,7 +386,7 @@ test_dev_proc_sys() {
 /proc/irq ro 
 /proc/bus ro 
 /sys/firmware ro size=0k
-/dev rw size=65536k"
+/dev ro size=65536k"
     check "masked /proc files are empty" "$(sed -n 11p "$t/out")" "keys=0 timer_list=0 firmware=0"
     check "nothing else" "$(sed -n 12p "$t/out")" ""
 }
@@ -349,6 +398,14 @@ test_stdout_files() {
     check "--stdout appends" "$(cat "$t/o")" $'earlier\nout'
     check "--stderr" "$(cat "$t/e")" "err"
     check "helper stdout untouched" "$(cat "$t/out")" ""
+    # Nomad plugin mode: the output paths are FIFOs read by logmon
+    new_task fifo
+    mkfifo "$t/alloc/logs/.web.stdout.fifo"
+    cat "$t/alloc/logs/.web.stdout.fifo" >"$t/fifo.read" &
+    local reader=$!
+    sandbox --stdout "$t/alloc/logs/.web.stdout.fifo" --status-file "$t/status" -- /bin/echo through-the-fifo
+    wait "$reader"
+    check "--stdout FIFO" "$rc/$(cat "$t/fifo.read")" "0/through-the-fifo"
 }
 
 test_signals_forwarded() {
@@ -428,8 +485,10 @@ test_pid_namespace
 test_namespaces_differ
 test_read_only_root
 test_recursive_ro
+test_overlay_rootfs
 test_secrets_noexec
 test_capabilities
+test_root_task_confined
 test_exit_codes
 test_failures
 test_sigterm_forwarded

@@ -12,6 +12,7 @@ import dev.corral.driver.linux.CgroupLayout;
 import dev.corral.driver.linux.CommandLookup;
 import dev.corral.driver.linux.LinuxSyscalls;
 import dev.corral.driver.linux.ProcStat;
+import dev.corral.driver.linux.Pty;
 import dev.corral.driver.linux.SandboxBinary;
 import dev.corral.driver.linux.SandboxCommandLine;
 import dev.corral.driver.linux.SandboxStatus;
@@ -46,6 +47,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -146,6 +148,54 @@ public final class ExecDriver {
         attrs.put("driver.exec.capabilities", String.join(",",
                 capabilities.compute(config.allowCaps(), List.of(), List.of())).toLowerCase(java.util.Locale.ROOT));
         return new Fingerprint(HealthState.HEALTHY, "Healthy", attrs);
+    }
+
+    /**
+     * Calls {@code sink} with a fingerprint now and then every {@code period} (Nomad: 30 s) on a
+     * virtual thread, until the returned handle is closed.
+     */
+    public AutoCloseable fingerprintEvery(Duration period, Consumer<Fingerprint> sink) {
+        return every(Duration.ZERO, period, "corral-fingerprint", () -> {
+            sink.accept(fingerprint());
+            return true;
+        });
+    }
+
+    /**
+     * Calls {@code sink} with a stats sample of the task every {@code interval} (Nomad:
+     * {@code stats_collection_interval}, 1 s), until the task exits or the returned handle is closed.
+     *
+     * @throws DriverException.TaskNotFoundException unknown id
+     */
+    public AutoCloseable streamTaskStats(String taskId, Duration interval, Consumer<TaskResourceUsage> sink) {
+        TaskHandle h = get(taskId);
+        return every(interval, interval, "corral-stats-" + taskId, () -> {
+            if (!h.running()) {
+                return false;
+            }
+            sink.accept(taskStats(taskId));
+            return true;
+        });
+    }
+
+    /** Runs {@code step} after {@code first}, then every {@code period}, while it returns true and is not closed. */
+    private static AutoCloseable every(Duration first, Duration period, String name, java.util.function.BooleanSupplier step) {
+        if (period.isNegative() || period.isZero()) {
+            throw new IllegalArgumentException("the period must be positive, got " + period);
+        }
+        Thread t = Thread.ofVirtual().name(name).start(() -> {
+            try {
+                Thread.sleep(first);
+                while (step.getAsBoolean()) {
+                    Thread.sleep(period);
+                }
+            } catch (InterruptedException e) {
+                // closed
+            } catch (RuntimeException e) {
+                LOG.warn("{} stopped: {}", name, e.toString());
+            }
+        });
+        return t::interrupt;
     }
 
     private synchronized Path sandboxBinary() {
@@ -444,19 +494,63 @@ public final class ExecDriver {
         }
     }
 
-    /** Reads the final status and completes the handle's exit. */
+    /**
+     * Reads the final status and completes the handle's exit. If the {@code run} process died but
+     * the sandbox's init still runs the task (someone SIGKILLed it), keeps watching the init instead.
+     */
     private void finish(TaskHandle handle, OptionalInt sandboxExit) {
+        Optional<SandboxStatus> status = handle.sandboxStatus();
+        if (status.map(SandboxStatus::running).orElse(false)) {
+            OptionalLong init = handle.liveInitPid();
+            if (init.isPresent() && watch(handle, init.getAsLong())) {
+                return;
+            }
+            status = handle.sandboxStatus(); // it may have ended while we looked
+        }
         ExitResult result;
         try {
             boolean oom = handle.cgroup().oomKilled();
-            result = ExitResults.from(handle.sandboxStatus(), sandboxExit, oom, handle.record().statusFile());
+            result = ExitResults.from(status, sandboxExit, oom, handle.record().statusFile());
         } catch (RuntimeException e) {
             result = new ExitResult.SandboxFailed("wait", 0, "cannot read the task's exit: " + e.getMessage(),
                     sandboxExit.orElse(125));
         }
-        Instant at = handle.sandboxStatus().flatMap(s -> s.finishedNs().isPresent()
+        Instant at = status.flatMap(s -> s.finishedNs().isPresent()
                 ? Optional.of(Instant.EPOCH.plusNanos(s.finishedNs().getAsLong())) : Optional.empty()).orElse(Instant.now());
         handle.exited(result, at);
+    }
+
+    /**
+     * Waits (pidfd + poll on a platform thread) for {@code pid} to exit, then finishes the handle.
+     *
+     * @return false when the process is already gone
+     */
+    private boolean watch(TaskHandle handle, long pid) {
+        int fd;
+        try {
+            fd = LinuxSyscalls.pidfdOpen(pid);
+        } catch (LinuxSyscalls.ErrnoException e) {
+            return false;
+        }
+        watchFd(handle, fd);
+        return true;
+    }
+
+    /** Waits for the process behind {@code fd} (which this call now owns) to exit, then finishes the handle. */
+    private void watchFd(TaskHandle handle, int fd) {
+        // poll(2) blocks its thread in native code: a platform thread, not a virtual one.
+        Thread.ofPlatform().daemon().name("corral-wait-" + handle.id()).start(() -> {
+            try {
+                while (!LinuxSyscalls.pollExit(fd, 1000)) {
+                    if (!handle.running()) {
+                        return;
+                    }
+                }
+            } finally {
+                LinuxSyscalls.close(fd);
+            }
+            finish(handle, OptionalInt.empty());
+        });
     }
 
     /**
@@ -635,20 +729,8 @@ public final class ExecDriver {
             if (pidfd < 0) {
                 finish(handle, OptionalInt.empty());
             } else {
-                int waitFd = LinuxSyscalls.dup(pidfd);
-                // poll(2) blocks its thread in native code: a platform thread, not a virtual one.
-                Thread.ofPlatform().daemon().name("corral-wait-" + record.taskId()).start(() -> {
-                    try {
-                        while (!LinuxSyscalls.pollExit(waitFd, 1000)) {
-                            if (!handle.running()) {
-                                return;
-                            }
-                        }
-                    } finally {
-                        LinuxSyscalls.close(waitFd);
-                    }
-                    finish(handle, OptionalInt.empty());
-                });
+                // Watch through a copy of the verified pidfd: reopening by pid could race with pid reuse.
+                watchFd(handle, LinuxSyscalls.dup(pidfd));
             }
             return handle;
         } finally {
@@ -694,6 +776,59 @@ public final class ExecDriver {
      * @throws DriverException {@code error cmd must have at least one value}, or the task is not running
      */
     public ExecResult execTask(String taskId, List<String> command, Duration timeout) {
+        ProcessBuilder pb = enterCommand(taskId, command).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new TaskLaunchException("cannot run the sandbox to exec in task " + taskId + ": " + e.getMessage(), e);
+        }
+        TailBuffer out = new TailBuffer(ExecResult.MAX_OUTPUT_BYTES);
+        Thread reader = Thread.ofVirtual().start(() -> out.drain(p.getInputStream()));
+        try {
+            boolean done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (!done) {
+                LinuxSyscalls.killEnterTree(p);
+                p.waitFor();
+            }
+            reader.join(Duration.ofSeconds(5));
+            return new ExecResult(done ? p.exitValue() : 137, out.bytes(), !done);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LinuxSyscalls.killEnterTree(p);
+            throw new DriverException("interrupted while running a command in task " + taskId, e);
+        }
+    }
+
+    /**
+     * Starts a command inside the running task for {@code alloc exec}: the task's namespaces, root,
+     * cgroup, user and capabilities, the task's environment, cwd {@code /}, with streamed
+     * stdin/stdout/stderr and, when {@code tty} is given, a pseudo-terminal of that size.
+     *
+     * @throws DriverException {@code error cmd must have at least one value}, or the task is not running
+     */
+    public ExecSession execTaskStreaming(String taskId, List<String> command, Optional<ExecSession.TerminalSize> tty) {
+        ProcessBuilder pb = enterCommand(taskId, command);
+        Pty pty = null;
+        try {
+            if (tty.isPresent()) {
+                pty = Pty.open(tty.get().columns(), tty.get().rows());
+                File slave = pty.slavePath().toFile();
+                pb.redirectInput(ProcessBuilder.Redirect.from(slave)).redirectOutput(ProcessBuilder.Redirect.appendTo(slave))
+                        .redirectError(ProcessBuilder.Redirect.appendTo(slave));
+            }
+            return new ExecSession(pb.start(), pty);
+        } catch (IOException e) {
+            if (pty != null) {
+                pty.close();
+            }
+            throw new TaskLaunchException("cannot run the sandbox to exec in task " + taskId + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code corral-sandbox enter} for a command inside the task, with the task's identity and env. */
+    private ProcessBuilder enterCommand(String taskId, List<String> command) {
         if (command == null || command.isEmpty()) {
             throw new DriverException("error cmd must have at least one value");
         }
@@ -707,32 +842,11 @@ public final class ExecDriver {
                 .gid(id.user().gid()).groups(id.user().groups()).caps(id.caps());
         h.cgroup().paths().forEach(cl::cgroup);
         cl.cwd("/");
-        ProcessBuilder pb = new ProcessBuilder(cl.commandLine(sandboxBinary(), command)).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        ProcessBuilder pb = new ProcessBuilder(cl.commandLine(sandboxBinary(), command));
         pb.environment().clear();
         pb.environment().putAll(id.env());
         pb.environment().putIfAbsent("PATH", DEFAULT_PATH);
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            throw new TaskLaunchException("cannot run the sandbox to exec in task " + taskId + ": " + e.getMessage(), e);
-        }
-        TailBuffer out = new TailBuffer(ExecResult.MAX_OUTPUT_BYTES);
-        Thread reader = Thread.ofVirtual().start(() -> out.drain(p.getInputStream()));
-        try {
-            boolean done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (!done) {
-                p.destroyForcibly();
-                p.waitFor();
-            }
-            reader.join(Duration.ofSeconds(5));
-            return new ExecResult(done ? p.exitValue() : 137, out.bytes(), !done);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-            throw new DriverException("interrupted while running a command in task " + taskId, e);
-        }
+        return pb;
     }
 
     private LaunchIdentity identityOf(TaskHandle h) {
@@ -779,6 +893,23 @@ public final class ExecDriver {
             byte[] all = buf.toByteArray();
             return all.length <= max ? all : java.util.Arrays.copyOfRange(all, all.length - max, all.length);
         }
+    }
+
+    /**
+     * The running task's root as the host sees it, {@code /proc/<init pid>/root}. {@code /secrets}
+     * and {@code /private} are tmpfs mounts that exist only inside the task: write secrets (tokens,
+     * rendered templates) through {@code taskRoot(id).resolve("secrets/...")}, not into the host's
+     * task directory.
+     *
+     * @throws DriverException when the task is not running
+     */
+    public Path taskRoot(String taskId) {
+        TaskHandle h = get(taskId);
+        OptionalLong init = h.liveInitPid();
+        if (!h.running() || init.isEmpty()) {
+            throw new DriverException("task \"" + taskId + "\" is not running: its root is gone");
+        }
+        return Path.of("/proc", Long.toString(init.getAsLong()), "root");
     }
 
     /** The tracked handle of a task, if any. */

@@ -1,6 +1,7 @@
 package dev.corral.driver;
 
 import dev.corral.driver.linux.LinuxSyscalls;
+import dev.corral.driver.linux.ProcStat;
 import dev.corral.driver.linux.SandboxStatus;
 import dev.corral.driver.linux.TaskCgroup;
 import dev.corral.driver.linux.UserResolver.ResolvedUser;
@@ -119,16 +120,59 @@ public final class TaskHandle {
     }
 
     /**
-     * Sends {@code signal} to the sandbox process, which forwards it to the task's process group.
-     * Uses the pidfd, so a reused pid can never be hit.
-     *
-     * @return false when the sandbox has already exited
+     * Host pid of the sandbox's init (B) while it runs: from the status file, checked by its name so a
+     * reused pid is never taken for it.
      */
-    synchronized boolean signalSandbox(int signal) {
-        if (pidfd < 0) {
+    OptionalLong liveInitPid() {
+        OptionalLong init = initPid();
+        if (init.isEmpty() || init.getAsLong() <= 0) {
+            return OptionalLong.empty();
+        }
+        return isInit(init.getAsLong()) ? init : OptionalLong.empty();
+    }
+
+    private static boolean isInit(long pid) {
+        try {
+            String comm = new String(java.nio.file.Files.readAllBytes(Path.of("/proc", Long.toString(pid), "comm"))).trim();
+            return comm.equals(INIT_COMM) && ProcStat.read(pid).filter(s -> s.state() != 'Z').isPresent();
+        } catch (java.io.IOException e) {
             return false;
         }
-        return LinuxSyscalls.pidfdSendSignal(pidfd, signal);
+    }
+
+    /** What the sandbox names its init process (CONTRACT.md), as /proc/<pid>/comm shows it. */
+    static final String INIT_COMM = "corral-init";
+
+    /**
+     * Sends {@code signal} to the sandbox, which forwards it to the task's process group: to the
+     * {@code run} process through its pidfd (a reused pid can never be hit), or, if that process
+     * was killed while the task lives on, to the sandbox's init directly (it forwards the same way).
+     *
+     * @return false when neither is running any more
+     */
+    synchronized boolean signalSandbox(int signal) {
+        if (pidfd >= 0 && LinuxSyscalls.pidfdSendSignal(pidfd, signal)) {
+            return true;
+        }
+        if (exitResult != null) {
+            return false;
+        }
+        OptionalLong init = liveInitPid();
+        if (init.isEmpty()) {
+            return false;
+        }
+        int fd;
+        try {
+            fd = LinuxSyscalls.pidfdOpen(init.getAsLong());
+        } catch (LinuxSyscalls.ErrnoException e) {
+            return false;
+        }
+        try {
+            // Checked again with the pidfd held: the pid cannot be recycled under us any more.
+            return isInit(init.getAsLong()) && LinuxSyscalls.pidfdSendSignal(fd, signal);
+        } finally {
+            LinuxSyscalls.close(fd);
+        }
     }
 
     synchronized void closePidfd() {

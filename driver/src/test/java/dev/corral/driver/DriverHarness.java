@@ -28,7 +28,7 @@ final class DriverHarness implements AutoCloseable {
     final Path root;
     final String cgroupParent;
     final ExecDriver driver;
-    final List<Long> sandboxPids = new ArrayList<>();
+    final List<Long> sandboxPids = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     DriverHarness(UnaryOperator<ExecDriverConfig.Builder> customize) throws IOException {
         assumeRoot();

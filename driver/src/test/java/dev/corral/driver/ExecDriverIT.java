@@ -197,6 +197,74 @@ class ExecDriverIT {
     }
 
     @Test
+    void streamTaskStats_deliversSamplesUntilTheTaskExits() throws Exception {
+        TaskConfig t = h.task("stream", ExecTaskConfig.of("/bin/sh", "-c", "while [ ! -e /local/stop ]; do sleep 0.05; done"));
+        TaskHandle th = h.start(t);
+        java.util.concurrent.LinkedBlockingQueue<TaskResourceUsage> samples = new java.util.concurrent.LinkedBlockingQueue<>();
+        try (AutoCloseable stream = h.driver.streamTaskStats(t.id(), Duration.ofMillis(20), samples::add)) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(samples.poll(30, java.util.concurrent.TimeUnit.SECONDS)).isNotNull();
+            }
+            Files.writeString(t.taskDir().resolve("local/stop"), "");
+            h.await(th, WAIT);
+        }
+        assertThat(samples.stream().allMatch(u -> u.memory().usage() >= 0)).isTrue();
+    }
+
+    @Test
+    void fingerprintEvery_deliversAtOnce() throws Exception {
+        java.util.concurrent.LinkedBlockingQueue<Fingerprint> got = new java.util.concurrent.LinkedBlockingQueue<>();
+        try (AutoCloseable f = h.driver.fingerprintEvery(Duration.ofHours(1), got::add)) {
+            assertThat(got.poll(30, java.util.concurrent.TimeUnit.SECONDS).health()).isEqualTo(HealthState.HEALTHY);
+        }
+    }
+
+    @Test
+    void stopTask_killTimeoutIsCappedByMaxKillTimeout_andUnknownSignalsAreRefused() throws Exception {
+        try (DriverHarness capped = new DriverHarness(b -> b.maxKillTimeout(Duration.ofMillis(200)))) {
+            TaskConfig t = capped.task("stubborn", ExecTaskConfig.of("/bin/sh", "-c", "trap '' INT; touch /local/ready; while :; do sleep 0.05; done"));
+            TaskHandle th = capped.start(t);
+            DriverHarness.awaitFile(t.taskDir().resolve("local/ready"), WAIT);
+            assertThatThrownBy(() -> capped.driver.stopTask(t.id(), Duration.ofSeconds(1), "SIGBOGUS"))
+                    .hasMessage("error unknown signal given for shutdown: SIGBOGUS");
+            assertThat(th.running()).isTrue();
+            long t0 = System.nanoTime();
+            capped.driver.stopTask(t.id(), Duration.ofHours(1), "");
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(20));
+            assertThat(th.exit().getNow(null)).isEqualTo(new ExitResult.Signaled(9, false));
+        }
+    }
+
+    @Test
+    void signalTask_unknownName_becomesSigintLikeNomad() throws Exception {
+        String script = "trap 'echo int > /local/int; exit 0' INT; touch /local/ready; while :; do sleep 0.05; done";
+        TaskConfig t = h.task("int", ExecTaskConfig.of("/bin/sh", "-c", script));
+        TaskHandle th = h.start(t);
+        DriverHarness.awaitFile(t.taskDir().resolve("local/ready"), WAIT);
+        h.driver.signalTask(t.id(), "SIGNOTHING");
+        assertThat(h.await(th, WAIT).exitCode()).isZero();
+        assertThat(Files.readString(t.taskDir().resolve("local/int"))).isEqualTo("int\n");
+        assertThatThrownBy(() -> h.driver.signalTask(t.id(), "SIGHUP")).hasMessageContaining("not running");
+    }
+
+    @Test
+    void startTask_manyAtOnceFromVirtualThreads_allRunAndExit() throws Exception {
+        List<TaskConfig> tasks = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            tasks.add(h.task("par" + i, ExecTaskConfig.of("/bin/sh", "-c", "exit " + i)));
+        }
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<TaskHandle>> started = new java.util.ArrayList<>();
+            for (TaskConfig t : tasks) {
+                started.add(pool.submit(() -> h.start(t)));
+            }
+            for (int i = 0; i < tasks.size(); i++) {
+                assertThat(h.await(started.get(i).get(), WAIT)).isEqualTo(new ExitResult.Exited(i, false));
+            }
+        }
+    }
+
+    @Test
     void execTask_runsInsideTheTaskAsItsUser() throws Exception {
         TaskConfig t = h.task("ex", ExecTaskConfig.of("/bin/sh", "-c", "echo secret > /local/marker; exec sleep 1000"));
         h.start(t);
@@ -205,6 +273,81 @@ class ExecDriverIT {
         assertThat(new String(r.output())).isEqualTo("65534\nsecret\n");
         assertThat(r.exitCode()).isEqualTo(4);
         assertThat(r.timedOut()).isFalse();
+    }
+
+    @Test
+    void execTask_pastItsDeadline_isKilledAndSaysSo() throws Exception {
+        TaskConfig t = h.task("slow", ExecTaskConfig.of("/bin/sleep", "1000"));
+        h.start(t);
+        TaskHandle th = h.driver.handle(t.id()).orElseThrow();
+        java.util.Set<Long> before = th.cgroup().pids();
+        ExecResult r = h.driver.execTask(t.id(), List.of("/bin/sh", "-c", "trap '' INT TERM; echo started; sleep 100"), Duration.ofSeconds(3));
+        assertThat(r.timedOut()).isTrue();
+        assertThat(new String(r.output())).isEqualTo("started\n");
+        assertThat(th.cgroup().pids()).as("the timed-out command is gone, the task is not").isEqualTo(before);
+        assertThatThrownBy(() -> h.driver.execTask(t.id(), List.of(), WAIT)).hasMessage("error cmd must have at least one value");
+    }
+
+    @Test
+    void execTaskStreaming_withoutTty_keepsStdoutAndStderrApart() throws Exception {
+        TaskConfig t = h.task("pipe", ExecTaskConfig.of("/bin/sleep", "1000"));
+        h.start(t);
+        try (ExecSession s = h.driver.execTaskStreaming(t.id(),
+                List.of("/bin/sh", "-c", "read x; echo out:$x; echo err:$x >&2"), java.util.Optional.empty())) {
+            s.stdin().write("hi\n".getBytes());
+            s.stdin().close();
+            assertThat(new String(s.stdout().readAllBytes())).isEqualTo("out:hi\n");
+            assertThat(new String(s.stderr().readAllBytes())).isEqualTo("err:hi\n");
+            assertThat(s.exit().get(30, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+        }
+    }
+
+    @Test
+    void execTaskStreaming_withTty_givesATerminalThatFollowsResizes() throws Exception {
+        TaskConfig t = h.task("tty", ExecTaskConfig.of("/bin/sleep", "1000"));
+        h.start(t);
+        try (ExecSession s = h.driver.execTaskStreaming(t.id(), List.of("/bin/sh", "-c", "stty size; read x; stty size; echo got:$x"),
+                java.util.Optional.of(new ExecSession.TerminalSize(100, 30)))) {
+            StringBuilder out = new StringBuilder();
+            java.io.InputStream in = s.stdout();
+            // Reads block in native code: a platform thread.
+            Thread reader = Thread.ofPlatform().daemon().start(() -> {
+                byte[] buf = new byte[256];
+                try {
+                    int n;
+                    while ((n = in.read(buf)) > 0) {
+                        synchronized (out) {
+                            out.append(new String(buf, 0, n));
+                            out.notifyAll();
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    synchronized (out) {
+                        out.append("\nREAD ERROR ").append(e);
+                    }
+                }
+            });
+            awaitText(out, "30 100");
+            s.resize(new ExecSession.TerminalSize(120, 40));
+            s.stdin().write("hello\n".getBytes());
+            assertThat(s.exit().get(30, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+            awaitText(out, "got:hello");
+            reader.join(5000);
+            assertThat(out.toString()).contains("40 120").contains("\r\n");
+        }
+    }
+
+    private static void awaitText(StringBuilder out, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        synchronized (out) {
+            while (out.indexOf(text) < 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("never saw \"" + text + "\" in " + out);
+                }
+                out.wait(Math.max(1, left / 1_000_000));
+            }
+        }
     }
 
     @Test

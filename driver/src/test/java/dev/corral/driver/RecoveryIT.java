@@ -1,6 +1,7 @@
 package dev.corral.driver;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.corral.driver.linux.ProcStat;
 import dev.corral.driver.linux.SandboxStatus;
@@ -108,6 +109,38 @@ class RecoveryIT {
         assertThat(th.exit().get(10, TimeUnit.SECONDS)).isEqualTo(new ExitResult.Signaled(15, false));
         assertThat(h.driver.handle(t.id()).orElseThrow().exit().get(10, TimeUnit.SECONDS)).isEqualTo(new ExitResult.Signaled(15, false));
         second.destroyTask(t.id(), false);
+    }
+
+    @Test
+    void sandboxRunProcessKilled_initKeepsTheTaskAndTheDriverFollowsIt() throws Exception {
+        String script = "trap 'exit 0' USR1; touch /local/ready; while :; do sleep 0.05; done";
+        TaskConfig t = h.task("orphan", ExecTaskConfig.of("/bin/sh", "-c", script));
+        TaskHandle th = h.start(t);
+        DriverHarness.awaitFile(t.taskDir().resolve("local/ready"), Duration.ofSeconds(30));
+        long init = th.liveInitPid().orElseThrow();
+        dev.corral.driver.linux.LinuxSyscalls.kill(th.sandboxPid(), 9);
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (ProcStat.read(th.sandboxPid()).filter(s -> s.state() != 'Z').isPresent()) {
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            Thread.sleep(10);
+        }
+        assertThatThrownBy(() -> th.exit().get(500, TimeUnit.MILLISECONDS)).isInstanceOf(java.util.concurrent.TimeoutException.class);
+        assertThat(th.running()).isTrue();
+        h.driver.signalTask(t.id(), "SIGUSR1");
+        assertThat(th.exit().get(30, TimeUnit.SECONDS)).isEqualTo(new ExitResult.Exited(0, false));
+        assertThat(ProcStat.read(init).filter(s -> s.state() != 'Z')).isEmpty();
+    }
+
+    @Test
+    void taskRoot_letsTheAgentWriteIntoTheTasksSecretsTmpfs() throws Exception {
+        String script = "while [ ! -e /secrets/token ]; do sleep 0.05; done; cat /secrets/token";
+        TaskConfig t = h.task("sec", ExecTaskConfig.of("/bin/sh", "-c", script));
+        TaskHandle th = h.start(t);
+        Path token = h.driver.taskRoot(t.id()).resolve("secrets/token");
+        Files.writeString(token, "s3cr3t\n");
+        assertThat(th.exit().get(30, TimeUnit.SECONDS)).isEqualTo(new ExitResult.Exited(0, false));
+        assertThat(DriverHarness.stdout(t)).isEqualTo("s3cr3t\n");
+        assertThat(t.taskDir().resolve("secrets/token")).doesNotExist();
     }
 
     private static void awaitExitedStatus(TaskHandleRecord r) throws InterruptedException {

@@ -10,11 +10,13 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Linux capability names and the per-task capability computation (Nomad's rules, with one fix:
- * {@code cap_drop} also applies to {@code user = "root"}).
+ * Linux capability names and the per-task capability computation (Nomad's rules, with two fixes:
+ * {@code cap_drop} also applies to {@code user = "root"}, and {@code allow_caps = ["all"]} does not
+ * include the capabilities in {@link #ESCAPE}).
  */
 public final class Capabilities {
 
@@ -28,6 +30,12 @@ public final class Capabilities {
             "checkpoint_restore");
 
     private static final int BLOCK_SUSPEND = 36;
+
+    /**
+     * Capabilities that let a task reach the sandbox's init (uid 0, full caps) and through it the
+     * host. {@code "all"} in allow_caps does not include them: an operator must name them.
+     */
+    public static final Set<String> ESCAPE = Set.of("sys_ptrace", "sys_admin", "sys_module", "sys_rawio", "dac_read_search");
 
     private final List<String> supported;
 
@@ -104,19 +112,37 @@ public final class Capabilities {
             throw new InvalidTaskConfigException(
                     "cap_drop configured with capabilities not supported by system: " + String.join(", ", badDrop));
         }
-        TreeSet<String> allowed = expand(allowCaps);
+        TreeSet<String> allowed = expandAllowed(allowCaps);
         TreeSet<String> add = expand(capAdd);
         List<String> notAllowed = add.stream().filter(c -> !allowed.contains(c)).toList();
         if (!notAllowed.isEmpty()) {
+            boolean escape = notAllowed.stream().anyMatch(ESCAPE::contains);
             throw new CapabilityNotAllowedException("driver does not allow the following capabilities: "
                     + String.join(", ", notAllowed)
-                    + " (add them to the exec plugin's allow_caps, or remove them from the task's cap_add)");
+                    + (escape ? " (" + String.join(", ", notAllowed.stream().filter(ESCAPE::contains).toList())
+                            + " would let the task reach the sandbox's init and the host: \"all\" does not include them;"
+                            + " only naming them in the exec plugin's allow_caps does)"
+                            : " (add them to the exec plugin's allow_caps, or remove them from the task's cap_add)"));
         }
         TreeSet<String> result = expand(ExecDriverConfig.DEFAULT_ALLOW_CAPS);
         result.retainAll(allowed);
         result.removeAll(expand(capDrop));
         result.addAll(add);
         return result.stream().map(c -> "CAP_" + c.toUpperCase(Locale.ROOT)).toList();
+    }
+
+    /** allow_caps: like {@link #expand} but {@code "all"} leaves out {@link #ESCAPE} (named ones stay). */
+    private TreeSet<String> expandAllowed(Collection<String> names) {
+        TreeSet<String> out = new TreeSet<>();
+        for (String n : names) {
+            String c = normalize(n);
+            if (c.equals("all")) {
+                supported.stream().filter(x -> !ESCAPE.contains(x)).forEach(out::add);
+            } else {
+                out.add(c);
+            }
+        }
+        return out;
     }
 
     private TreeSet<String> expand(Collection<String> names) {

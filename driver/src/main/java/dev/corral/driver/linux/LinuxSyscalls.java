@@ -91,6 +91,51 @@ public final class LinuxSyscalls {
         }
     }
 
+    /** kill(-pgid, signal): the whole process group. Returns false when the group is empty. */
+    public static boolean killGroup(long pgid, int signal) {
+        if (pgid <= 1) {
+            throw new IllegalArgumentException("refusing to signal process group " + pgid);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int rc = (int) KILL.invokeExact(state, (int) -pgid, signal);
+            if (rc == 0) {
+                return true;
+            }
+            int errno = (int) ERRNO.get(state, 0L);
+            if (errno == ESRCH) {
+                return false;
+            }
+            throw new ErrnoException("kill(-" + pgid + ", " + signal + ")", errno);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * SIGKILLs what {@code corral-sandbox enter} started: its children's process groups (the command
+     * is a session leader inside the task), then the helper itself. The helper forwards catchable
+     * signals but cannot forward SIGKILL, so killing only the helper would leave the command running.
+     */
+    public static void killEnterTree(Process enter) {
+        long pid = enter.pid();
+        String children = "";
+        try {
+            children = CgroupFiles.readAll(java.nio.file.Path.of("/proc", Long.toString(pid), "task", Long.toString(pid), "children"));
+        } catch (java.io.IOException e) {
+            // Already gone: nothing below it to kill.
+        }
+        for (String c : children.trim().split("\\s+")) {
+            if (!c.isEmpty() && enter.isAlive()) {
+                long child = Long.parseLong(c);
+                if (!killGroup(child, 9)) {
+                    kill(child, 9);
+                }
+            }
+        }
+        enter.destroyForcibly();
+    }
+
     /** pidfd_open(2): a file descriptor referring to {@code pid}; throws ErrnoException (ESRCH if gone). */
     public static int pidfdOpen(long pid) {
         try (Arena arena = Arena.ofConfined()) {
