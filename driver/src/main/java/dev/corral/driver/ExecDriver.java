@@ -364,7 +364,7 @@ public final class ExecDriver {
         }
         cl.rootfs(config.rootfs()).hostname(hostname(task.name())).pidMode(plan.pidMode()).ipcMode(plan.ipcMode())
                 .noPivotRoot(config.noPivotRoot()).uid(user.uid()).gid(user.gid()).groups(user.groups())
-                .caps(plan.identity().caps());
+                .caps(plan.identity().caps()).seccomp(config.seccomp());
         cgroup.paths().forEach(cl::cgroup);
         cl.cwd(plan.workDir()).oomScoreAdj(0);
         switch (task.logs()) {
@@ -839,7 +839,8 @@ public final class ExecDriver {
         }
         LaunchIdentity id = identityOf(h);
         SandboxCommandLine cl = SandboxCommandLine.enter().pid(init.getAsLong()).uid(id.user().uid())
-                .gid(id.user().gid()).groups(id.user().groups()).caps(id.caps());
+                .gid(id.user().gid()).groups(id.user().groups()).caps(id.caps())
+                .seccomp(config.seccomp());
         h.cgroup().paths().forEach(cl::cgroup);
         cl.cwd("/");
         ProcessBuilder pb = new ProcessBuilder(cl.commandLine(sandboxBinary(), command));
