@@ -191,7 +191,7 @@ final class TaskLauncher {
         }
         cl.rootfs(config.rootfs()).hostname(hostname(task.name())).pidMode(plan.pidMode()).ipcMode(plan.ipcMode())
                 .noPivotRoot(config.noPivotRoot()).uid(user.uid()).gid(user.gid()).groups(user.groups())
-                .caps(plan.identity().caps());
+                .caps(plan.identity().caps()).seccomp(config.seccomp());
         cgroup.paths().forEach(cl::cgroup);
         cl.cwd(plan.workDir()).oomScoreAdj(0);
         switch (task.logs()) {
