@@ -48,6 +48,8 @@ class BenchHarnessIT {
         }
         assertThat(names(systems)).contains("floor", "floor+cgroup", "fork+exec");
 
+        assertThat(sc.path("http").path("register_to_running").path("n").asInt()).isEqualTo(1);
+
         JsonNode ov = sc.path("overhead");
         assertThat(ov.path("sandbox_run_process_kb").path("rss_kb_median").asLong()).isPositive();
         assertThat(ov.path("sandbox_init_process_kb").path("pss_kb_median").asLong()).isPositive();
