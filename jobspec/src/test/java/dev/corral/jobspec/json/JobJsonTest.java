@@ -84,16 +84,20 @@ class JobJsonTest {
         assertThatThrownBy(() -> JobJson.read("bad.json", bad))
                 .isInstanceOfSatisfying(JobSpecException.class, e -> assertThat(e.diagnostics()).extracting(Diagnostic::toString)
                         .containsExactlyInAnyOrder(
-                                "bad.json: Job.Priority: must be a whole number, got \"high\"",
-                                "bad.json: Job.TaskGroups[0].Tasks[0].KillTimeout: must be a duration in nanoseconds, got \"5s\"",
-                                "bad.json: Job.TaskGroups[0].Count: must be a whole number, got 1.5"));
+                                "bad.json:1:33: Job.Priority: must be a whole number, got \"high\"",
+                                "bad.json:2:96: Job.TaskGroups[0].Tasks[0].KillTimeout: must be a duration in nanoseconds, got \"5s\"",
+                                "bad.json:1:79: Job.TaskGroups[0].Count: must be a whole number, got 1.5"));
     }
 
     @Test
     void read_validationErrors_useNomadMessages() {
         String bad = NOMAD_JSON.replace("\"MemoryMB\": 64", "\"MemoryMB\": 4");
         assertThatThrownBy(() -> JobJson.read("v.json", bad)).isInstanceOf(JobSpecException.class)
-                .hasMessageContaining("minimum MemoryMB value is 10; got 4");
+                .hasMessage("v.json:18:48: job[\"example\"].group[\"g\"].task[\"t\"].resources.memory: minimum MemoryMB value is 10; got 4");
+        String noCommand = NOMAD_JSON.replace("\"command\": \"/bin/echo\", ", "");
+        assertThatThrownBy(() -> JobJson.read("c.json", noCommand)).isInstanceOf(JobSpecException.class)
+                .hasMessage("c.json:16:19: job[\"example\"].group[\"g\"].task[\"t\"].config.command: "
+                        + "missing required argument \"command\" in the exec driver config");
     }
 
     @Test
