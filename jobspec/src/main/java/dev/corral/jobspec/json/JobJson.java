@@ -275,7 +275,11 @@ public final class JobJson {
         Reader r = new Reader(fileName, locations, root != null && root.has("Job"));
         Job job = r.job(root);
         r.check();
-        List<Diagnostic> warnings = JobParser.validate(job, fileName, r.modelPositions);
+        List<Diagnostic> warnings = new ArrayList<>(JobParser.validate(job, fileName, r.modelPositions));
+        if (!r.unsupported.isEmpty()) {
+            warnings.add(Diagnostic.warning(r.at("Job"), "", "Corral parses but does not act on these parts of the job: "
+                    + String.join(", ", r.unsupported)));
+        }
         return new JobParser.Result(job, warnings);
     }
 
@@ -352,6 +356,19 @@ public final class JobJson {
         private final List<Diagnostic> errors = new ArrayList<>();
         private final Map<String, SourcePos> locations;
         private final boolean wrapped;
+        /** Nomad fields that are set but not acted on, as "path (file:line:col)". */
+        final List<String> unsupported = new ArrayList<>();
+
+        /** Notes every set field among Nomad's fields that Corral does not act on. */
+        void unsupported(JsonNode n, String path, String... fields) {
+            for (String f : fields) {
+                JsonNode v = n.get(f);
+                if (v != null && !v.isNull() && !(v.isContainerNode() && v.isEmpty())) {
+                    unsupported.add(path + "." + f + " (" + at(path + "." + f) + ")");
+                }
+            }
+        }
+
         /** Positions by the model's field paths ({@code job["x"].group["g"].count}), for validation messages. */
         final Map<String, SourcePos> modelPositions = new java.util.HashMap<>();
 
@@ -420,6 +437,7 @@ public final class JobJson {
                 error("Job.Type", "invalid job type \"" + typeName + "\"; use service, batch, system or sysbatch");
                 type = JobType.SERVICE;
             }
+            unsupported(j, "Job", "Update", "Spreads", "Periodic", "ParameterizedJob", "Multiregion", "VaultToken", "ConsulToken");
             String jp = label("", "job", id);
             map(jp, "Job");
             map(jp + ".name", "Job.Name");
@@ -440,6 +458,8 @@ public final class JobJson {
 
         TaskGroup group(JsonNode g, String path, JobType type, String jobPath) {
             String name = str(g, "Name", path, "");
+            unsupported(g, path, "Services", "Update", "Migrate", "Scaling", "Spreads", "Consul", "Disconnect",
+                    "MaxClientDisconnect", "StopAfterClientDisconnect");
             String gp = label(jobPath, "group", name);
             map(gp, path);
             map(gp + ".count", path + ".Count");
@@ -519,6 +539,8 @@ public final class JobJson {
         }
 
         Task task(JsonNode t, String path, RestartPolicy groupRestart, String groupPath) {
+            unsupported(t, path, "Services", "Templates", "Vault", "Consul", "Identity", "Identities", "DispatchPayload",
+                    "CSIPluginConfig", "ScalingPolicies", "Kind");
             String tp = label(groupPath, "task", str(t, "Name", path, ""));
             map(tp, path);
             for (String[] f : new String[][] {{"driver", "Driver"}, {"kill_timeout", "KillTimeout"}, {"kill_signal", "KillSignal"},

@@ -36,7 +36,8 @@ class JobJsonTest {
                     "Env": { "A": "1" },
                     "Resources": { "CPU": 300, "MemoryMB": 64, "Networks": null },
                     "KillTimeout": 7000000000,
-                    "Templates": null
+                    "Templates": null,
+                    "Services": [{ "Name": "web" }]
                   }]
                 }]
               }
@@ -58,6 +59,13 @@ class JobJsonTest {
         assertThat(t.resources().cpu()).isEqualTo(300);
         assertThat(t.resources().memory().mebibytes()).isEqualTo(64);
         assertThat(ExecConfig.of(t.config()).args()).containsExactly("${NOMAD_ALLOC_ID}", "3");
+    }
+
+    @Test
+    void read_setFieldsCorralDoesNotActOn_areOneWarning() {
+        assertThat(JobJson.read("job.json", NOMAD_JSON).warnings()).extracting(Diagnostic::toString).containsExactly(
+                "job.json:2:10: Corral parses but does not act on these parts of the job: "
+                        + "Job.TaskGroups[0].Tasks[0].Services (job.json:21:21)");
     }
 
     @Test
