@@ -121,8 +121,7 @@ final class Parser {
     // ---------------------------------------------------------------- structure
 
     Body parseFile() {
-        Body body = parseBody(false, lx.here());
-        return body;
+        return parseBody(false, lx.here());
     }
 
     Expr parseStandaloneExpression() {
@@ -171,6 +170,10 @@ final class Parser {
 
     private BodyItem parseItem(boolean inBlock) {
         Token name = peek();
+        if (name.is(Type.OQUOTE)) {
+            throw new ParseException(name.pos(), "attribute names in a block cannot be quoted; for keys such as \"a.b\" "
+                    + "write a map attribute instead, e.g. meta = { \"a.b\" = \"x\" }");
+        }
         if (!name.is(Type.IDENT)) {
             throw new ParseException(name.pos(), "expected an attribute name or a block type, found " + name.describe());
         }

@@ -274,6 +274,12 @@ class ParserTest {
     }
 
     @Test
+    void errors_quotedAttributeNameInBlock_suggestsMapAttribute() {
+        assertThat(err("meta {\n  \"a.b\" = \"x\"\n}\n")).isEqualTo("job.hcl:2:3: attribute names in a block cannot be quoted; "
+                + "for keys such as \"a.b\" write a map attribute instead, e.g. meta = { \"a.b\" = \"x\" }");
+    }
+
+    @Test
     void errors_duplicateAttributeNamesTheFirst() {
         assertThat(err("a = 1\nb = 2\na = 3\n")).isEqualTo(
                 "job.hcl:3:1: attribute \"a\" is already set at job.hcl:1:1; each attribute may be set only once per block");
