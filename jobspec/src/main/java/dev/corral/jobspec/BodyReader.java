@@ -27,6 +27,9 @@ import java.util.Set;
  */
 final class BodyReader {
 
+    /** Upper bound on the blocks one dynamic block may generate, so a job file cannot exhaust memory. */
+    static final int MAX_DYNAMIC_BLOCKS = 10_000;
+
     final Body body;
     final String path;
     private final Evaluator ev;
@@ -315,6 +318,11 @@ final class BodyReader {
                 diags.error(forEach.expr().pos(), path + ".for_each", "for_each must be a list or a map, got " + Values.describe(coll));
                 return List.of();
             }
+        }
+        if (elements.size() > MAX_DYNAMIC_BLOCKS) {
+            diags.error(forEach.expr().pos(), path + ".for_each", "for_each has " + elements.size()
+                    + " elements; a dynamic block may generate at most " + MAX_DYNAMIC_BLOCKS + " blocks");
+            return List.of();
         }
         List<Block> out = new ArrayList<>();
         Block content = contents.getFirst();
