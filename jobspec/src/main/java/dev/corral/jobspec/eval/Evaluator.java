@@ -131,8 +131,14 @@ public final class Evaluator {
         // Nomad's job parser turns every unknown variable into the text "${...}" for the client;
         // names that are not runtime roots are most likely typos, so they are remembered for a warning.
         if (!keepUnknown) {
-            throw new EvalException(pos, "variables are not allowed here (found \"" + name
-                    + "\"); write a literal value, and quote strings");
+            if (globals.isEmpty() && scope.isEmpty()) {
+                throw new EvalException(pos, "variables are not allowed here (found \"" + name
+                        + "\"); write a literal value, and quote strings");
+            }
+            List<String> names = new ArrayList<>(globals.keySet());
+            names.sort(null);
+            throw new EvalException(pos, "Unknown variable: there is no variable named \"" + name + "\""
+                    + Suggest.didYouMean(name, names));
         }
         if (!isRuntimeRoot(name)) {
             unknownNames.putIfAbsent(name, pos);

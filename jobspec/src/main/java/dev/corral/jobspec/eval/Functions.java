@@ -352,6 +352,15 @@ public final class Functions {
             }
             return limited(out, p);
         });
+        def("hasindex", 2, 2, (a, p) -> switch (a.get(0)) {
+            case ListValue l -> {
+                BigDecimal i = num(a.get(1), p, "hasindex");
+                yield new Bool(i.signum() >= 0 && i.stripTrailingZeros().scale() <= 0
+                        && i.compareTo(BigDecimal.valueOf(l.items().size())) < 0);
+            }
+            case MapValue m -> new Bool(m.entries().containsKey(str(a.get(1), p, "hasindex")));
+            default -> throw new EvalException(p, "hasindex() needs a list or map, got " + Values.describe(a.get(0)));
+        });
         def("contains", 2, 2, (a, p) -> new Bool(list(a.get(0), p, "contains").contains(a.get(1))));
         def("index", 2, 2, (a, p) -> {
             int i = list(a.get(0), p, "index").indexOf(a.get(1));
@@ -566,6 +575,7 @@ public final class Functions {
     // ------------------------------------------------------------------ numeric
 
     private void numeric() {
+        def("int", 1, 1, (a, p) -> new Num(num(a.get(0), p, "int").setScale(0, RoundingMode.DOWN)));
         def("abs", 1, 1, (a, p) -> new Num(num(a.get(0), p, "abs").abs()));
         def("ceil", 1, 1, (a, p) -> new Num(num(a.get(0), p, "ceil").setScale(0, RoundingMode.CEILING)));
         def("floor", 1, 1, (a, p) -> new Num(num(a.get(0), p, "floor").setScale(0, RoundingMode.FLOOR)));

@@ -813,6 +813,35 @@ final class Parser {
         return finishTemplate(items, true, span(intro.pos(), intro.start()));
     }
 
+    /**
+     * The whole input as template content (like a heredoc body without its markers): what an
+     * HCL JSON string is. {@code $${} and {@code %%{} escape; backslashes are literal.
+     */
+    Template parseBareTemplate() {
+        List<Item> items = new ArrayList<>();
+        Lit lit = null;
+        SourcePos start = lx.here();
+        while (!lx.atEnd()) {
+            if (lx.startsWith("${") || lx.startsWith("%{")) {
+                items.add(templateSequence());
+                lit = null;
+                continue;
+            }
+            if (lit == null) {
+                lit = newLit();
+                items.add(new Item(lit, null, null, null, null, null, false, false, null));
+            }
+            if (lx.startsWith("$${") || lx.startsWith("%%{")) {
+                lit.text.append(lx.peekChar(0)).append('{');
+                lx.advance(3);
+            } else {
+                lit.text.append(lx.advance());
+            }
+        }
+        lastEnd = lx.pos;
+        return finishTemplate(items, false, new Span(start, lx.src));
+    }
+
     /** At a line start: if the line is (spaces +) marker + newline/EOF, consume up to the newline. */
     private boolean closingMarker(String marker) {
         int i = lx.pos;

@@ -175,6 +175,10 @@ class EvaluatorTest {
         assertThat(ev("tonumber(\"42\")")).isEqualTo("42");
         assertThat(ev("tostring(5)")).isEqualTo("\"5\"");
         assertThat(ev("tobool(\"true\")")).isEqualTo("true");
+        assertThat(ev("int(-3.7)")).isEqualTo("-3");
+        assertThat(ev("hasindex([1, 2], 1)")).isEqualTo("true");
+        assertThat(ev("hasindex([1, 2], 2)")).isEqualTo("false");
+        assertThat(ev("hasindex({a = 1}, \"a\")")).isEqualTo("true");
     }
 
     @Test

@@ -323,6 +323,13 @@ class ParserTest {
     }
 
     @Test
+    void bareTemplate_likeAJsonString() {
+        assertThat(Sexp.of(Hcl.parseTemplate("cfg", "a\\n${b}$${c} %{ if d }e%{ endif }"))).isEqualTo("(tpl 'a\\n' ${b} '${c} ' (if d ('e') ()))");
+        assertThatThrownBy(() -> Hcl.parseTemplate("cfg", "x ${y")).isInstanceOf(ParseException.class)
+                .hasMessageStartingWith("cfg:1:6: expected \"}\" to close the interpolation opened at cfg:1:3");
+    }
+
+    @Test
     void standaloneExpression_forVarValues() {
         assertThat(Sexp.of(Hcl.parseExpression("-var", "[\n\"a\",\n\"b\"\n]"))).isEqualTo("[(tpl 'a') (tpl 'b')]");
         assertThatThrownBy(() -> Hcl.parseExpression("-var", "1 2")).isInstanceOf(ParseException.class)
