@@ -79,6 +79,27 @@ class ExecDriverIT {
     }
 
     @Test
+    void startTask_sandboxSetupFails_throwsWithTheStepAndLeavesNothing() throws Exception {
+        TaskConfig base = h.task("badmount", ExecTaskConfig.of("/bin/true"));
+        TaskConfig t = new TaskConfig(base.id(), base.name(), base.allocId(), base.jobName(), base.groupName(), base.allocDir(),
+                base.taskDir(), base.env(), base.user(), base.resources(), base.driverConfig(), base.logs(),
+                List.of(new MountConfig(h.root.resolve("no-such-volume"), "/data", false)));
+        assertThatThrownBy(() -> h.start(t)).isInstanceOf(DriverException.TaskLaunchException.class)
+                .hasMessageContaining("step mount_bind failed");
+        assertThat(h.driver.handle(t.id())).isEmpty();
+        assertThat(h.leftoverCgroups()).isEmpty();
+    }
+
+    @Test
+    void startTask_execveFails_isASandboxFailureNotATaskExit() throws Exception {
+        TaskConfig t = h.task("noexec", ExecTaskConfig.of("/local/garbage"));
+        Files.write(t.taskDir().resolve("local/garbage"), new byte[] {1, 2, 3, 4});
+        assertThatThrownBy(() -> h.start(t)).isInstanceOf(DriverException.TaskLaunchException.class)
+                .hasMessageContaining("step execve failed (errno 8)");
+        assertThat(h.leftoverCgroups()).isEmpty();
+    }
+
+    @Test
     void startTask_sameIdTwice_isRefused() throws Exception {
         TaskConfig t = h.task("twice", ExecTaskConfig.of("/bin/sleep", "30"));
         h.start(t);
