@@ -118,7 +118,8 @@ public final class CgroupV2 implements TaskCgroup {
         return pids().isEmpty();
     }
 
-    private void freezeKillThaw() {
+    /** Without cgroup.kill (Linux < 5.14): freeze, SIGKILL each listed process, thaw. */
+    void freezeKillThaw() {
         Path freeze = dir.resolve("cgroup.freeze");
         boolean canFreeze = Files.exists(freeze);
         if (canFreeze) {
