@@ -142,7 +142,21 @@ static int run_main(const struct sandbox_options *o) {
     return WEXITSTATUS(st);
 }
 
+/*
+ * Why: started with fd 0, 1 or 2 closed, our own pipes would get those numbers and the
+ * task's stdio set-up (dup2 onto 0..2) would silently overwrite them.
+ */
+static int ensure_std_fds(void) {
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0) continue;
+        int null = open("/dev/null", O_RDWR); /* lowest free number: exactly fd */
+        if (null < 0) return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (ensure_std_fds() < 0) return 125; /* nowhere to report: not even stderr exists */
     if (argc < 2) return usage();
     if (strcmp(argv[1], "version") == 0) {
         printf("corral-sandbox %s\n", SANDBOX_VERSION);
