@@ -591,9 +591,9 @@ public final class ExecDriver {
 
     /**
      * The running task's root as the host sees it, {@code /proc/<init pid>/root}. {@code /secrets}
-     * and {@code /private} are tmpfs mounts that exist only inside the task: write secrets (tokens,
-     * rendered templates) through {@code taskRoot(id).resolve("secrets/...")}, not into the host's
-     * task directory.
+     * and {@code /private} are tmpfs mounts that exist only inside the task, seeded at start with
+     * what the host's {@code <task dir>/secrets} held: render secrets there before StartTask, and
+     * write later updates through {@code taskRoot(id).resolve("secrets/...")}.
      *
      * @throws DriverException when the task is not running
      */

@@ -133,14 +133,17 @@ class RecoveryIT {
 
     @Test
     void taskRoot_letsTheAgentWriteIntoTheTasksSecretsTmpfs() throws Exception {
-        String script = "while [ ! -e /secrets/token ]; do sleep 0.05; done; cat /secrets/token";
+        String script = "cat /secrets/rendered; while [ ! -e /secrets/token ]; do sleep 0.05; done; cat /secrets/token;"
+                + " echo mine > /secrets/own";
         TaskConfig t = h.task("sec", ExecTaskConfig.of("/bin/sh", "-c", script));
+        Files.writeString(t.taskDir().resolve("secrets/rendered"), "before-start\n");
         TaskHandle th = h.start(t);
         Path token = h.driver.taskRoot(t.id()).resolve("secrets/token");
         Files.writeString(token, "s3cr3t\n");
         assertThat(th.exit().get(30, TimeUnit.SECONDS)).isEqualTo(new ExitResult.Exited(0, false));
-        assertThat(DriverHarness.stdout(t)).isEqualTo("s3cr3t\n");
+        assertThat(DriverHarness.stdout(t)).isEqualTo("before-start\ns3cr3t\n");
         assertThat(t.taskDir().resolve("secrets/token")).doesNotExist();
+        assertThat(t.taskDir().resolve("secrets/own")).doesNotExist();
     }
 
     private static void awaitExitedStatus(TaskHandleRecord r) throws InterruptedException {
