@@ -606,6 +606,37 @@ public final class ExecDriver {
         return Path.of("/proc", Long.toString(init.getAsLong()), "root");
     }
 
+    /**
+     * Kills and removes every task this driver's cgroup parent holds that is not tracked (recovered
+     * or started) by this instance: tasks whose StartTask was cut short by an agent crash before
+     * their record was persisted. Call it once after recovering every persisted task, and only
+     * when this instance owns its {@code cgroup_parent} (give the agent and the plugin different
+     * parents if both run on one host).
+     *
+     * @return the cgroup names of the orphans removed
+     */
+    public List<String> reapOrphans() {
+        Set<String> known = new java.util.HashSet<>();
+        for (TaskHandle h : store.all()) {
+            known.add(TaskLauncher.cgroupName(h.id()));
+        }
+        List<String> reaped = new java.util.ArrayList<>();
+        for (String name : cgroups.taskCgroupNames(config.cgroupParent())) {
+            if (known.contains(name) || starting.stream().anyMatch(id -> TaskLauncher.cgroupName(id).equals(name))) {
+                continue;
+            }
+            TaskCgroup orphan = cgroups.forTask(config.cgroupParent(), name);
+            if (!orphan.killAll(10_000)) {
+                LOG.warn("orphan cgroup {} still has processes after SIGKILL", name);
+                continue;
+            }
+            orphan.destroy();
+            deleteTree(config.stateDir().resolve("tasks").resolve(name));
+            reaped.add(name);
+        }
+        return reaped;
+    }
+
     /** The tracked handle of a task, if any. */
     public Optional<TaskHandle> handle(String taskId) {
         return store.get(taskId);
