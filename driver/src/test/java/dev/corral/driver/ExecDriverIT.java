@@ -171,6 +171,21 @@ class ExecDriverIT {
     }
 
     @Test
+    void destroyTask_hostPidMode_killsWhatTheTaskLeftBehind() throws Exception {
+        String script = "sh -c \"trap '' INT TERM HUP; exec sleep 1000\" > /dev/null 2>&1 & echo $! > /local/orphan; exit 0";
+        TaskConfig t = h.task("leaver", new ExecTaskConfig("/bin/sh", List.of("-c", script), "host", "", List.of(), List.of(), ""));
+        TaskHandle th = h.start(t);
+        assertThat(h.await(th, WAIT)).isEqualTo(new ExitResult.Exited(0, false));
+        long orphan = Long.parseLong(Files.readString(t.taskDir().resolve("local/orphan")).trim());
+        assertThat(th.cgroup().pids()).contains(orphan);
+        h.driver.destroyTask(t.id(), false);
+        assertThat(dev.corral.driver.linux.ProcStat.read(orphan).filter(p -> p.state() != 'Z')).isEmpty();
+        for (java.nio.file.Path p : th.record().cgroupPaths()) {
+            assertThat(p).doesNotExist();
+        }
+    }
+
+    @Test
     void signalTask_reachesAShellWithoutPidOneSemantics() throws Exception {
         String script = "trap 'echo got-usr1 > /local/usr1; exit 0' USR1; touch /local/ready; while :; do sleep 0.05; done";
         TaskConfig t = h.task("trap", ExecTaskConfig.of("/bin/sh", "-c", script));
