@@ -98,6 +98,43 @@ class RecoveryIT {
     }
 
     @Test
+    void reapOrphans_killsTasksWhoseRecordWasNeverPersisted() throws Exception {
+        Path out = h.root.resolve("orphans.jsonl");
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        jvm = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                RecoveryMain.class.getName(), h.root.resolve("state").toString(), h.cgroupParent,
+                h.root.resolve("alloc").toString(), out.toString(), "2")
+                .redirectErrorStream(true).redirectOutput(h.root.resolve("jvm.log").toFile()).start();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!Files.exists(out)) {
+            assertThat(jvm.isAlive()).as("starter JVM died: " + readOrEmpty(h.root.resolve("jvm.log"))).isTrue();
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+        List<TaskHandleRecord> records = Files.readAllLines(out).stream().map(TaskHandleRecordCodec::fromJson).toList();
+        jvm.destroyForcibly();
+        jvm.waitFor();
+        // The agent persisted only the first record before it died.
+        TaskHandle kept = h.driver.recoverTask(records.get(0));
+        TaskHandleRecord lost = records.get(1);
+        long lostInit = dev.corral.driver.linux.SandboxStatus.read(lost.statusFile()).orElseThrow().initPid().orElseThrow();
+        assertThat(h.driver.reapOrphans()).containsExactly(TaskLauncher.cgroupName(lost.taskId()));
+        assertThat(kept.running()).isTrue();
+        deadline = System.nanoTime() + WAIT.toNanos();
+        while (ProcStat.read(lost.sandboxPid()).filter(s -> s.state() != 'Z').isPresent()
+                || ProcStat.read(lostInit).filter(s -> s.state() != 'Z').isPresent()) {
+            assertThat(System.nanoTime()).as("orphan's sandbox still running").isLessThan(deadline);
+            Thread.sleep(10);
+        }
+        for (Path p : lost.cgroupPaths()) {
+            assertThat(p).doesNotExist();
+        }
+        assertThat(lost.statusFile().getParent()).doesNotExist();
+        assertThat(h.driver.reapOrphans()).isEmpty();
+        h.sandboxPids.add(kept.sandboxPid());
+    }
+
+    @Test
     void recoverTask_signalAndStopWorkOnARecoveredTask() throws Exception {
         TaskConfig t = h.task("long", ExecTaskConfig.of("/bin/sleep", "1000"));
         TaskHandleRecord record = h.start(t).record();
@@ -133,14 +170,17 @@ class RecoveryIT {
 
     @Test
     void taskRoot_letsTheAgentWriteIntoTheTasksSecretsTmpfs() throws Exception {
-        String script = "while [ ! -e /secrets/token ]; do sleep 0.05; done; cat /secrets/token";
+        String script = "cat /secrets/rendered; while [ ! -e /secrets/token ]; do sleep 0.05; done; cat /secrets/token;"
+                + " echo mine > /secrets/own";
         TaskConfig t = h.task("sec", ExecTaskConfig.of("/bin/sh", "-c", script));
+        Files.writeString(t.taskDir().resolve("secrets/rendered"), "before-start\n");
         TaskHandle th = h.start(t);
         Path token = h.driver.taskRoot(t.id()).resolve("secrets/token");
         Files.writeString(token, "s3cr3t\n");
         assertThat(th.exit().get(30, TimeUnit.SECONDS)).isEqualTo(new ExitResult.Exited(0, false));
-        assertThat(DriverHarness.stdout(t)).isEqualTo("s3cr3t\n");
+        assertThat(DriverHarness.stdout(t)).isEqualTo("before-start\ns3cr3t\n");
         assertThat(t.taskDir().resolve("secrets/token")).doesNotExist();
+        assertThat(t.taskDir().resolve("secrets/own")).doesNotExist();
     }
 
     private static void awaitExitedStatus(TaskHandleRecord r) throws InterruptedException {
