@@ -258,16 +258,6 @@ public final class ProtoMapping {
         return b.build();
     }
 
-    /** A sample that says nothing was measured, for a driver that cannot read stats. */
-    public static DriverPb.TaskStats unmeasured(String taskId, Instant at) {
-        return DriverPb.TaskStats.newBuilder()
-                .setId(taskId)
-                .setTimestamp(timestamp(at))
-                .setAggResourceUsage(DriverPb.TaskResourceUsage.newBuilder()
-                        .setCpu(CPUUsage.getDefaultInstance()).setMemory(MemoryUsage.getDefaultInstance()))
-                .build();
-    }
-
     static CPUUsage toProto(TaskResourceUsage.CpuUsage c) {
         var b = CPUUsage.newBuilder()
                 .setUserMode(c.userPercent())

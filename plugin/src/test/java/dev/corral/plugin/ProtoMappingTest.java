@@ -180,10 +180,6 @@ class ProtoMappingTest {
         assertThat(mem.getMeasuredFieldsList()).containsExactly(DriverPb.MemoryUsage.Fields.RSS,
                 DriverPb.MemoryUsage.Fields.CACHE, DriverPb.MemoryUsage.Fields.USAGE, DriverPb.MemoryUsage.Fields.MAX_USAGE);
         assertThat(s.getResourceUsageByPidOrThrow("12").getMemory().getRss()).isEqualTo(50);
-        var none = ProtoMapping.unmeasured("t1", Instant.ofEpochSecond(9));
-        assertThat(none.hasTimestamp()).isTrue();
-        assertThat(none.getAggResourceUsage().hasCpu()).isTrue();
-        assertThat(none.getAggResourceUsage().hasMemory()).isTrue();
     }
 
     @Test
