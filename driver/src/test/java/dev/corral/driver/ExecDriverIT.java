@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -77,6 +76,27 @@ class ExecDriverIT {
         TaskConfig t = h.task("nope", ExecTaskConfig.of("/opt/none/x"));
         assertThatThrownBy(() -> h.start(t)).isInstanceOf(DriverException.CommandNotFoundException.class)
                 .hasMessageStartingWith("file /opt/none/x not found under path " + t.taskDir());
+    }
+
+    @Test
+    void startTask_sandboxSetupFails_throwsWithTheStepAndLeavesNothing() throws Exception {
+        TaskConfig base = h.task("badmount", ExecTaskConfig.of("/bin/true"));
+        TaskConfig t = new TaskConfig(base.id(), base.name(), base.allocId(), base.jobName(), base.groupName(), base.allocDir(),
+                base.taskDir(), base.env(), base.user(), base.resources(), base.driverConfig(), base.logs(),
+                List.of(new MountConfig(h.root.resolve("no-such-volume"), "/data", false)));
+        assertThatThrownBy(() -> h.start(t)).isInstanceOf(DriverException.TaskLaunchException.class)
+                .hasMessageContaining("step mount_bind failed");
+        assertThat(h.driver.handle(t.id())).isEmpty();
+        assertThat(h.leftoverCgroups()).isEmpty();
+    }
+
+    @Test
+    void startTask_execveFails_isASandboxFailureNotATaskExit() throws Exception {
+        TaskConfig t = h.task("noexec", ExecTaskConfig.of("/local/garbage"));
+        Files.write(t.taskDir().resolve("local/garbage"), new byte[] {1, 2, 3, 4});
+        assertThatThrownBy(() -> h.start(t)).isInstanceOf(DriverException.TaskLaunchException.class)
+                .hasMessageContaining("step execve failed (errno 8)");
+        assertThat(h.leftoverCgroups()).isEmpty();
     }
 
     @Test
