@@ -112,7 +112,7 @@ final class DriverService extends DriverGrpc.DriverImplBase {
     public void stopTask(DriverPb.StopTaskRequest request, StreamObserver<DriverPb.StopTaskResponse> out) {
         unary(out, () -> {
             try {
-                driver().stopTask(request.getTaskId(), duration(request.getTimeout()), request.getSignal());
+                driver().stopTask(request.getTaskId(), ProtoMapping.toDriver(request.getTimeout()), request.getSignal());
             } catch (DriverException.TaskNotFoundException alreadyGone) {
                 // Nomad retries a failed StopTask with backoff; a task we do not know is not running here.
                 log.debug("stop of an unknown task", "task_id", request.getTaskId());
@@ -143,7 +143,7 @@ final class DriverService extends DriverGrpc.DriverImplBase {
     public void taskStats(DriverPb.TaskStatsRequest request, StreamObserver<DriverPb.TaskStatsResponse> out) {
         var call = (ServerCallStreamObserver<DriverPb.TaskStatsResponse>) out;
         String id = request.getTaskId();
-        Duration interval = duration(request.getCollectionInterval());
+        Duration interval = ProtoMapping.toDriver(request.getCollectionInterval());
         Duration period = interval.compareTo(MIN_STATS_INTERVAL) < 0 ? MIN_STATS_INTERVAL : interval;
         var ended = new java.util.concurrent.atomic.AtomicBoolean();
         try {
@@ -189,7 +189,7 @@ final class DriverService extends DriverGrpc.DriverImplBase {
     @Override
     public void execTask(DriverPb.ExecTaskRequest request, StreamObserver<DriverPb.ExecTaskResponse> out) {
         unary(out, () -> {
-            ExecResult r = driver().execTask(request.getTaskId(), request.getCommandList(), duration(request.getTimeout()));
+            ExecResult r = driver().execTask(request.getTaskId(), request.getCommandList(), ProtoMapping.toDriver(request.getTimeout()));
             if (r.timedOut()) {
                 throw Status.DEADLINE_EXCEEDED.withDescription("context deadline exceeded").asRuntimeException();
             }
@@ -218,10 +218,6 @@ final class DriverService extends DriverGrpc.DriverImplBase {
             }
             return DriverPb.RecoverTaskResponse.getDefaultInstance();
         });
-    }
-
-    private static Duration duration(com.google.protobuf.Duration d) {
-        return Duration.ofSeconds(d.getSeconds(), d.getNanos());
     }
 
     private <T> void unary(StreamObserver<T> out, Supplier<T> body) {

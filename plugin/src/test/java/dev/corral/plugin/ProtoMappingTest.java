@@ -183,6 +183,17 @@ class ProtoMappingTest {
     }
 
     @Test
+    void durationsTerminalSizesAndExecExit_map() {
+        assertThat(ProtoMapping.toDriver(com.google.protobuf.Duration.newBuilder().setSeconds(5).setNanos(250_000_000).build()))
+                .isEqualTo(java.time.Duration.ofMillis(5250));
+        assertThat(ProtoMapping.toDriver(DriverPb.ExecTaskStreamingRequest.TerminalSize.newBuilder().setHeight(30).setWidth(100).build()))
+                .isEqualTo(new dev.corral.driver.ExecSession.TerminalSize(100, 30));
+        var exited = ProtoMapping.execExited(130);
+        assertThat(exited.getExited()).isTrue();
+        assertThat(exited.getResult().getExitCode()).isEqualTo(130);
+    }
+
+    @Test
     void exec_mergedOutputGoesToStdout() {
         var r = ProtoMapping.toProto(new ExecResult(2, "oops".getBytes(), false));
         assertThat(r.getStdout().toStringUtf8()).isEqualTo("oops");
