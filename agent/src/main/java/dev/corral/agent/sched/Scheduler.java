@@ -92,7 +92,9 @@ public final class Scheduler {
                     stopped.add(t.putAlloc(a.withDesired("stop", ALLOC_NOT_NEEDED, nowNs)));
                 }
             }
-            for (TaskGroup g : job.groups()) {
+            for (TaskGroup declared : job.groups()) {
+                // System and sysbatch groups run once per node; this agent is the only node.
+                TaskGroup g = job.type().equals("system") || job.type().equals("sysbatch") ? declared.withCount(1) : declared;
                 Map<Integer, AllocRecord> occupied = new HashMap<>();
                 List<AllocRecord> toReplace = new ArrayList<>();
                 for (AllocRecord a : all) {
@@ -126,7 +128,7 @@ public final class Scheduler {
                     if (a.jobVersion() != jr.version()) {
                         TaskGroup old = store.jobVersion(a.namespace(), a.jobId(), a.jobVersion())
                                 .flatMap(v -> v.job().group(g.name())).orElse(null);
-                        if (old != null && sameTasks(old, g) && job.constraints().equals(
+                        if (old != null && sameTasks(old, declared) && job.constraints().equals(
                                 store.jobVersion(a.namespace(), a.jobId(), a.jobVersion()).get().job().constraints())) {
                             updated.add(t.putAlloc(a.withJobVersion(jr.version(), nowNs)));
                             occupied.put(a.index(), a);
