@@ -184,14 +184,29 @@ public final class Scheduler {
                 }
             }
         }
-        String status = "complete";
-        String desc = "";
-        EvalRecord done = t.putEval(eval.withStatus(status, desc, failed, nowNs));
-        if (!failed.isEmpty() && !eval.status().equals("blocked")) {
-            // Nomad keeps a blocked evaluation that retries when resources free up.
-            t.putEval(new EvalRecord(ids.get(), eval.namespace(), eval.jobId(), eval.jobModifyIndex(), eval.type(),
-                    eval.priority(), "queued-allocs", "blocked", "created to place remaining allocations",
-                    failed, nowNs, nowNs, 0, 0));
+        EvalRecord done;
+        if (eval.status().equals("blocked") && !failed.isEmpty()) {
+            // Still cannot place everything: stay blocked (and write nothing if nothing changed).
+            done = placed.isEmpty() && stopped.isEmpty() && updated.isEmpty() && failed.equals(eval.failedTgAllocs())
+                    ? eval : t.putEval(eval.withStatus("blocked", eval.statusDescription(), failed, nowNs));
+        } else {
+            done = t.putEval(eval.withStatus("complete", "", failed, nowNs));
+            if (!failed.isEmpty()) {
+                // Nomad keeps a blocked evaluation that retries when resources or drivers change.
+                t.putEval(new EvalRecord(ids.get(), eval.namespace(), eval.jobId(), eval.jobModifyIndex(), eval.type(),
+                        eval.priority(), "queued-allocs", "blocked", "created to place remaining allocations",
+                        failed, nowNs, nowNs, 0, 0));
+            }
+        }
+        if (!eval.status().equals("blocked")) {
+            // A newer evaluation supersedes the job's older blocked ones.
+            for (EvalRecord other : store.evalsForJob(eval.namespace(), eval.jobId())) {
+                if (other.status().equals("blocked") && other.createIndex() < t.index()
+                        && !other.id().equals(eval.id())) {
+                    t.putEval(other.withStatus("cancelled", "superseded by evaluation " + eval.id(), other.failedTgAllocs(),
+                            nowNs));
+                }
+            }
         }
         JobStatus.refresh(t, store, eval.namespace(), eval.jobId());
         return new Outcome(done, placed, stopped, updated, Optional.ofNullable(followUp));
