@@ -77,7 +77,7 @@ public final class Agent implements AutoCloseable {
                           RandomGenerator random, DiskStats diskStats, RunnerContext.ArtifactHook artifacts) {
         public static Options defaults() {
             return new Options(null, HostFingerprint.system(), System::currentTimeMillis, new java.util.Random(),
-                    null, RunnerContext.ArtifactHook.NONE);
+                    null, null);
         }
 
         public Options withDrivers(Map<String, TaskDriver> d) {
@@ -103,6 +103,7 @@ public final class Agent implements AutoCloseable {
     private final Scheduler scheduler;
     private final RunnerContext runnerContext;
     private final DiskStats diskStats;
+    private final dev.corral.agent.artifact.ArtifactFetcher artifactFetcher;
     /** Serialises scheduling, runner bookkeeping and GC: one change at a time keeps the store consistent. */
     private final ExecutorService loop = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("agent-loop").factory());
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
@@ -144,12 +145,25 @@ public final class Agent implements AutoCloseable {
         this.node = fingerprint();
         store.update(t -> t.putNodeJson(identity.id(), Json.write(node)));
         this.scheduler = new Scheduler(store, () -> node, options.clockMs(), () -> UUID.randomUUID().toString());
+        RunnerContext.ArtifactHook artifacts = options.artifacts();
+        if (artifacts == null) {
+            try {
+                this.artifactFetcher = new dev.corral.agent.artifact.ArtifactFetcher(
+                        dev.corral.agent.artifact.ArtifactConfig.fromKeys(config.client().artifact()));
+            } catch (IllegalArgumentException | IOException e) {
+                store.close();
+                throw new AgentConfigException(List.of("client.artifact: " + e.getMessage()));
+            }
+            artifacts = new dev.corral.agent.runner.ArtifactFetchHook(artifactFetcher);
+        } else {
+            this.artifactFetcher = null;
+        }
         String parentCgroup = drivers.get("exec") instanceof ExecTaskDriver e ? "/" + e.driver().config().cgroupParent() : "";
         this.runnerContext = new RunnerContext(store, drivers, () -> node, allocRoot,
                 config.client().chrootEnv().isEmpty() ? ExecDriverConfig.DEFAULT_CHROOT_ENV : config.client().chrootEnv(),
                 System.getenv(), config.client().envDenylist(), config.client().userDenylist(),
                 config.client().maxKillTimeout(), parentCgroup, options.clockMs(), options.random(),
-                this::onAllocUpdate, options.artifacts());
+                this::onAllocUpdate, artifacts);
     }
 
     /** Starts an agent with the default drivers and the real host. */
@@ -483,13 +497,20 @@ public final class Agent implements AutoCloseable {
     // ---- scheduling loop --------------------------------------------------------------------
 
     private Future<?> submit(Runnable r) {
-        return loop.submit(() -> {
-            try {
-                r.run();
-            } catch (RuntimeException e) {
-                LOG.error("agent loop task failed", e);
-            }
-        });
+        if (loop.isShutdown()) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+        try {
+            return loop.submit(() -> {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    LOG.error("agent loop task failed", e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
     }
 
     private void processEval(String evalId) {
@@ -542,7 +563,11 @@ public final class Agent implements AutoCloseable {
         AllocRunner r = new AllocRunner(runnerContext, a, jr.get().job());
         runners.put(a.id(), r);
         r.start();
-        r.done().thenRun(() -> submit(() -> afterRunnerDone(a.id())));
+        r.done().thenRun(() -> {
+            if (!loop.isShutdown()) {
+                submit(() -> afterRunnerDone(a.id()));
+            }
+        });
     }
 
     private void onAllocUpdate(AllocRecord a) {
@@ -733,6 +758,7 @@ public final class Agent implements AutoCloseable {
      */
     @Override
     public void close() {
+        runners.values().forEach(AllocRunner::detach);
         timers.shutdownNow();
         loop.shutdown();
         try {
@@ -741,5 +767,8 @@ public final class Agent implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         store.close();
+        if (artifactFetcher != null) {
+            artifactFetcher.close();
+        }
     }
 }

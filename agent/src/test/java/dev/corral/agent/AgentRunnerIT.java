@@ -131,6 +131,49 @@ class AgentRunnerIT {
     }
 
     @Test
+    void artifacts_areFetchedIntoLocal_andAFailedDownloadFollowsTheRestartPolicy() throws Exception {
+        com.sun.net.httpserver.HttpServer http = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        http.createContext("/hello.sh", ex -> {
+            byte[] body = "echo fetched $NOMAD_JOB_ID\n".getBytes();
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        http.start();
+        try {
+            String base = "http://127.0.0.1:" + http.getAddress().getPort();
+            Task t = new Task("t", "exec", java.util.Map.of("command", "/bin/sh", "args", List.of("local/hello.sh")),
+                    null, "", null, null, null, null, null, false, null, null, null, null,
+                    List.of(java.util.Map.of("source", base + "/hello.sh")));
+            agent.registerJob(Job.of("art", "batch", List.of(TaskGroup.of("g", 1, List.of(t)))));
+            AllocRecord a = await(agent, Duration.ofSeconds(60), () -> agent.jobAllocations("default", "art"),
+                    l -> l.size() == 1 && l.getFirst().clientTerminal(), "art done").getFirst();
+            assertThat(a.clientStatus()).isEqualTo("complete");
+            assertThat(types(a.id(), "t")).containsExactly("Received", "Task Setup", "Downloading Artifacts", "Started",
+                    "Terminated");
+            assertThat(AgentFixture.logs(agent, a.id(), "t", LogReader.Stream.STDOUT)).isEqualTo("fetched art\n");
+
+            RestartPolicy once = new RestartPolicy(1, Duration.ofMinutes(10), Duration.ofMillis(100), RestartPolicy.Mode.FAIL);
+            Task missing = new Task("t", "exec", java.util.Map.of("command", "/bin/true"), null, "", null, null, null,
+                    null, null, false, null, null, null, null, List.of(java.util.Map.of("source", base + "/nope.sh")));
+            agent.registerJob(Job.of("art404", "batch", List.of(TaskGroup.of("g", 1, List.of(missing)).withRestart(once))));
+            AllocRecord f = await(agent, Duration.ofSeconds(60), () -> agent.jobAllocations("default", "art404"),
+                    l -> l.size() == 1 && l.getFirst().clientTerminal(), "art404 done").getFirst();
+            assertThat(f.clientStatus()).isEqualTo("failed");
+            TaskStateRecord st = agent.taskStates(f.id()).get("t");
+            assertThat(st.restarts()).isEqualTo(1);
+            assertThat(st.events().stream().filter(e -> e.type().equals("Failed Artifact Download")))
+                    .allMatch(e -> e.displayMessage().startsWith("failed to download artifact \"" + base + "/nope.sh\""))
+                    .hasSize(2);
+            assertThat(st.events().getLast().displayMessage())
+                    .isEqualTo("Exceeded allowed attempts 1 in interval 10m0s and mode is \"fail\"");
+        } finally {
+            http.stop(0);
+        }
+    }
+
+    @Test
     void failingTask_killsItsSiblings() throws Exception {
         RestartPolicy none = new RestartPolicy(0, Duration.ofMinutes(1), Duration.ofSeconds(1), RestartPolicy.Mode.FAIL);
         Task bad = sh("bad", "exit 1");

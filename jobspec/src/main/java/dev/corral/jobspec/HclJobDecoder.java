@@ -65,8 +65,13 @@ final class HclJobDecoder {
         Map<String, Value> globals = InputVariables.resolve(file, opts, functions, diags, positions);
         // Without its variables the job body would only produce follow-on errors.
         diags.throwIfErrors();
-        HclJobDecoder d = new HclJobDecoder(new Evaluator(globals, functions), diags, positions);
-        return d.file(file);
+        Evaluator ev = new Evaluator(globals, functions);
+        HclJobDecoder d = new HclJobDecoder(ev, diags, positions);
+        Job job = d.file(file);
+        ev.unknownNames().forEach((name, pos) -> diags.warning(pos, "", "unknown variable \"" + name
+                + "\" is kept verbatim as \"${...}\" for the client to resolve when the task starts, as Nomad does;"
+                + " if it is an input, declare it with a variable block and use var." + name));
+        return job;
     }
 
     private Job file(Body file) {

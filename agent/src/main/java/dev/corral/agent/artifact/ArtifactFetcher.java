@@ -508,7 +508,7 @@ public final class ArtifactFetcher implements AutoCloseable {
 
     /**
      * Puts the downloaded bytes at {@code file}: the staging file itself, or from the cache a hard
-     * link (only when the task can not write it: not root, no chown) else a copy.
+     * link (only when the task can not write it: not root, not the blob's owner, no chown) else a copy.
      */
     private static void stageFile(Path raw, Path file, boolean fromCacheBlob, ArtifactSpec spec, TaskUser owner)
             throws IOException {
@@ -517,7 +517,9 @@ public final class ArtifactFetcher implements AutoCloseable {
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
             return;
         }
-        if (!spec.chown() && owner != null && !owner.isRoot()) {
+        // The task must not be able to write the shared blob: not root, not the blob's owner.
+        if (!spec.chown() && owner != null && !owner.isRoot()
+                && !Integer.valueOf(owner.uid()).equals(Files.getAttribute(raw, "unix:uid"))) {
             try {
                 Files.createLink(file, raw);
                 return;

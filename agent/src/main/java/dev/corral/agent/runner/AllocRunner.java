@@ -45,6 +45,7 @@ public final class AllocRunner {
     private final Map<String, TaskStateRecord> states = new LinkedHashMap<>();
     private boolean stopRequested;
     private boolean started;
+    private volatile boolean detached;
 
     public AllocRunner(RunnerContext ctx, AllocRecord alloc, Job job) {
         this.ctx = ctx;
@@ -123,13 +124,30 @@ public final class AllocRunner {
         Thread.ofVirtual().name("alloc-" + alloc.shortId()).start(() -> {
             try {
                 run();
+            } catch (TaskRunner.Detached d) {
+                LOG.debug("alloc runner {} detached", alloc.id());
             } catch (RuntimeException | Error e) {
+                if (detached) {
+                    return;
+                }
                 LOG.error("alloc runner {} failed", alloc.id(), e);
                 killAll(t -> true, events.setupFailure("alloc runner failed: " + e.getMessage(), true));
             } finally {
                 done.complete(null);
             }
         });
+    }
+
+    /**
+     * The agent is shutting down: the runners stop acting and write nothing more; the tasks keep
+     * running and the next agent reattaches to them.
+     */
+    public void detach() {
+        detached = true;
+        runners.values().forEach(TaskRunner::detach);
+        synchronized (lock) {
+            lock.notifyAll();
+        }
     }
 
     /** The scheduler stopped this allocation (job stop, update, alloc stop). */
@@ -200,6 +218,9 @@ public final class AllocRunner {
      */
     void persist(String task, UnaryOperator<TaskStateRecord> update, Consumer<StateStore.Txn> extra) {
         AllocRecord changed = null;
+        if (detached) {
+            throw new TaskRunner.Detached();
+        }
         synchronized (lock) {
             TaskStateRecord next = update.apply(states.get(task));
             Map<String, TaskStateRecord> after = new LinkedHashMap<>(states);
@@ -304,6 +325,9 @@ public final class AllocRunner {
             Optional<Runnable> action;
             synchronized (lock) {
                 action = nextAction(killed);
+                if (detached) {
+                    throw new TaskRunner.Detached();
+                }
                 if (action.isEmpty() && !allDeadExcept(poststop)) {
                     try {
                         lock.wait();
@@ -326,6 +350,9 @@ public final class AllocRunner {
         for (TaskRunner r : runners.values()) {
             r.done().join();
         }
+        if (detached) {
+            throw new TaskRunner.Detached();
+        }
     }
 
     private boolean isStopRequested() {
@@ -338,6 +365,9 @@ public final class AllocRunner {
     private boolean awaitCondition(java.util.function.BooleanSupplier cond) {
         synchronized (lock) {
             while (true) {
+                if (detached) {
+                    throw new TaskRunner.Detached();
+                }
                 if (cond.getAsBoolean()) {
                     return true;
                 }

@@ -60,6 +60,17 @@ final class TaskRunner {
     private boolean restartIssued;
     private boolean launched;
     private CompletableFuture<Void> wakeup = new CompletableFuture<>();
+    /** Set when the agent shuts down: the runner stops acting and leaves the task running. */
+    private volatile boolean detached;
+
+    /** Thrown to unwind a runner whose agent is shutting down. */
+    static final class Detached extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Detached() {
+            super("agent shutting down", null, false, false);
+        }
+    }
 
     TaskRunner(AllocRunner alloc, RunnerContext ctx, Task task, Job job, TaskGroup group) {
         this.alloc = alloc;
@@ -177,6 +188,20 @@ final class TaskRunner {
         }
     }
 
+    /** The agent is shutting down: stop acting on the task (it keeps running) and end the loop. */
+    void detach() {
+        detached = true;
+        synchronized (lock) {
+            wake();
+        }
+    }
+
+    private void checkDetached() {
+        if (detached) {
+            throw new Detached();
+        }
+    }
+
     private void wake() {
         wakeup.complete(null);
         wakeup = new CompletableFuture<>();
@@ -196,7 +221,12 @@ final class TaskRunner {
     private void runGuarded() {
         try {
             run();
+        } catch (Detached d) {
+            LOG.debug("task runner {} of alloc {} detached", task.name(), alloc.id());
         } catch (RuntimeException | Error e) {
+            if (detached) {
+                return;
+            }
             LOG.error("task runner {} of alloc {} failed", task.name(), alloc.id(), e);
             try {
                 alloc.persist(task.name(), st -> apply(st, "dead", List.of(events.setupFailure(
@@ -331,6 +361,7 @@ final class TaskRunner {
         } catch (ExecutionException e) {
             throw new IllegalStateException(e);
         }
+        checkDetached();
         return true;
     }
 
@@ -522,6 +553,7 @@ final class TaskRunner {
             } catch (ExecutionException e) {
                 return new ExitResult.SandboxFailed("wait", 0, "error waiting on process: " + e.getCause().getMessage(), 1);
             }
+            checkDetached();
             if (s.exit().isDone()) {
                 return s.exit().join();
             }

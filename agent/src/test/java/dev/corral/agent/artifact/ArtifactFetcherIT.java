@@ -651,6 +651,12 @@ class ArtifactFetcherIT {
         // A plain file for a non-root task is a hard link to the read-only blob.
         Object blobInode = Files.getAttribute(base.resolve("cache/blobs/" + sha256("bin".getBytes())), "unix:ino");
         assertThat(Files.getAttribute(task2.resolve("local/bin"), "unix:ino")).isEqualTo(blobInode);
+        // A task that could write the blob (root, or its owner) gets a copy.
+        Path task3 = Files.createDirectories(base.resolve("task3"));
+        int agentUid = (Integer) Files.getAttribute(base, "unix:uid");
+        f.fetchAll(specs, task3, new TaskUser("agent", agentUid, agentUid), events::add);
+        assertThat(Files.getAttribute(task3.resolve("local/bin"), "unix:ino")).isNotEqualTo(blobInode);
+        assertThat(server.count("/bin")).isEqualTo(1);
     }
 
     @Test
@@ -698,6 +704,21 @@ class ArtifactFetcherIT {
         assertThat(statuses).containsExactly(200, 304);
         assertThat(second.getFirst().fromCache()).isTrue();
         assertThat(task2.resolve("local/app/run.sh")).isRegularFile();
+    }
+
+    @Test
+    void cache_withoutChecksumOrValidators_keepsNothing() throws Exception {
+        server.serve("/plain", "no etag".getBytes());
+        ArtifactFetcher f = fetcher(config().cacheDir(base.resolve("cache")).build());
+        f.fetchAll(List.of(ArtifactSpec.of(server.url("/plain"))), task, NOBODY, e -> { });
+        f.fetchAll(List.of(ArtifactSpec.of(server.url("/plain")).withDestination("local/2")), task, NOBODY, e -> { });
+        assertThat(server.count("/plain")).isEqualTo(2);
+        assertThat(Files.readString(task.resolve("local/2/plain"))).isEqualTo("no etag");
+        for (String d : List.of("blobs", "index", "tmp")) {
+            try (Stream<Path> s = Files.list(base.resolve("cache/" + d))) {
+                assertThat(s).as(d).isEmpty();
+            }
+        }
     }
 
     @Test

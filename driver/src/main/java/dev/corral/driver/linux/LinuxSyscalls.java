@@ -125,11 +125,28 @@ public final class LinuxSyscalls {
         } catch (java.io.IOException e) {
             // Already gone: nothing below it to kill.
         }
+        java.util.List<Long> groups = new java.util.ArrayList<>();
         for (String c : children.trim().split("\\s+")) {
-            if (!c.isEmpty() && enter.isAlive()) {
+            if (!c.isEmpty()) {
                 long child = Long.parseLong(c);
-                if (!killGroup(child, 9)) {
+                if (killGroup(child, 9)) {
+                    groups.add(child);
+                } else {
                     kill(child, 9);
+                }
+            }
+        }
+        // Return only once the killed processes are gone (reaped by the task's init), so the caller
+        // sees the task's cgroup as it was before the exec.
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        for (long g : groups) {
+            while (killGroup(g, 0) && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
                 }
             }
         }

@@ -34,7 +34,6 @@ import dev.corral.jobspec.model.TaskGroup;
 import dev.corral.jobspec.model.Value;
 import dev.corral.jobspec.model.VolumeMount;
 import dev.corral.jobspec.model.VolumeRequest;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -264,11 +263,9 @@ public final class JobJson {
             root = MAPPER.readTree(text);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             var loc = e.getLocation();
-            SourcePos pos = loc == null ? new SourcePos(fileName, 0, 0)
+            SourcePos pos = loc == null ? new SourcePos(fileName, 1, 1)
                     : new SourcePos(fileName, Math.max(1, loc.getLineNr()), Math.max(1, loc.getColumnNr()));
             throw new JobSpecException(Diagnostic.error(pos, "", "invalid JSON: " + e.getOriginalMessage()));
-        } catch (IOException e) {
-            throw new JobSpecException(Diagnostic.error(new SourcePos(fileName, 0, 0), "", "cannot read JSON: " + e.getMessage()));
         }
         Reader r = new Reader(fileName);
         Job job = r.job(root);
@@ -302,8 +299,8 @@ public final class JobJson {
 
         Job job(JsonNode root) {
             if (root == null || !root.isObject()) {
-                error("", "a JSON job must be an object: {\"Job\": {...}}");
-                throw new JobSpecException(errors);
+                throw new JobSpecException(Diagnostic.error(new SourcePos(file, 1, 1), "",
+                        "a JSON job must be an object: {\"Job\": {...}}"));
             }
             JsonNode j = root.has("Job") ? root.get("Job") : root;
             if (!j.isObject()) {
