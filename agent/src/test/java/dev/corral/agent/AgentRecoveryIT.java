@@ -49,58 +49,6 @@ class AgentRecoveryIT {
     private StateStore view;
     private final List<String> jobs = new ArrayList<>();
 
-    /** One agent JVM driven through {@link AgentProcessMain}. */
-    static final class AgentProcess {
-        final Process process;
-        final PrintWriter in;
-        final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
-        final long startMillis;
-
-        AgentProcess(Path config, Path log) throws Exception {
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            process = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-Dmsgpack.universal-buffer=true",
-                    "-cp", System.getProperty("java.class.path"), AgentProcessMain.class.getName(), config.toString())
-                    .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                    .start();
-            in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
-            Thread.ofVirtual().start(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = r.readLine()) != null) {
-                        if (line.startsWith("reply ")) {
-                            replies.add(line.substring(6));
-                        }
-                    }
-                } catch (IOException ignored) {
-                    // process gone
-                }
-            });
-            String started = reply();
-            assertThat(started).startsWith("started ");
-            startMillis = Long.parseLong(started.split(" ")[1]);
-        }
-
-        String call(String command) throws InterruptedException {
-            in.println(command);
-            String r = reply();
-            assertThat(r).as("reply to %s", command).doesNotStartWith("error");
-            return r;
-        }
-
-        String reply() throws InterruptedException {
-            String r = replies.poll(120, TimeUnit.SECONDS);
-            if (r == null) {
-                throw new AssertionError("agent did not reply (alive: " + process.isAlive() + ")");
-            }
-            return r;
-        }
-
-        void kill9() throws InterruptedException {
-            process.destroyForcibly(); // SIGKILL
-            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        }
-    }
-
     private AgentProcess startAgent() throws Exception {
         Path cfg = dir.resolve("agent.hcl");
         if (!Files.exists(cfg)) {
