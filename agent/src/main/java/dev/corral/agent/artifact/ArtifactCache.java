@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The node-wide, content-addressed artifact cache (Corral's addition; Nomad downloads every time).
@@ -36,7 +37,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * read a private artifact out of the cache by knowing its hash). Such an entry is served without
  * any request. An artifact without a checksum is keyed by URL and headers and revalidated with
  * {@code If-None-Match}/{@code If-Modified-Since}: a 304 reuses the blob, so the request remains but
- * the body is not transferred again. Responses without ETag or Last-Modified are not indexed.
+ * the body is not transferred again. Responses without ETag or Last-Modified are used once and not
+ * kept.
  *
  * <p>Concurrency: within the agent, concurrent requests for one key download once (the first caller
  * loads, the others wait for it and then read the index). Blobs and index files appear by atomic
@@ -61,14 +63,27 @@ final class ArtifactCache {
         private boolean closed;
 
         private Lease(String sha, boolean hit, long downloadedBytes) {
+            this(sha, blobs.resolve(sha), hit, downloadedBytes);
+        }
+
+        /** A download that is not kept ({@code sha == null}): the file is deleted on close. */
+        private Lease(String sha, Path file, boolean hit, long downloadedBytes) {
             this.sha = sha;
-            this.blob = blobs.resolve(sha);
+            this.blob = file;
             this.hit = hit;
             this.downloadedBytes = downloadedBytes;
         }
 
         @Override
         public void close() {
+            if (sha == null) {
+                try {
+                    Files.deleteIfExists(blob);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return;
+            }
             synchronized (ArtifactCache.this) {
                 if (!closed) {
                     closed = true;
@@ -95,6 +110,8 @@ final class ArtifactCache {
     // Guarded by this: pinned blob -> number of leases.
     private final Map<String, Integer> pins = new HashMap<>();
     private final ConcurrentHashMap<String, CompletableFuture<Void>> inflight = new ConcurrentHashMap<>();
+    // Callers waiting for another caller's download of the same key (observable by tests).
+    private final AtomicInteger waiting = new AtomicInteger();
 
     ArtifactCache(Path dir, long limit) throws IOException {
         this.blobs = dir.resolve("blobs");
@@ -105,6 +122,10 @@ final class ArtifactCache {
             Files.createDirectories(p);
         }
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    }
+
+    int waitingForLeader() {
+        return waiting.get();
     }
 
     Path directory() {
@@ -129,10 +150,13 @@ final class ArtifactCache {
             CompletableFuture<Void> mine = new CompletableFuture<>();
             CompletableFuture<Void> leader = inflight.putIfAbsent(keyFile, mine);
             if (leader != null) {
+                waiting.incrementAndGet();
                 try {
                     leader.join();
                 } catch (RuntimeException leaderFailed) {
                     // The leader's error is its own; this caller tries for itself.
+                } finally {
+                    waiting.decrementAndGet();
                 }
                 waitedForLeader = true;
                 continue;
@@ -151,16 +175,20 @@ final class ArtifactCache {
                     }
                     continue;
                 }
-                Path blob = blobs.resolve(loaded.sha256());
                 Files.setPosixFilePermissions(t, PosixFilePermissions.fromString("rw-r--r--"));
+                if (revalidate && loaded.etag() == null && loaded.lastModified() == null) {
+                    // Nothing to revalidate with next time: use it once, keep nothing.
+                    Path once = tmp.resolve(UUID.randomUUID() + ".once");
+                    Files.move(t, once, StandardCopyOption.ATOMIC_MOVE);
+                    return new Lease(null, once, false, loaded.bytes());
+                }
+                Path blob = blobs.resolve(loaded.sha256());
                 Lease lease;
                 synchronized (this) {
                     Files.move(t, blob, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                     lease = pin(loaded.sha256(), false, loaded.bytes());
                 }
-                if (!revalidate || loaded.etag() != null || loaded.lastModified() != null) {
-                    writeIndex(keyFile, loaded);
-                }
+                writeIndex(keyFile, loaded);
                 evict();
                 return lease;
             } finally {

@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  * (4096), {@code disable_filesystem_isolation} (false) and {@code set_environment_variables}.
  * Nomad runs go-getter in a landlocked child process; Corral fetches in-process and confines
  * writes by path checks that are always on (see {@link ArtifactFetcher}), so
- * {@code disable_filesystem_isolation} is accepted for compatibility and has no effect.
+ * {@code disable_filesystem_isolation} and {@code filesystem_isolation_extra_paths} are accepted for
+ * compatibility and have no effect.
  * {@code set_environment_variables} names agent variables passed to the {@code git} child (whose
  * environment is otherwise reset).
  *
@@ -134,6 +135,8 @@ public record ArtifactConfig(
                 case "decompression_size_limit" -> b.decompressionSizeLimit(size(k, v));
                 case "decompression_file_count_limit" -> b.decompressionFileCountLimit(integer(k, v));
                 case "disable_filesystem_isolation" -> b.disableFilesystemIsolation = bool(k, v);
+                // Nomad 1.8+ landlock paths; Corral has no landlocked getter, so there is nothing to extend.
+                case "filesystem_isolation_extra_paths" -> { }
                 case "set_environment_variables" -> b.setEnvironmentVariables(
                         v.isEmpty() ? List.of() : List.of(v.split("[,\\s]+")));
                 case "allow_local_sources" -> b.allowLocalSources(bool(k, v));

@@ -47,6 +47,7 @@ import java.util.function.Consumer;
  * thread. Events are delivered one at a time (the consumer need not be thread-safe).
  */
 public final class ArtifactFetcher implements AutoCloseable {
+    static final String STAGING_PREFIX = ".corral-artifact-";
     private final ArtifactConfig config;
     private final HttpClient http;
     private final HttpDownloader downloader;
@@ -99,6 +100,7 @@ public final class ArtifactFetcher implements AutoCloseable {
         Consumer<ArtifactEvent> serial = serialized(events);
         serial.accept(new ArtifactEvent.Downloading());
         Path root = realTaskDir(taskDir);
+        removeStaleStaging(root);
         Semaphore slots = new Semaphore(config.parallelDownloads());
         ReentrantLock placing = new ReentrantLock();
         List<FetchedArtifact> results = new ArrayList<>();
@@ -172,6 +174,20 @@ public final class ArtifactFetcher implements AutoCloseable {
         }
     }
 
+    /**
+     * Staging directories left by an agent that died mid-fetch. Only one fetch runs per task
+     * directory at a time (the task runner's prestart), so any that exist now are stale.
+     */
+    private static void removeStaleStaging(Path root) throws DownloadException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root, STAGING_PREFIX + "*")) {
+            for (Path p : ds) {
+                SafeTree.deleteTree(p);
+            }
+        } catch (IOException e) {
+            throw ioFailure(e);
+        }
+    }
+
     private static ArtifactException asArtifactException(Throwable t) {
         return switch (t) {
             case ArtifactException ae -> ae;
@@ -197,7 +213,7 @@ public final class ArtifactFetcher implements AutoCloseable {
             if (src.checksum() != null && (spec.mode() == Mode.DIR || src.kind() == SourceUrl.Kind.GIT)) {
                 throw new InvalidArtifactException("checksum cannot be specified for directory download");
             }
-            Path staging = Files.createTempDirectory(root, ".corral-artifact-",
+            Path staging = Files.createTempDirectory(root, STAGING_PREFIX,
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             try {
                 FetchedArtifact result = switch (src.kind()) {
@@ -492,7 +508,7 @@ public final class ArtifactFetcher implements AutoCloseable {
 
     /**
      * Puts the downloaded bytes at {@code file}: the staging file itself, or from the cache a hard
-     * link (only when the task can not write it: not root, no chown) else a copy.
+     * link (only when the task can not write it: not root, not the blob's owner, no chown) else a copy.
      */
     private static void stageFile(Path raw, Path file, boolean fromCacheBlob, ArtifactSpec spec, TaskUser owner)
             throws IOException {
@@ -501,7 +517,9 @@ public final class ArtifactFetcher implements AutoCloseable {
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
             return;
         }
-        if (!spec.chown() && owner != null && !owner.isRoot()) {
+        // The task must not be able to write the shared blob: not root, not the blob's owner.
+        if (!spec.chown() && owner != null && !owner.isRoot()
+                && !Integer.valueOf(owner.uid()).equals(Files.getAttribute(raw, "unix:uid"))) {
             try {
                 Files.createLink(file, raw);
                 return;

@@ -65,6 +65,8 @@ final class GitFetcher {
         env.put("HOME", System.getProperty("user.home", "/nonexistent"));
         env.put("TMPDIR", scratch.toString());
         env.put("GIT_TERMINAL_PROMPT", "0");
+        // ssh must fail rather than ask about host keys or passphrases.
+        env.putIfAbsent("GIT_SSH_COMMAND", "ssh -o BatchMode=yes");
         env.put("GIT_ALLOW_PROTOCOL", config.allowLocalSources() ? "http:https:ssh:git:file" : "http:https:ssh:git");
         if (src.sshKey() != null) {
             Path key = scratch.resolve("git-ssh-key");
@@ -76,7 +78,7 @@ final class GitFetcher {
             }
             Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.write(key, decoded);
-            env.put("GIT_SSH_COMMAND", "ssh -i " + key + " -o IdentitiesOnly=yes");
+            env.put("GIT_SSH_COMMAND", "ssh -o BatchMode=yes -o IdentitiesOnly=yes -i " + key);
         }
         String remote = src.uri().toString();
         List<String> clone = new ArrayList<>(List.of(git.toString(), "clone"));

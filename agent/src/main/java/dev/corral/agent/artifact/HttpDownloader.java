@@ -139,6 +139,11 @@ final class HttpDownloader {
             if (status >= 500) {
                 throw new Retryable("bad response code: " + status);
             }
+            if (status >= 300 && status < 400) {
+                // Redirect.NORMAL never follows https -> http; say so instead of a bare 3xx.
+                throw new DownloadException(prefix + "bad response code: " + status + " (redirect to "
+                        + resp.headers().firstValue("Location").orElse("nowhere") + " not followed)");
+            }
             if (status < 200 || status >= 300) {
                 throw new DownloadException(prefix + "bad response code: " + status);
             }

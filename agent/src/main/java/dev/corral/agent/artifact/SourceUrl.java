@@ -220,6 +220,9 @@ record SourceUrl(
             String path = uri.getPath() == null ? "" : uri.getPath();
             int slash = path.lastIndexOf('/');
             fileName = path.substring(slash + 1);
+            if (fileName.equals(".") || fileName.equals("..")) {
+                fileName = "";
+            }
         }
 
         String pathForExtension = uri.getPath() == null ? "" : uri.getPath();

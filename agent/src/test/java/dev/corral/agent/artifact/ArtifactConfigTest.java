@@ -36,7 +36,8 @@ class ArtifactConfigTest {
                 "allow_local_sources", "true",
                 "cache_dir", "/var/lib/corral/artifacts",
                 "cache_size_limit", "500MB",
-                "http_retry_backoff", "250ms"));
+                "http_retry_backoff", "250ms",
+                "filesystem_isolation_extra_paths", "r:/opt/certs"));
         assertThat(c.httpReadTimeout()).isEqualTo(Duration.ofMinutes(90));
         assertThat(c.httpMaxSize()).isEqualTo(1_500_000_000L);
         assertThat(c.decompressionSizeLimit()).isEqualTo(2L << 30);

@@ -119,9 +119,11 @@ class ArtifactFetcherIT {
     // ---- sources and unpacking ----
 
     @Test
-    void plainFile_landsInLocalUnderItsName() throws Exception {
+    void plainFile_withChecksum_landsInLocalUnderItsName() throws Exception {
+        // The seed's example: a binary with options { checksum = "sha256:..." }.
         server.serve("/dl/name-of-my-binary", "ELF...".getBytes());
-        List<FetchedArtifact> r = fetch(config().build(), ArtifactSpec.of(server.url("/dl/name-of-my-binary")));
+        List<FetchedArtifact> r = fetch(config().build(), ArtifactSpec.of(server.url("/dl/name-of-my-binary"))
+                .withOptions(Map.of("checksum", "sha256:" + sha256("ELF...".getBytes()))));
         Path f = task.resolve("local/name-of-my-binary");
         assertThat(Files.readString(f)).isEqualTo("ELF...");
         assertThat(r.getFirst().destination()).isEqualTo(f.toRealPath());
@@ -129,7 +131,8 @@ class ArtifactFetcherIT {
         assertThat(events.getFirst().taskEventType()).contains("Downloading Artifacts");
         assertThat(events.getFirst().displayMessage()).isEqualTo("Client is downloading artifacts");
         assertThat(events).hasAtLeastOneElementOfType(ArtifactEvent.Fetched.class)
-                .noneMatch(e -> e instanceof ArtifactEvent.Failed);
+                .noneMatch(e -> e instanceof ArtifactEvent.Failed)
+                .contains(new ArtifactEvent.Progress(server.url("/dl/name-of-my-binary"), 6, 6));
         try (Stream<Path> s = Files.list(task)) {
             assertThat(s.map(p -> p.getFileName().toString())).containsExactly("local");
         }
@@ -262,6 +265,50 @@ class ArtifactFetcherIT {
         assertThat(e.reason()).contains("did not complete within http_read_timeout (PT1S)");
         assertThat(server.count("/slow")).isEqualTo(1);
         assertThat(snapshot()).isEqualTo(before);
+    }
+
+    @Test
+    void interrupt_cancelsDownloadPromptlyAndCleansUp() throws Exception {
+        CountDownLatch arrived = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        closeLater.add(release::countDown);
+        server.route("/hang", (ex, n) -> {
+            ex.sendResponseHeaders(200, 1000);
+            ex.getResponseBody().write(new byte[10]);
+            ex.getResponseBody().flush();
+            arrived.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        var before = snapshot();
+        List<Throwable> thrown = new CopyOnWriteArrayList<>();
+        ArtifactFetcher f = fetcher(config().build());
+        Thread runner = Thread.ofVirtual().start(() -> {
+            try {
+                f.fetchAll(List.of(ArtifactSpec.of(server.url("/hang"))), task, NOBODY, e -> { });
+            } catch (Throwable e) {
+                thrown.add(e);
+            }
+        });
+        assertThat(arrived.await(20, TimeUnit.SECONDS)).isTrue();
+        runner.interrupt();
+        assertThat(runner.join(Duration.ofSeconds(10))).isTrue();
+        assertThat(thrown).singleElement().isInstanceOf(InterruptedException.class);
+        assertThat(snapshot()).isEqualTo(before);
+    }
+
+    @Test
+    void staleStagingDirectory_fromACrashedAgent_isRemoved() throws Exception {
+        Path stale = Files.createDirectories(task.resolve(ArtifactFetcher.STAGING_PREFIX + "123/out"));
+        Files.writeString(stale.resolve("half"), "partial");
+        server.serve("/tool", "t".getBytes());
+        fetch(config().build(), ArtifactSpec.of(server.url("/tool")));
+        try (Stream<Path> s = Files.list(task)) {
+            assertThat(s.map(p -> p.getFileName().toString())).containsExactly("local");
+        }
     }
 
     @Test
@@ -406,6 +453,29 @@ class ArtifactFetcherIT {
                 ArtifactSpec.of(src + "?ref=no-such-tag").withDestination("local/bad"));
         assertThat(e.reason()).contains("no-such-tag");
         assertThat(task.resolve("local/bad")).doesNotExist();
+    }
+
+    @Test
+    void git_stallingRemote_isKilledAtGitTimeout() throws Exception {
+        Assumptions.assumeTrue(GitFetcher.findGit().isPresent(), "git is installed on the CI machine");
+        CountDownLatch release = new CountDownLatch(1);
+        closeLater.add(release::countDown);
+        server.route("/slow.git/info/refs", (ex, n) -> {
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        String url = server.url("/slow.git");
+        var before = snapshot();
+        DownloadException e = failure(DownloadException.class, config().gitTimeout(Duration.ofSeconds(1)).build(),
+                ArtifactSpec.of(url));
+        assertThat(e.reason()).contains("git did not finish within git_timeout (PT1S)");
+        assertThat(snapshot()).isEqualTo(before);
+        assertThat(ProcessHandle.allProcesses()
+                .filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains(url)).orElse(false)))
+                .as("git processes left behind").isEmpty();
     }
 
     // ---- hostile archives and destinations ----
@@ -581,6 +651,12 @@ class ArtifactFetcherIT {
         // A plain file for a non-root task is a hard link to the read-only blob.
         Object blobInode = Files.getAttribute(base.resolve("cache/blobs/" + sha256("bin".getBytes())), "unix:ino");
         assertThat(Files.getAttribute(task2.resolve("local/bin"), "unix:ino")).isEqualTo(blobInode);
+        // A task that could write the blob (root, or its owner) gets a copy.
+        Path task3 = Files.createDirectories(base.resolve("task3"));
+        int agentUid = (Integer) Files.getAttribute(base, "unix:uid");
+        f.fetchAll(specs, task3, new TaskUser("agent", agentUid, agentUid), events::add);
+        assertThat(Files.getAttribute(task3.resolve("local/bin"), "unix:ino")).isNotEqualTo(blobInode);
+        assertThat(server.count("/bin")).isEqualTo(1);
     }
 
     @Test
@@ -628,6 +704,21 @@ class ArtifactFetcherIT {
         assertThat(statuses).containsExactly(200, 304);
         assertThat(second.getFirst().fromCache()).isTrue();
         assertThat(task2.resolve("local/app/run.sh")).isRegularFile();
+    }
+
+    @Test
+    void cache_withoutChecksumOrValidators_keepsNothing() throws Exception {
+        server.serve("/plain", "no etag".getBytes());
+        ArtifactFetcher f = fetcher(config().cacheDir(base.resolve("cache")).build());
+        f.fetchAll(List.of(ArtifactSpec.of(server.url("/plain"))), task, NOBODY, e -> { });
+        f.fetchAll(List.of(ArtifactSpec.of(server.url("/plain")).withDestination("local/2")), task, NOBODY, e -> { });
+        assertThat(server.count("/plain")).isEqualTo(2);
+        assertThat(Files.readString(task.resolve("local/2/plain"))).isEqualTo("no etag");
+        for (String d : List.of("blobs", "index", "tmp")) {
+            try (Stream<Path> s = Files.list(base.resolve("cache/" + d))) {
+                assertThat(s).as(d).isEmpty();
+            }
+        }
     }
 
     @Test
