@@ -88,7 +88,6 @@ final class InputVariables {
             }
         });
 
-        Evaluator empty = new Evaluator(Map.of(), functions);
         Evaluator literal = new Evaluator(Map.of(), functions, false);
         Map<String, Value> vars = new LinkedHashMap<>();
         for (Map.Entry<String, Declared> e : declared.entrySet()) {
@@ -103,7 +102,7 @@ final class InputVariables {
                 } else if (g != null) {
                     v = isStringOrUntyped(d.type()) ? new Str(g.raw()) : literal.evaluate(Hcl.parseExpression(g.source(), g.raw()));
                 } else if (d.defaultValue() != null) {
-                    v = empty.evaluate(d.defaultValue().expr());
+                    v = literal.evaluate(d.defaultValue().expr());
                 } else {
                     diags.error(d.block().pos(), path, "variable \"" + name + "\" has no default and no value was given; set it with -var "
                             + name + "=..., a -var-file, or the environment variable " + ENV_PREFIX + name);
