@@ -71,13 +71,15 @@ final class NomadHarness implements AutoCloseable {
     }
 
     /** The child's command: this JVM's java and test classpath, running {@link PluginServer#main}. */
-    static List<String> pluginCommand() {
-        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    static List<String> pluginCommand(String... jvmOptions) {
+        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
                 // What the shaded jar's manifest (Enable-Native-Access) gives bin/corral.
                 "--enable-native-access=ALL-UNNAMED",
-                "-XX:TieredStopAtLevel=1",
-                PluginServer.class.getName());
+                "-XX:TieredStopAtLevel=1"));
+        cmd.addAll(List.of(jvmOptions));
+        cmd.add(PluginServer.class.getName());
+        return cmd;
     }
 
     static ProcessBuilder nomadLike(Map<String, String> extraEnv) {
