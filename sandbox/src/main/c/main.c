@@ -19,6 +19,7 @@
 #include "options.h"
 #include "pid1.h"
 #include "probe.h"
+#include "proctitle.h"
 #include "signals.h"
 #include "status.h"
 
@@ -98,12 +99,13 @@ static int forward_until_exit(pid_t init, struct sandbox_error *e) {
     }
 }
 
-static int run_main(const struct sandbox_options *o) {
+static int run_main(const struct sandbox_options *o, const struct proctitle *title) {
     struct run_context c;
     struct sandbox_error e;
     memset(&c, 0, sizeof c);
     memset(&e, 0, sizeof e);
     c.o = o;
+    c.title = *title;
     c.status_dirfd = open_status_dir(o->status_file, &c.status_name, &e);
     if (c.status_dirfd < 0) return sandbox_failed(&c, &e, 125);
     c.status.sandbox_pid = getpid();
@@ -142,7 +144,21 @@ static int run_main(const struct sandbox_options *o) {
     return WEXITSTATUS(st);
 }
 
+/*
+ * Why: started with fd 0, 1 or 2 closed, our own pipes would get those numbers and the
+ * task's stdio set-up (dup2 onto 0..2) would silently overwrite them.
+ */
+static int ensure_std_fds(void) {
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0) continue;
+        int null = open("/dev/null", O_RDWR); /* lowest free number: exactly fd */
+        if (null < 0) return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (ensure_std_fds() < 0) return 125; /* nowhere to report: not even stderr exists */
     if (argc < 2) return usage();
     if (strcmp(argv[1], "version") == 0) {
         printf("corral-sandbox %s\n", SANDBOX_VERSION);
@@ -152,6 +168,13 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "enter") != 0) return usage();
     static struct sandbox_options options; /* the only global state: the parsed options */
     struct sandbox_error error;
+    /* the options point into a heap copy of argv, so the original area can be overwritten */
+    struct proctitle title;
+    argv = proctitle_detach(argc, argv, &title);
+    if (argv == NULL) {
+        fputs("corral-sandbox: out of memory copying argv\n", stderr);
+        return 125;
+    }
     /* first of all: a signal Java sends right after starting us must be forwarded to the task,
      * not kill us by its default action before we could set anything up */
     if (signals_block_all(&error) < 0) {
@@ -173,5 +196,7 @@ int main(int argc, char **argv) {
         options_print(&options, stdout);
         return fflush(stdout) == 0 ? 0 : 125;
     }
-    return options.command == SANDBOX_RUN ? run_main(&options) : enter_main(&options);
+    /* host paths in our argv (task dir, status file, cgroups) are nobody else's business */
+    proctitle_set(&title, (const char *const[]){"corral-sandbox", argv[1], NULL});
+    return options.command == SANDBOX_RUN ? run_main(&options, &title) : enter_main(&options);
 }

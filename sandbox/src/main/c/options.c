@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "seccomp.h"
 
 #define PARSE_STEP "parse_options"
 #define ARGFILE_MAX (4u << 20) /* an @FILE larger than 4 MiB is certainly a mistake */
@@ -33,6 +34,7 @@ enum value_kind {
     V_ROOTFS,     /* readonly */
     V_GROUPS,     /* comma-separated ids, may be empty */
     V_CAPS,       /* comma-separated CAP_X names, may be empty */
+    V_SECCOMP,    /* default | unconfined | absolute PATH of a deny list (seccomp.c) */
     V_BIND_LIST,  /* two arguments SRC DST appended to a list */
     V_PATH_LIST,  /* one path appended to a list */
 };
@@ -67,6 +69,7 @@ static const struct flag_def FLAGS[] = {
     {"--gid", "gid", RUN | ENTER, V_ID, F(gid), 0, "65534"},
     {"--groups", "groups", RUN | ENTER, V_GROUPS, F(groups), F(group_count), ""},
     {"--caps", "caps", RUN | ENTER, V_CAPS, F(caps), 0, ""},
+    {"--seccomp", "seccomp", RUN | ENTER, V_SECCOMP, F(seccomp_mode), 0, "default"},
     {"--cgroup", "cgroup", RUN | ENTER, V_PATH_LIST, F(cgroups), F(cgroup_count), NULL},
     {"--cwd", "cwd", RUN | ENTER, V_PATH, F(cwd), 0, "/"},
     {"--secrets-size", "secrets_size", RUN, V_SIZE, F(secrets_size), 0, "1048576"},
@@ -243,6 +246,9 @@ static int set_value(struct sandbox_options *o, const struct flag_def *d, char *
         return set_groups(o, d, s, e);
     case V_CAPS:
         return set_caps(o, d, s, e);
+    case V_SECCOMP:
+        if (s[0] == '/' && check_path(d->flag, s, e) < 0) return -1;
+        return seccomp_parse_option(o, s, e);
     case V_BIND_LIST: {
         struct bind_spec *list = field(o, d->offset);
         size_t *count = field(o, d->count_offset);
@@ -500,6 +506,9 @@ static void print_flag(const struct sandbox_options *o, const struct flag_def *d
         fputc('\n', out);
         return;
     }
+    case V_SECCOMP:
+        print_kv(out, d->key, seccomp_option_name(o));
+        return;
     case V_BIND_LIST: {
         const struct bind_spec *list = f;
         size_t count = *(const size_t *)cfield(o, d->count_offset);

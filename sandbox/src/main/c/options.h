@@ -56,6 +56,9 @@ struct sandbox_options {
     uint32_t groups[SANDBOX_MAX_GROUPS]; /* --groups LIST, in the given order */
     size_t group_count;
     uint64_t caps;                  /* --caps LIST, bit n = capability n */
+    int seccomp_mode;               /* --seccomp, enum seccomp_mode (seccomp.h) */
+    const char *seccomp_path;       /* --seccomp PATH, NULL for default/unconfined */
+    uint64_t seccomp_deny[8];       /* syscalls the filter denies, bit n = syscall n (< 512) */
     const char *cgroups[SANDBOX_MAX_CGROUPS]; /* --cgroup DIR, in order */
     size_t cgroup_count;
     const char *cwd;                /* --cwd PATH */

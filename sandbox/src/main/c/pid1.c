@@ -20,6 +20,7 @@
 #include "cgroup.h"
 #include "mounts.h"
 #include "ns.h"
+#include "seccomp.h"
 #include "signals.h"
 #include "user.h"
 
@@ -50,6 +51,8 @@ static int receive_host_pids(struct run_context *c, struct sandbox_error *e) {
 static int become_init(struct run_context *c, struct sandbox_error *e) {
     /* shows up as the task's PID 1 in ps; best effort, the name is cosmetic */
     prctl(PR_SET_NAME, "corral-init", 0, 0, 0);
+    /* the task reads /proc/1/cmdline: show it no host path of A's argv (B's copy of it) */
+    proctitle_set(&c->title, (const char *const[]){"corral-sandbox", "init", NULL});
     /* B holds fds of host directories (status, logs): its /proc/1/fd must stay closed to a
      * task running as uid 0, which non-dumpable guarantees short of CAP_SYS_PTRACE */
     CHECK(e, "dumpable", prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "PR_SET_DUMPABLE 0");
@@ -168,7 +171,8 @@ void task_exec(const struct sandbox_options *o, int report_fd) {
         caps_drop_bounding(o->caps, &e) < 0 ||
         user_switch(o->uid, o->gid, o->groups, o->group_count, &e) < 0 ||
         caps_apply(o->caps, &e) < 0 ||
-        change_dir(o->cwd, &e) < 0) {
+        change_dir(o->cwd, &e) < 0 ||
+        seccomp_install(o, &e) < 0) {
         report_and_exit(report_fd, &e, 125);
     }
     if (strchr(o->argv[0], '/') != NULL) {
@@ -273,7 +277,12 @@ static void pump(int *pipe_fd, struct log_rotator *log) {
             return;
         }
         struct sandbox_error e;
-        if (log_write(log, buf, (size_t)n, &e) < 0) fprintf(stderr, "corral-sandbox: %s: %s\n", e.step, e.detail);
+        if (log_write(log, buf, (size_t)n, &e) < 0) {
+            if (!log->failing) fprintf(stderr, "corral-sandbox: %s: %s (dropping output)\n", e.step, e.detail);
+            log->failing = 1;
+        } else {
+            log->failing = 0;
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 
 #include "logs.h"
 #include "options.h"
+#include "proctitle.h"
 #include "status.h"
 
 struct run_context {
@@ -31,6 +32,7 @@ struct run_context {
     pid_t task_pid;              /* C, in B's PID namespace */
     int deferred[64];            /* signals received before C's execve, in arrival order */
     int deferred_count;
+    struct proctitle title;      /* A's argv area (B has a copy): overwritten so no host path shows */
 };
 
 /* The host pids A sends to B right after the clone (B cannot see either itself). */

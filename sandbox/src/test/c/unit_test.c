@@ -167,6 +167,7 @@ int main(void) {
     test_cap_names(&u);
     logs_tests(&u);
     status_tests(&u);
+    seccomp_tests(&u);
     printf("sandbox unit: %d passed, %d failed\n", u.passed, u.failed);
     return u.failed == 0 && u.passed > 0 ? 0 : 1;
 }

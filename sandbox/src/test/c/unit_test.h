@@ -22,5 +22,6 @@ struct unit {
 
 void logs_tests(struct unit *u);   /* logs_test.c */
 void status_tests(struct unit *u); /* status_test.c */
+void seccomp_tests(struct unit *u); /* seccomp_test.c */
 
 #endif

@@ -29,6 +29,7 @@ import java.util.Set;
  * @param cgroupParent    name of the parent cgroup under each hierarchy (e.g. {@code corral})
  * @param maxKillTimeout  {@code max_kill_timeout}: cap on a task's kill timeout
  * @param userDenylist    users a task may not run as ({@code user.denylist}, default {@code root})
+ * @param seccomp         {@code seccomp}: the syscall filter of every task ({@code "default"}, {@code "unconfined"} or a deny-list path)
  */
 public record ExecDriverConfig(
         boolean noPivotRoot,
@@ -42,7 +43,8 @@ public record ExecDriverConfig(
         Optional<Path> sandboxBinary,
         String cgroupParent,
         Duration maxKillTimeout,
-        Set<String> userDenylist) {
+        Set<String> userDenylist,
+        SeccompProfile seccomp) {
 
     /** Nomad's default {@code allow_caps}: Docker's default set minus NET_RAW. */
     public static final List<String> DEFAULT_ALLOW_CAPS = List.of(
@@ -65,6 +67,7 @@ public record ExecDriverConfig(
         Objects.requireNonNull(stateDir, "stateDir");
         Objects.requireNonNull(cgroupParent, "cgroupParent");
         Objects.requireNonNull(maxKillTimeout, "maxKillTimeout");
+        Objects.requireNonNull(seccomp, "seccomp");
         allowCaps = List.copyOf(allowCaps);
         chrootEnv = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(chrootEnv));
         sandboxBinary = sandboxBinary == null ? Optional.empty() : sandboxBinary;
@@ -121,6 +124,9 @@ public record ExecDriverConfig(
         if (maxKillTimeout.isNegative()) {
             problems.add("max_kill_timeout must not be negative, got " + maxKillTimeout);
         }
+        if (seccomp instanceof SeccompProfile.DenyList(Path file) && !java.nio.file.Files.isReadable(file)) {
+            problems.add("seccomp file \"" + file + "\" does not exist or is not readable");
+        }
         if (!problems.isEmpty()) {
             throw new InvalidDriverConfigException(String.join("; ", problems));
         }
@@ -145,6 +151,7 @@ public record ExecDriverConfig(
         private String cgroupParent = "corral";
         private Duration maxKillTimeout = Duration.ofSeconds(30);
         private Set<String> userDenylist = Set.of("root");
+        private SeccompProfile seccomp = SeccompProfile.DEFAULT;
 
         private Builder() {
         }
@@ -159,6 +166,15 @@ public record ExecDriverConfig(
         public Builder allowCaps(List<String> v) { this.allowCaps = v; return this; }
         public Builder pidsLimit(int v) { this.pidsLimit = v; return this; }
         public Builder rootfs(RootfsMode v) { this.rootfs = v; return this; }
+        /** @throws InvalidDriverConfigException {@code rootfs must be "readonly" or "overlay", got "x"} */
+        public Builder rootfs(String v) {
+            try {
+                this.rootfs = RootfsMode.parse("rootfs", v);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidDriverConfigException(e.getMessage());
+            }
+            return this;
+        }
         /** An empty map means Nomad's default map, as in Nomad's client config. */
         public Builder chrootEnv(Map<String, String> v) { this.chrootEnv = v.isEmpty() ? DEFAULT_CHROOT_ENV : v; return this; }
         public Builder stateDir(Path v) { this.stateDir = v; return this; }
@@ -166,10 +182,20 @@ public record ExecDriverConfig(
         public Builder cgroupParent(String v) { this.cgroupParent = v; return this; }
         public Builder maxKillTimeout(Duration v) { this.maxKillTimeout = v; return this; }
         public Builder userDenylist(Set<String> v) { this.userDenylist = v; return this; }
+        public Builder seccomp(SeccompProfile v) { this.seccomp = v; return this; }
+        /** @throws InvalidDriverConfigException {@code seccomp must be "default", "unconfined" or an absolute path ...} */
+        public Builder seccomp(String v) {
+            try {
+                this.seccomp = SeccompProfile.parse("seccomp", v);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidDriverConfigException(e.getMessage());
+            }
+            return this;
+        }
 
         public ExecDriverConfig build() {
             return new ExecDriverConfig(noPivotRoot, defaultPidMode, defaultIpcMode, allowCaps, pidsLimit, rootfs,
-                    chrootEnv, stateDir, sandboxBinary, cgroupParent, maxKillTimeout, userDenylist);
+                    chrootEnv, stateDir, sandboxBinary, cgroupParent, maxKillTimeout, userDenylist, seccomp);
         }
 
         private static NamespaceMode parseMode(String field, String v) {

@@ -23,6 +23,28 @@ class ExecDriverConfigTest {
                 "/sbin", "/usr", "/run/systemd/resolve");
         assertThat(c.userDenylist()).containsExactly("root");
         assertThat(c.maxKillTimeout()).hasSeconds(30);
+        assertThat(c.seccomp()).isEqualTo(SeccompProfile.DEFAULT);
+    }
+
+    @Test
+    void seccomp_parsesTheThreeSpellings() {
+        assertThat(ExecDriverConfig.builder().seccomp("unconfined").build().seccomp()).isEqualTo(SeccompProfile.UNCONFINED);
+        assertThat(ExecDriverConfig.builder().seccomp("default").build().seccomp().configName()).isEqualTo("default");
+        assertThat(ExecDriverConfig.builder().seccomp("/etc/corral/deny").build().seccomp())
+                .isEqualTo(new SeccompProfile.DenyList(Path.of("/etc/corral/deny")));
+        assertThatThrownBy(() -> ExecDriverConfig.builder().seccomp("strict"))
+                .isInstanceOf(InvalidDriverConfigException.class)
+                .hasMessageContaining("seccomp must be \"default\", \"unconfined\" or an absolute path")
+                .hasMessageContaining("got \"strict\"");
+        assertThatThrownBy(() -> ExecDriverConfig.builder().seccomp("/etc/../deny"))
+                .isInstanceOf(InvalidDriverConfigException.class).hasMessageContaining("/etc/../deny");
+    }
+
+    @Test
+    void seccomp_missingDenyListFile_isAConfigError() {
+        ExecDriverConfig c = ExecDriverConfig.builder().seccomp("/nonexistent/corral-deny-list").build();
+        assertThatThrownBy(c::validate).isInstanceOf(InvalidDriverConfigException.class)
+                .hasMessageContaining("seccomp file \"/nonexistent/corral-deny-list\" does not exist");
     }
 
     @Test
@@ -31,6 +53,9 @@ class ExecDriverConfigTest {
                 .isInstanceOf(InvalidDriverConfigException.class)
                 .hasMessageEndingWith("default_pid_mode must be \"private\" or \"host\", got \"shared\"");
         assertThat(ExecDriverConfig.builder().defaultIpcMode("host").build().defaultIpcMode()).isEqualTo(NamespaceMode.HOST);
+        assertThat(ExecDriverConfig.builder().rootfs("overlay").build().rootfs()).isEqualTo(RootfsMode.OVERLAY);
+        assertThatThrownBy(() -> ExecDriverConfig.builder().rootfs("zfs")).isInstanceOf(InvalidDriverConfigException.class)
+                .hasMessageEndingWith("rootfs must be \"readonly\" or \"overlay\", got \"zfs\"");
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.corral.driver.linux;
 
 import dev.corral.driver.NamespaceMode;
 import dev.corral.driver.RootfsMode;
+import dev.corral.driver.SeccompProfile;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -20,7 +21,7 @@ import java.util.stream.Collectors;
  */
 public final class SandboxCommandLine {
     private static final Set<SandboxFlag> ENTER_FLAGS = EnumSet.of(SandboxFlag.PID, SandboxFlag.UID, SandboxFlag.GID,
-            SandboxFlag.GROUPS, SandboxFlag.CAPS, SandboxFlag.CGROUP, SandboxFlag.CWD, SandboxFlag.OOM_SCORE_ADJ);
+            SandboxFlag.GROUPS, SandboxFlag.CAPS, SandboxFlag.SECCOMP, SandboxFlag.CGROUP, SandboxFlag.CWD, SandboxFlag.OOM_SCORE_ADJ);
 
     private final String subcommand;
     private final Map<SandboxFlag, List<List<String>>> values = new EnumMap<>(SandboxFlag.class);
@@ -101,6 +102,9 @@ public final class SandboxCommandLine {
         }
         return set(SandboxFlag.CAPS, String.join(",", caps));
     }
+
+    /** {@code --seccomp default|unconfined|PATH}: the task's syscall filter. */
+    public SandboxCommandLine seccomp(SeccompProfile p) { return set(SandboxFlag.SECCOMP, p.configName()); }
 
     /** {@code --cgroup DIR}: a cgroup directory the task joins (repeatable). */
     public SandboxCommandLine cgroup(Path dir) { return add(SandboxFlag.CGROUP, dir.toString()); }

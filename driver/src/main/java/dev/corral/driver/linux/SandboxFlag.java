@@ -19,6 +19,7 @@ public enum SandboxFlag {
     GID("--gid", 1),
     GROUPS("--groups", 1),
     CAPS("--caps", 1),
+    SECCOMP("--seccomp", 1),
     CGROUP("--cgroup", 1),
     CWD("--cwd", 1),
     SECRETS_SIZE("--secrets-size", 1),

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.corral.driver.NamespaceMode;
 import dev.corral.driver.RootfsMode;
+import dev.corral.driver.SeccompProfile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,6 +46,7 @@ class SandboxCommandLineTest {
                 .caps(List.of("CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID",
                         "CAP_KILL", "CAP_MKNOD", "CAP_NET_BIND_SERVICE", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP",
                         "CAP_SETUID", "CAP_SYS_CHROOT"))
+                .seccomp(SeccompProfile.DEFAULT)
                 .groups(List.of(1000L, 27L, 100L))
                 .gid(1000)
                 .uid(1000)
@@ -73,6 +75,7 @@ class SandboxCommandLineTest {
                 .uid(0)
                 .gid(0)
                 .caps(List.of())
+                .seccomp(SeccompProfile.UNCONFINED)
                 .outputs(Path.of(ALLOC + "/alloc/logs/.batch.stdout.fifo"), Path.of(ALLOC + "/alloc/logs/.batch.stderr.fifo"))
                 .statusFile(Path.of(ALLOC + "/batch.status"))
                 .build(List.of("/bin/sh", "-c", "exit 3"));
@@ -96,6 +99,7 @@ class SandboxCommandLineTest {
         List<String> argv = SandboxCommandLine.enter()
                 .cwd("/local")
                 .cgroup(Path.of("/sys/fs/cgroup/pids/corral/5f1c2d9e.web"))
+                .seccomp(SeccompProfile.DEFAULT)
                 .caps(List.of("CAP_KILL"))
                 .groups(List.of())
                 .gid(65534)
@@ -123,6 +127,13 @@ class SandboxCommandLineTest {
     void build_enterWithRunOnlyFlag_isRefused() {
         assertThatThrownBy(() -> SandboxCommandLine.enter().pid(1).taskDir(Path.of("/t")).build(List.of("/bin/true")))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("--task-dir");
+    }
+
+    @Test
+    void seccompDenyList_isPassedAsItsPath() {
+        List<String> argv = SandboxCommandLine.run().taskDir(Path.of("/t")).statusFile(Path.of("/s"))
+                .seccomp(new SeccompProfile.DenyList(Path.of("/etc/corral/deny.txt"))).build(List.of("/bin/true"));
+        assertThat(argv).containsSubsequence("--seccomp", "/etc/corral/deny.txt", "--status-file");
     }
 
     @Test

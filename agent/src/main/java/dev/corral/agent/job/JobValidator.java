@@ -1,0 +1,108 @@
+package dev.corral.agent.job;
+
+import dev.corral.agent.sched.Constraint;
+import dev.corral.agent.sched.ConstraintChecker;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Submit-time checks the agent needs before a job can be scheduled (the jobspec module does the full validation). */
+public final class JobValidator {
+    private JobValidator() {}
+
+    /** @throws JobValidationException listing every problem */
+    public static Job validate(Job job) {
+        List<String> p = new ArrayList<>();
+        if (job.id() == null || job.id().isBlank()) {
+            p.add("Missing job ID");
+        } else if (job.id().contains(" ") || job.id().contains("\0")) {
+            p.add("Job ID contains a space or null character");
+        }
+        if (!Set.of("service", "batch", "system", "sysbatch").contains(job.type())) {
+            p.add("Invalid job type: \"" + job.type() + "\"");
+        }
+        if (job.groups().isEmpty()) {
+            p.add("Missing job task groups");
+        }
+        constraints(job.constraints(), "job", p);
+        Set<String> groupNames = new HashSet<>();
+        for (TaskGroup g : job.groups()) {
+            String gp = "group \"" + g.name() + "\"";
+            if (!groupNames.add(g.name())) {
+                p.add("Job task group " + g.name() + " redefined");
+            }
+            if (g.count() < 0) {
+                p.add(gp + ": Task group count can't be negative");
+            }
+            if (g.tasks().isEmpty()) {
+                p.add(gp + ": Missing tasks for task group");
+            }
+            constraints(g.constraints(), gp, p);
+            Set<String> names = new HashSet<>();
+            int leaders = 0;
+            for (Task t : g.tasks()) {
+                String tp = gp + " -> task \"" + t.name() + "\"";
+                if (t.name() == null || t.name().isBlank()) {
+                    p.add(gp + ": Task missing name");
+                    continue;
+                }
+                if (!names.add(t.name())) {
+                    p.add(gp + ": Task " + t.name() + " redefined");
+                }
+                if (t.name().contains("/") || t.name().equals("alloc")) {
+                    p.add(tp + ": Task name cannot be used as a directory name");
+                }
+                if (t.driver() == null || t.driver().isBlank()) {
+                    p.add(tp + ": Missing task driver");
+                }
+                if (t.leader()) {
+                    leaders++;
+                }
+                if (t.lifecycle() != null && !Set.of("prestart", "poststart", "poststop").contains(t.lifecycle().hook())) {
+                    p.add(tp + ": invalid hook: " + t.lifecycle().hook());
+                }
+                if (t.resources().memoryMb() < 10) {
+                    p.add(tp + ": minimum MemoryMB value is 10; got " + t.resources().memoryMb());
+                }
+                if (t.resources().cores() > 0 && t.resources().cpuMhz() > 0) {
+                    p.add(tp + ": Task can only ask for 'cpu' or 'cores' resource, not both.");
+                }
+                if (t.resources().cores() == 0 && t.resources().cpuMhz() < 1) {
+                    p.add(tp + ": minimum CPU value is 1; got " + t.resources().cpuMhz());
+                }
+                if (t.logs().maxFiles() < 1) {
+                    p.add(tp + ": minimum number of files is 1; got " + t.logs().maxFiles());
+                }
+                if (t.logs().maxFileSizeMb() < 1) {
+                    p.add(tp + ": minimum file size is 1MB; got " + t.logs().maxFileSizeMb());
+                }
+                long logMb = (long) t.logs().maxFiles() * t.logs().maxFileSizeMb();
+                if (!t.logs().disabled() && logMb >= g.diskMb()) {
+                    p.add(tp + ": log storage (" + logMb + " MB) must be less than requested disk capacity ("
+                            + g.diskMb() + " MB)");
+                }
+                if (t.killTimeout().isNegative()) {
+                    p.add(tp + ": KillTimeout must be a positive value");
+                }
+                if ("exec".equals(t.driver()) && !(t.config().get("command") instanceof String s && !s.isEmpty())) {
+                    p.add(tp + ": config: Missing required argument \"command\"");
+                }
+                constraints(t.constraints(), tp, p);
+            }
+            if (leaders > 1) {
+                p.add(gp + ": Only one task may be marked as leader");
+            }
+        }
+        if (!p.isEmpty()) {
+            throw new JobValidationException(p);
+        }
+        return job;
+    }
+
+    private static void constraints(List<Constraint> cs, String where, List<String> p) {
+        for (Constraint c : cs) {
+            ConstraintChecker.validate(c).ifPresent(err -> p.add(where + ": Constraint " + c + ": " + err));
+        }
+    }
+}

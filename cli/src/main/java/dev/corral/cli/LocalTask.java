@@ -1,0 +1,117 @@
+package dev.corral.cli;
+
+import dev.corral.agent.logs.LogReader;
+import dev.corral.driver.ExecDriver;
+import dev.corral.driver.ExecTaskConfig;
+import dev.corral.driver.ExitResult;
+import dev.corral.driver.LogConfig;
+import dev.corral.driver.Resources;
+import dev.corral.driver.TaskConfig;
+import dev.corral.driver.TaskDirectory;
+import dev.corral.driver.TaskHandle;
+import dev.corral.jobspec.TaskEnv;
+import dev.corral.jobspec.model.ExecConfig;
+import dev.corral.jobspec.model.Job;
+import dev.corral.jobspec.model.Task;
+import dev.corral.jobspec.model.TaskGroup;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** One task started by {@code corral run}: its driver handle and the threads copying its logs. */
+final class LocalTask {
+    private final String label;
+    private final Task task;
+    private final TaskHandle handle;
+    private final TaskDirectory dirs;
+    private final PrintStream out;
+    private final AtomicBoolean exited = new AtomicBoolean();
+    /** Guards {@link #stopping} and {@link #destroyed}. */
+    private final Object lock = new Object();
+    private boolean stopping;
+    private boolean destroyed;
+    private Thread stdoutCopier;
+    private Thread stderrCopier;
+
+    LocalTask(String label, Task task, TaskHandle handle, TaskDirectory dirs, PrintStream out) {
+        this.label = label;
+        this.task = task;
+        this.handle = handle;
+        this.dirs = dirs;
+        this.out = out;
+    }
+
+    /** The driver's view of a job-file task: interpolated command, args and environment, resources, logs. */
+    static TaskConfig taskConfig(Job job, TaskGroup group, Task task, String allocId, int index, TaskDirectory dirs) {
+        TaskEnv env = TaskEnv.builder(job, group, task).allocId(allocId).allocIndex(index)
+                .hostEnv(System.getenv()).build();
+        ExecConfig ec = ExecConfig.of(task.config());
+        ExecTaskConfig driverConfig = new ExecTaskConfig(env.interpolate(ec.command()), env.interpolate(ec.args()),
+                ec.pidMode(), ec.ipcMode(), ec.capAdd(), ec.capDrop(), env.interpolate(ec.workDir()));
+        var r = task.resources();
+        Resources resources = new Resources(r.cpu(), coreList(r.cores()), r.memory().mebibytes(), r.memoryMax().mebibytes());
+        LogConfig logs = new LogConfig.RotatedFiles(task.logs().maxFiles(), task.logs().maxFileSize().bytes());
+        return new TaskConfig(TaskConfig.newId(allocId, task.name()), task.name(), allocId, job.name(), group.name(),
+                dirs.allocDir(), dirs.taskDir(), env.environment(), task.user(), resources, driverConfig, logs, List.of());
+    }
+
+    /** {@code cores = N} asks for N whole cores; locally the first N are taken. */
+    private static List<Integer> coreList(int cores) {
+        return java.util.stream.IntStream.range(0, cores).boxed().toList();
+    }
+
+    void streamLogs() {
+        stdoutCopier = RunCommand.follow(new LogReader(dirs.logsDir(), task.name(), LogReader.Stream.STDOUT), out, exited);
+        stderrCopier = RunCommand.follow(new LogReader(dirs.logsDir(), task.name(), LogReader.Stream.STDERR), System.err, exited);
+    }
+
+    /** Waits for the task to exit, drains its logs, reports the exit; returns the task's exit code. */
+    int awaitExit(RunCommand cmd) throws InterruptedException {
+        ExitResult r;
+        try {
+            r = handle.exit().get();
+        } catch (ExecutionException e) {
+            cmd.event(label, "Driver Failure", String.valueOf(e.getCause().getMessage()));
+            return 1;
+        } finally {
+            exited.set(true);
+        }
+        stdoutCopier.join();
+        stderrCopier.join();
+        cmd.event(label, "Terminated", RunCommand.describe(r));
+        synchronized (lock) {
+            if (stopping) {
+                cmd.event(label, "Killed", "Task successfully killed");
+            }
+        }
+        return r.exitCode();
+    }
+
+    /** Ctrl-C: send {@code kill_signal}, wait {@code kill_timeout}, then kill the cgroup. */
+    void stop(ExecDriver driver) {
+        synchronized (lock) {
+            if (stopping || destroyed || handle.exit().isDone()) {
+                return;
+            }
+            stopping = true;
+        }
+        System.err.printf("==> %s Killing: Sent interrupt. Waiting %s before force killing%n", label,
+                dev.corral.jobspec.Durations.format(task.killTimeout()));
+        driver.stopTask(handle.id(), task.killTimeout(), task.killSignal());
+    }
+
+    /** Removes the task from the driver (its cgroup included). */
+    void destroy(ExecDriver driver) {
+        synchronized (lock) {
+            if (destroyed) {
+                return;
+            }
+            destroyed = true;
+        }
+        if (!handle.exit().isDone()) {
+            driver.stopTask(handle.id(), java.time.Duration.ZERO, "SIGKILL");
+        }
+        driver.destroyTask(handle.id(), true);
+    }
+}

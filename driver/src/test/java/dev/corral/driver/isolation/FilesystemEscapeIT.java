@@ -1,0 +1,158 @@
+package dev.corral.driver.isolation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.corral.driver.ExecTaskConfig;
+import dev.corral.driver.LogConfig;
+import dev.corral.driver.Resources;
+import dev.corral.driver.TaskConfig;
+import dev.corral.driver.TaskHandle;
+import dev.corral.driver.linux.LinuxSyscalls;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Attacks on the task's view of the filesystem: climbing out of its root, inherited fds, writing
+ * chroot_env paths, reaching a sibling task's local/ and secrets/, reaching the driver's state dir.
+ * Most run as uid 0 inside the task with Nomad's default capabilities (CAP_SYS_CHROOT,
+ * CAP_DAC_OVERRIDE, CAP_MKNOD, ...), the strongest task the default config allows.
+ */
+@Tag("root")
+class FilesystemEscapeIT {
+    private Sandboxes s;
+    private Path hostSecret;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        s = new Sandboxes(b -> b.userDenylist(Set.of()));
+        // a host file outside every task root: no attack below may find it
+        hostSecret = s.root.resolve("host-secret-" + ProcessHandle.current().pid());
+        Files.writeString(hostSecret, "host secret\n");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (s != null) {
+            s.close();
+        }
+    }
+
+    @Test
+    void dotDotAndProcRoots_neverLeaveTheTaskRoot() throws Exception {
+        String script = "cd /; cd ../../../../..; echo cwd=$(pwd); echo same=$(test \"$(ls -a)\" = \"$(ls -a /)\" && echo yes); "
+                + "for p in " + hostSecret + " /.." + hostSecret + " /proc/1/root" + hostSecret + " /proc/1/cwd/../.." + hostSecret
+                + " /proc/self/root/.." + hostSecret + "; do cat $p >/dev/null 2>&1 && echo leak=$p; done; "
+                + "for p in /proc/[0-9]*; do cat $p/root" + hostSecret + " $p/cwd" + hostSecret + " >/dev/null 2>&1 && echo leak=$p; done; "
+                + "ls /proc/1/root/ >/dev/null 2>&1 && echo init_root=readable || echo init_root=denied; "
+                + "n=0; for f in /proc/1/fd/*; do readlink $f >/dev/null 2>&1 && n=$((n+1)); done; echo init_fd_links=$n; "
+                + "readlink /proc/1/cwd >/dev/null 2>&1 && echo init_cwd=readable || echo init_cwd=denied";
+        Map<String, String> v = s.attack(s.sh("dotdot", "root", script));
+        assertThat(v).doesNotContainKey("leak");
+        assertThat(v).containsEntry("cwd", "/").containsEntry("same", "yes")
+                .containsEntry("init_root", "denied").containsEntry("init_fd_links", "0").containsEntry("init_cwd", "denied");
+    }
+
+    @Test
+    void chrootEscape_withCapSysChroot_findsNoHostPath() throws Exception {
+        Map<String, String> v = s.attack(s.task("chroot", "root", ExecTaskConfig.of("/local/attack", "chroot-escape", hostSecret.toString())));
+        // the chroot calls themselves may succeed (CAP_SYS_CHROOT is a default cap); the way out must not
+        assertThat(v).containsEntry("chroot_sub", "OK").containsEntry("host_path", "ENOENT");
+    }
+
+    @Test
+    void inheritedFds_taskHoldsOnly012_evenWhenTheDriverLeaksOne() throws Exception {
+        try (RandomAccessFile secret = new RandomAccessFile(hostSecret.toFile(), "r")) {
+            // a descriptor without FD_CLOEXEC in the driver's process, as a careless library would leave one
+            int leaked = LinuxSyscalls.dup(fdOf(hostSecret));
+            try {
+                Map<String, String> v = s.attack(s.task("fds", "", ExecTaskConfig.of("/local/attack", "fds")));
+                assertThat(v).containsEntry("fds", "0,1,2");
+                Map<String, String> asRoot = s.attack(s.task("fdsroot", "root", ExecTaskConfig.of("/local/attack", "fds")));
+                assertThat(asRoot).containsEntry("fds", "0,1,2");
+            } finally {
+                LinuxSyscalls.close(leaked);
+            }
+        }
+    }
+
+    @Test
+    void chrootEnv_isReadOnlyForRootWithDefaultCaps_andTheHostIsUntouched() throws Exception {
+        String name = "corral-escape-" + ProcessHandle.current().pid();
+        StringBuilder script = new StringBuilder();
+        for (String dir : s.driver.config().chrootEnv().values()) {
+            script.append("/local/attack create ").append(dir).append('/').append(name).append(" | sed 's|^|").append(dir).append(":|'; ");
+        }
+        script.append("/local/attack write /etc/passwd; chmod 777 /etc/passwd 2>/dev/null && echo chmod=OK; "
+                + "mount -o remount,rw /usr 2>/dev/null && echo remount=OK; true");
+        String passwd = Files.readString(Path.of("/etc/passwd"));
+        Map<String, String> v = s.attack(s.sh("ro", "root", script.toString()));
+        for (String dir : s.driver.config().chrootEnv().values()) {
+            if (Files.isDirectory(Path.of(dir))) {
+                assertThat(v).as(dir).containsEntry(dir + ":create", "EROFS");
+                assertThat(Path.of(dir, name)).doesNotExist();
+            }
+        }
+        assertThat(v).containsEntry("open_write", "EROFS").doesNotContainKeys("chmod", "remount");
+        assertThat(Files.readString(Path.of("/etc/passwd"))).isEqualTo(passwd);
+    }
+
+    @Test
+    void siblingAndOtherTasks_localAndSecretsAreUnreachable() throws Exception {
+        Path allocRoot = s.newAllocRoot();
+        TaskConfig victim = s.task(allocRoot, "victim", "", ExecTaskConfig.of("/bin/sh", "-c",
+                "echo victim-local > /local/s; echo victim-secret > /secrets/s; echo victim-private > /private/s; touch /alloc/ready; exec sleep 600"),
+                Resources.DEFAULT, new LogConfig.RotatedFiles(2, 1 << 20));
+        TaskHandle h = s.start(victim);
+        Sandboxes.awaitFile(victim.allocDir().resolve("ready"));
+        // the secret as the driver sees it, to prove it exists while the attacks run
+        assertThat(Files.readString(s.driver.taskRoot(h.id()).resolve("secrets/s"))).isEqualTo("victim-secret\n");
+        String attackScript = "for p in " + victim.taskDir() + "/local/s /alloc/../victim/local/s /alloc/../../victim/local/s "
+                + "/proc/*/root/local/s /proc/*/root/secrets/s /proc/*/root/private/s /proc/*/cwd/s; do "
+                + "cat $p 2>/dev/null | grep -q victim && echo leak=$p; done; "
+                + "grep -rl victim-secret /alloc /local /tmp 2>/dev/null | sed 's/^/leak=/'; echo done=1";
+        // a sibling in the same alloc (shares /alloc) and a task of another alloc, both as root
+        TaskConfig sibling = s.task(allocRoot, "sibling", "root", ExecTaskConfig.of("/bin/sh", "-c", attackScript),
+                Resources.DEFAULT, new LogConfig.RotatedFiles(2, 1 << 20));
+        Map<String, String> v1 = s.attack(sibling);
+        Map<String, String> v2 = s.attack(s.sh("stranger", "root", attackScript));
+        assertThat(v1).containsEntry("done", "1").doesNotContainKey("leak");
+        assertThat(v2).containsEntry("done", "1").doesNotContainKey("leak");
+    }
+
+    @Test
+    void driverStateDir_statusFilesAreUnreachable() throws Exception {
+        TaskConfig t = s.sh("state", "root", "sleep 600");
+        TaskHandle h = s.start(t);
+        Path status = h.record().statusFile();
+        assertThat(status).exists();
+        String script = "for p in " + status + " " + status.getParent() + " " + s.root.resolve("state") + " /proc/*/root" + status
+                + " /proc/*/cwd/" + status.getFileName() + "; do ls $p >/dev/null 2>&1 && echo leak=$p; done; "
+                + "for f in /proc/1/fd/*; do cat $f >/dev/null 2>&1 && echo leak=$f; done; "
+                + "find / -xdev -name status -newer /local/attack 2>/dev/null | sed 's/^/leak=/'; echo done=1";
+        Map<String, String> v = s.attack(s.sh("spy", "root", script));
+        assertThat(v).containsEntry("done", "1").doesNotContainKey("leak");
+    }
+
+    /** The fd number under which this JVM has {@code file} open. */
+    private static int fdOf(Path file) throws Exception {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path p : fds.toList()) {
+                try {
+                    if (Files.readSymbolicLink(p).equals(file)) {
+                        return Integer.parseInt(p.getFileName().toString());
+                    }
+                } catch (java.io.IOException e) {
+                    // the listing's own fd, closed by now
+                }
+            }
+        }
+        throw new AssertionError("this JVM has no fd open on " + file);
+    }
+}

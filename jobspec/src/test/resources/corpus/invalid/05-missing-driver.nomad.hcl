@@ -1,0 +1,9 @@
+job "bad" {
+  group "g" {
+    task "t" {
+      config {
+        command = "/bin/true"
+      }
+    }
+  }
+}

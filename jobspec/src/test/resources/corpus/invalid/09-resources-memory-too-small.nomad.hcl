@@ -1,0 +1,13 @@
+job "bad" {
+  group "g" {
+    task "t" {
+      driver = "exec"
+      config {
+        command = "/bin/true"
+      }
+      resources {
+        memory = 4
+      }
+    }
+  }
+}

@@ -1,0 +1,14 @@
+job "bad" {
+  group "g" {
+    task "t" {
+      driver = "exec"
+      config {
+        command = "/bin/true"
+      }
+      resources {
+        cpu   = 500
+        cores = 2
+      }
+    }
+  }
+}

@@ -1,0 +1,13 @@
+job "bad" {
+  group "g" {
+    restart {
+      mode = "retry"
+    }
+    task "t" {
+      driver = "exec"
+      config {
+        command = "/bin/true"
+      }
+    }
+  }
+}

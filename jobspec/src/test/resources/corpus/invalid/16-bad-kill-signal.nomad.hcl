@@ -1,0 +1,11 @@
+job "bad" {
+  group "g" {
+    task "t" {
+      driver = "exec"
+      config {
+        command = "/bin/true"
+      }
+      kill_signal = "term"
+    }
+  }
+}

@@ -1,0 +1,11 @@
+job "bad" {
+  type = "daemon"
+  group "g" {
+    task "t" {
+      driver = "exec"
+      config {
+        command = "/bin/true"
+      }
+    }
+  }
+}

@@ -1,0 +1,10 @@
+job "bad" {
+  group "g" {
+    task "t" {
+      driver = "exec"
+      config {
+        command = uppercase("x")
+      }
+    }
+  }
+}

@@ -1,0 +1,12 @@
+job "bad" {
+  group "g" {
+    task "t" {
+      driver = "exec"
+      config {
+        command = "/bin/true"
+      }
+      user = "a"
+      user = "b"
+    }
+  }
+}

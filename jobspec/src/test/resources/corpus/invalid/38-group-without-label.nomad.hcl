@@ -1,0 +1,10 @@
+job "bad" {
+  group {
+    task "t" {
+      driver = "exec"
+      config {
+        command = "/bin/true"
+      }
+    }
+  }
+}

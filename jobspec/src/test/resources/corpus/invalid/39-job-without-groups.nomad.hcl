@@ -1,0 +1,3 @@
+job "empty" {
+  type = "batch"
+}

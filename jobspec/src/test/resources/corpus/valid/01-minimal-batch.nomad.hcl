@@ -1,0 +1,14 @@
+job "hello" {
+  type = "batch"
+
+  group "hello" {
+    task "hello" {
+      driver = "exec"
+
+      config {
+        command = "/bin/echo"
+        args    = ["hello", "world"]
+      }
+    }
+  }
+}

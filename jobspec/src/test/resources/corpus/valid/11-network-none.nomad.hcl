@@ -1,0 +1,14 @@
+job "isolated" {
+  type = "batch"
+  group "g" {
+    network {
+      mode = "none"
+    }
+    task "t" {
+      driver = "exec"
+      config {
+        command = "/bin/true"
+      }
+    }
+  }
+}

@@ -1,0 +1,2 @@
+echo "read by file()"
+exit 0

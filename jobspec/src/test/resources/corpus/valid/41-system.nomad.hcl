@@ -1,0 +1,11 @@
+job "system" {
+  type = "system"
+  group "g" {
+    task "t" {
+      driver = "exec"
+      config {
+        command = "/bin/true"
+      }
+    }
+  }
+}

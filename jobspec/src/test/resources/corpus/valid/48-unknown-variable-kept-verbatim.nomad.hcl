@@ -1,0 +1,11 @@
+job "bad" {
+  group "g" {
+    task "t" {
+      driver = "exec"
+      config {
+        command = "/bin/echo"
+        args    = [imagee]
+      }
+    }
+  }
+}

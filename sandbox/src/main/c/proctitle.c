@@ -1,0 +1,37 @@
+#include "proctitle.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+char **proctitle_detach(int argc, char **argv, struct proctitle *area) {
+    area->start = argc > 0 ? argv[0] : NULL;
+    area->len = 0;
+    char **copy = calloc((size_t)argc + 1, sizeof *copy);
+    if (copy == NULL) return NULL;
+    char *end = area->start;
+    for (int i = 0; i < argc; i++) {
+        copy[i] = strdup(argv[i]);
+        if (copy[i] == NULL) return NULL;
+        /* only the contiguous run of strings the kernel placed is ours to overwrite */
+        if (argv[i] == end) end += strlen(argv[i]) + 1;
+    }
+    area->len = (size_t)(end - area->start);
+    return copy;
+}
+
+void proctitle_set(const struct proctitle *area, const char *const *words) {
+    if (area->start == NULL || area->len == 0) return;
+    size_t used = 0;
+    for (const char *const *w = words; *w != NULL; w++) {
+        size_t n = strlen(*w) + 1;
+        if (used + n > area->len) break;
+        memcpy(area->start + used, *w, n);
+        used += n;
+    }
+    memset(area->start + used, 0, area->len - used);
+    if (used > 0) {
+        /* best effort: without it /proc/PID/cmdline shows trailing NULs, never the old argv */
+        prctl(PR_SET_MM, PR_SET_MM_ARG_END, (unsigned long)(area->start + used), 0, 0);
+    }
+}

@@ -1,0 +1,32 @@
+/*
+ * The task's seccomp filter (classic BPF, installed by the task child right before execve, after
+ * no_new_privs): --seccomp default | unconfined | PATH. See CONTRACT.md, "Seccomp".
+ */
+#ifndef CORRAL_SECCOMP_H
+#define CORRAL_SECCOMP_H
+
+#include "error.h"
+
+struct sandbox_options;
+
+enum seccomp_mode {
+    SECCOMP_DEFAULT = 0,    /* "default": Docker's default denials for an unprivileged container */
+    SECCOMP_UNCONFINED = 1, /* "unconfined": no filter */
+    SECCOMP_DENY_FILE = 2,  /* PATH: deny exactly the syscalls named in the file */
+};
+
+#define SECCOMP_MAX_NR 512 /* syscall numbers below this fit the deny bitmap */
+
+/* Parses a --seccomp value into o (reads PATH now, on the host); -1 with e on error. */
+int seccomp_parse_option(struct sandbox_options *o, const char *value, struct sandbox_error *e);
+
+/* The --parse-only value: "default", "unconfined" or the PATH. */
+const char *seccomp_option_name(const struct sandbox_options *o);
+
+/* Number of a syscall name on x86_64, or -1. */
+int seccomp_syscall_number(const char *name);
+
+/* Installs the filter o asks for (nothing for unconfined); needs no_new_privs already set. */
+int seccomp_install(const struct sandbox_options *o, struct sandbox_error *e);
+
+#endif
