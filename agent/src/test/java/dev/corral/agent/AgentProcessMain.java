@@ -37,6 +37,8 @@ public final class AgentProcessMain {
                     }
                     case "pids" -> out.println("reply " + Json.write(agent.taskPids(p[1])));
                     case "gc" -> out.println("reply " + agent.gc().collected().size());
+                    case "attached" -> out.println("reply " + agent.allocations().stream()
+                            .filter(a -> !agent.taskPids(a.id()).isEmpty()).count());
                     default -> out.println("reply error unknown command " + p[0]);
                 }
             } catch (RuntimeException e) {

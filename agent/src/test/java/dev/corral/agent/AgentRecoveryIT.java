@@ -49,58 +49,6 @@ class AgentRecoveryIT {
     private StateStore view;
     private final List<String> jobs = new ArrayList<>();
 
-    /** One agent JVM driven through {@link AgentProcessMain}. */
-    static final class AgentProcess {
-        final Process process;
-        final PrintWriter in;
-        final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
-        final long startMillis;
-
-        AgentProcess(Path config, Path log) throws Exception {
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            process = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-Dmsgpack.universal-buffer=true",
-                    "-cp", System.getProperty("java.class.path"), AgentProcessMain.class.getName(), config.toString())
-                    .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                    .start();
-            in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
-            Thread.ofVirtual().start(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = r.readLine()) != null) {
-                        if (line.startsWith("reply ")) {
-                            replies.add(line.substring(6));
-                        }
-                    }
-                } catch (IOException ignored) {
-                    // process gone
-                }
-            });
-            String started = reply();
-            assertThat(started).startsWith("started ");
-            startMillis = Long.parseLong(started.split(" ")[1]);
-        }
-
-        String call(String command) throws InterruptedException {
-            in.println(command);
-            String r = reply();
-            assertThat(r).as("reply to %s", command).doesNotStartWith("error");
-            return r;
-        }
-
-        String reply() throws InterruptedException {
-            String r = replies.poll(120, TimeUnit.SECONDS);
-            if (r == null) {
-                throw new AssertionError("agent did not reply (alive: " + process.isAlive() + ")");
-            }
-            return r;
-        }
-
-        void kill9() throws InterruptedException {
-            process.destroyForcibly(); // SIGKILL
-            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        }
-    }
-
     private AgentProcess startAgent() throws Exception {
         Path cfg = dir.resolve("agent.hcl");
         if (!Files.exists(cfg)) {
@@ -158,6 +106,19 @@ class AgentRecoveryIT {
             if (cgroup != null) {
                 AgentFixture.removeCgroups(cgroup);
             }
+        }
+    }
+
+    /** The sandbox pid the running agent tracks for task "t" of the allocation, once it has one. */
+    private long attachedPid(String allocId) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            var node = Json.mapper().readTree(agent.call("pids " + allocId)).get("t");
+            if (node != null) {
+                return node.asLong();
+            }
+            assertThat(System.nanoTime()).as("task of %s reattached in time", allocId).isLessThan(deadline);
+            Thread.sleep(20);
         }
     }
 
@@ -250,8 +211,8 @@ class AgentRecoveryIT {
         // 3. Restart: same pids, no new allocations, no duplicate sandboxes.
         agent = startAgent();
         for (AllocRecord a : allocs) {
-            String pids = agent.call("pids " + a.id());
-            assertThat(Json.mapper().readTree(pids).get("t").asLong()).isEqualTo(pidsBefore.get(a.id()));
+            // Reattaching runs on each task runner's thread, right after the agent started.
+            assertThat(attachedPid(a.id())).isEqualTo(pidsBefore.get(a.id()));
         }
         assertThat(view().allocsForJob("default", jobId)).hasSize(3);
         assertThat(running(jobId)).hasSize(3);
@@ -275,7 +236,7 @@ class AgentRecoveryIT {
         TaskStateRecord vs = await(Duration.ofSeconds(60), () -> view().taskStates(victim.id()).get("t"),
                 s -> s.restarts() == 1 && s.state().equals("running"), "victim restarted after agent restart");
         assertThat(vs.events().stream().map(TaskEvent::displayMessage).toList()).contains("Exit Code: 137, Signal: 9");
-        assertThat(Json.mapper().readTree(agent.call("pids " + victim.id())).get("t").asLong()).isNotEqualTo(victimPid);
+        assertThat(attachedPid(victim.id())).isNotEqualTo(victimPid);
         assertThat(view().allocsForJob("default", jobId)).hasSize(3);
 
         // 5. Logs: no gaps across the agent restarts; one new run per task restart.

@@ -191,6 +191,30 @@ class IsolationIT {
     }
 
     @Test
+    void procSysAndDev_areHardenedAsInNomad() throws Exception {
+        String out = sh("awk '{print $5, $6, $9, $NF}' /proc/self/mountinfo;"
+                + " for f in kcore keys timer_list sched_debug; do test -e /proc/$f && echo $f=$(cat /proc/$f | wc -c); done;"
+                + " echo firmware=$(ls /sys/firmware | wc -l); test -c /dev/null && echo null-ok");
+        assertThat(out).containsPattern("(?m)^/proc/sys ro,\\S*")
+                .containsPattern("(?m)^/sys ro,\\S* sysfs")
+                .containsPattern("(?m)^/dev/shm \\S+ tmpfs \\S*size=65536k")
+                .containsPattern("(?m)^/dev/mqueue \\S+ mqueue")
+                .containsPattern("(?m)^/dev/pts \\S+ devpts \\S*ptmxmode=666")
+                .contains("firmware=0\n").endsWith("null-ok\n");
+        // This kernel may lack some of them (no sysrq, no kcore): check those the host has.
+        for (String ro : List.of("sysrq-trigger", "irq", "bus")) {
+            if (Files.exists(Path.of("/proc", ro))) {
+                assertThat(out).as("/proc/" + ro + " read-only").containsPattern("(?m)^/proc/" + ro + " ro,");
+            }
+        }
+        for (String masked : List.of("kcore", "keys", "timer_list", "sched_debug")) {
+            if (Files.exists(Path.of("/proc", masked))) {
+                assertThat(out).as("/proc/" + masked + " masked").contains(masked + "=0\n");
+            }
+        }
+    }
+
+    @Test
     void workDir_isTheTasksCwd() throws Exception {
         TaskConfig t = h.task("cwd", new ExecTaskConfig("/bin/sh", List.of("-c", "pwd"), "", "", List.of(), List.of(), "/local"));
         assertThat(run(h, t)).isEqualTo("/local\n");
