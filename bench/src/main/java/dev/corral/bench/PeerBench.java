@@ -230,10 +230,12 @@ final class PeerBench {
                 int procs = 0;
                 List<ProcessHandle> helpers = new ArrayList<>(List.of(p.toHandle()));
                 p.descendants().filter(h -> h.pid() != payload).forEach(helpers::add);
+                // Every process of the tree but the payload is a helper. (No match on the command:
+                // crun re-executes itself from a memfd, so its exe is "/memfd:crun (deleted)".)
                 for (ProcessHandle h : helpers) {
-                    String cmd = h.info().command().orElse("");
-                    if (cmd.endsWith("/" + s.name) || cmd.endsWith("/bwrap") || cmd.endsWith("/crun")) {
-                        rss += Proc.rssKb(h.pid());
+                    long k = Proc.rssKb(h.pid());
+                    if (k > 0) {
+                        rss += k;
                         pss += Proc.pssKb(h.pid());
                         procs++;
                     }
