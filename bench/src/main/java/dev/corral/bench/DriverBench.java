@@ -289,7 +289,11 @@ final class DriverBench implements AutoCloseable {
     Map<String, Object> leftovers() throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         List<Long> procs = new ArrayList<>(Proc.pidsWithCmdline(sleepMarker));
-        procs.addAll(Proc.pidsWithCmdline(dataDir().toString()));
+        for (long pid : Proc.pidsWithFdUnder(dataDir())) {
+            if (!procs.contains(pid)) {
+                procs.add(pid);
+            }
+        }
         m.put("processes", procs.size());
         List<String> cgroups = new ArrayList<>();
         for (Path c : Machine.cgroupMounts()) {

@@ -62,6 +62,39 @@ final class Proc {
         return out;
     }
 
+    /**
+     * The PIDs holding an open file or directory under {@code dir} (the sandbox keeps its status
+     * directory open and overwrites its own argv, so its command line does not name the dir).
+     */
+    static List<Long> pidsWithFdUnder(Path dir) {
+        List<Long> out = new ArrayList<>();
+        long self = ProcessHandle.current().pid();
+        try (Stream<Path> s = Files.list(Path.of("/proc"))) {
+            for (Path p : s.toList()) {
+                String n = p.getFileName().toString();
+                if (!n.chars().allMatch(Character::isDigit) || Long.parseLong(n) == self) {
+                    continue;
+                }
+                try (Stream<Path> fds = Files.list(p.resolve("fd"))) {
+                    if (fds.anyMatch(fd -> {
+                        try {
+                            return Files.readSymbolicLink(fd).startsWith(dir);
+                        } catch (IOException e) {
+                            return false;
+                        }
+                    })) {
+                        out.add(Long.parseLong(n));
+                    }
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    // exited meanwhile, or no access
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list /proc", e);
+        }
+        return out;
+    }
+
     /** Mount table lines of this process that mention {@code path}. */
     static List<String> mountsUnder(Path path) {
         try {
