@@ -706,6 +706,22 @@ public final class Agent implements AutoCloseable {
     }
 
     private GcReport collect(boolean forced) {
+        if (forced) {
+            // A terminal allocation's runner may still be finishing its bookkeeping; let it.
+            for (AllocRecord a : store.allocs()) {
+                AllocRunner r = runners.get(a.id());
+                if (a.clientTerminal() && r != null) {
+                    try {
+                        r.done().get(5, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                        LOG.warn("allocation {} is terminal but its runner has not finished", a.id());
+                    }
+                }
+            }
+        }
         List<String> collected = new ArrayList<>();
         List<String> reasons = new ArrayList<>();
         List<AllocRecord> candidates = gcCandidates();
@@ -738,7 +754,8 @@ public final class Agent implements AutoCloseable {
     private List<AllocRecord> gcCandidates() {
         List<AllocRecord> out = new ArrayList<>();
         for (AllocRecord a : store.allocs()) {
-            boolean runnerDone = !runners.containsKey(a.id());
+            AllocRunner r = runners.get(a.id());
+            boolean runnerDone = r == null || r.done().isDone();
             if (a.clientTerminal() && runnerDone) {
                 out.add(a);
             }
