@@ -356,6 +356,9 @@ public final class Agent implements AutoCloseable {
             EvalRecord eval = t.putEval(newEval(job.job(), rec.jobModifyIndex(), "job-deregister", nowNs));
             if (purge) {
                 t.deleteJob(namespace, id);
+                if (store.allocsForJob(namespace, id).isEmpty()) {
+                    t.deleteJobVersions(namespace, id);
+                }
             } else {
                 JobStatus.refresh(t, store, namespace, id);
             }
@@ -767,7 +770,12 @@ public final class Agent implements AutoCloseable {
     private void destroyAlloc(AllocRecord a, String reason) {
         LOG.info("destroying allocation {}: {}", a.id(), reason);
         deleteTree(allocDir(a.id()));
-        store.update(t -> t.deleteAlloc(a.id()));
+        store.update(t -> {
+            t.deleteAlloc(a.id());
+            if (store.job(a.namespace(), a.jobId()).isEmpty() && store.allocsForJob(a.namespace(), a.jobId()).isEmpty()) {
+                t.deleteJobVersions(a.namespace(), a.jobId());
+            }
+        });
     }
 
     private static void deleteTree(Path root) {

@@ -490,13 +490,19 @@ public final class StateStore implements AutoCloseable {
             return stored;
         }
 
-        /** Removes a job and its versions (purge); its allocations and evaluations are removed separately. */
+        /**
+         * Removes a job (purge). Its versions stay until {@link #deleteJobVersions} (after its last
+         * allocation is gone), so a restarted agent can still stop allocations of a purged job.
+         */
         public void deleteJob(String namespace, String id) {
             exec("DELETE FROM jobs WHERE namespace = ? AND id = ?", namespace, id);
-            exec("DELETE FROM job_versions WHERE namespace = ? AND id = ?", namespace, id);
             tables.add(Table.JOBS);
-            tables.add(Table.JOB_VERSIONS);
             events.add(new StateEvent("Job", "JobDeregistered", id, namespace, index, null));
+        }
+
+        public void deleteJobVersions(String namespace, String id) {
+            exec("DELETE FROM job_versions WHERE namespace = ? AND id = ?", namespace, id);
+            tables.add(Table.JOB_VERSIONS);
         }
 
         public EvalRecord putEval(EvalRecord eval) {
