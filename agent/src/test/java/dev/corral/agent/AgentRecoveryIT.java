@@ -109,6 +109,19 @@ class AgentRecoveryIT {
         }
     }
 
+    /** The sandbox pid the running agent tracks for task "t" of the allocation, once it has one. */
+    private long attachedPid(String allocId) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            var node = Json.mapper().readTree(agent.call("pids " + allocId)).get("t");
+            if (node != null) {
+                return node.asLong();
+            }
+            assertThat(System.nanoTime()).as("task of %s reattached in time", allocId).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
     private Map<String, Long> handlePids() {
         Map<String, Long> out = new HashMap<>();
         for (HandleRecord h : view().handles()) {
@@ -198,8 +211,8 @@ class AgentRecoveryIT {
         // 3. Restart: same pids, no new allocations, no duplicate sandboxes.
         agent = startAgent();
         for (AllocRecord a : allocs) {
-            String pids = agent.call("pids " + a.id());
-            assertThat(Json.mapper().readTree(pids).get("t").asLong()).isEqualTo(pidsBefore.get(a.id()));
+            // Reattaching runs on each task runner's thread, right after the agent started.
+            assertThat(attachedPid(a.id())).isEqualTo(pidsBefore.get(a.id()));
         }
         assertThat(view().allocsForJob("default", jobId)).hasSize(3);
         assertThat(running(jobId)).hasSize(3);
@@ -223,7 +236,7 @@ class AgentRecoveryIT {
         TaskStateRecord vs = await(Duration.ofSeconds(60), () -> view().taskStates(victim.id()).get("t"),
                 s -> s.restarts() == 1 && s.state().equals("running"), "victim restarted after agent restart");
         assertThat(vs.events().stream().map(TaskEvent::displayMessage).toList()).contains("Exit Code: 137, Signal: 9");
-        assertThat(Json.mapper().readTree(agent.call("pids " + victim.id())).get("t").asLong()).isNotEqualTo(victimPid);
+        assertThat(attachedPid(victim.id())).isNotEqualTo(victimPid);
         assertThat(view().allocsForJob("default", jobId)).hasSize(3);
 
         // 5. Logs: no gaps across the agent restarts; one new run per task restart.

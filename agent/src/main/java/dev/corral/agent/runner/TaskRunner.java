@@ -53,6 +53,8 @@ final class TaskRunner {
     private final Object lock = new Object();
     private TaskDriver.Started started;
     private boolean killRequested;
+    /** A kill is being recorded (its event is persisted before {@link #killRequested} is set). */
+    private boolean killing;
     /** The event that came with the kill request (kept for diagnostics). */
     private TaskEvent killEvent;
     private boolean killIssued;
@@ -121,34 +123,36 @@ final class TaskRunner {
     void kill(TaskEvent event) {
         boolean notLaunched;
         synchronized (lock) {
-            if (killRequested) {
+            if (killRequested || killing) {
                 return;
             }
-            killRequested = true;
-            killEvent = event;
+            killing = true;
             notLaunched = !launched;
             if (notLaunched) {
                 launched = true;
             }
+        }
+        // Record the reason first, so it precedes everything the run loop does because of the kill.
+        TaskStateRecord s = alloc.taskState(task.name());
+        if (!"dead".equals(s.state())) {
+            List<TaskEvent> evs = new ArrayList<>();
+            if (event != null) {
+                evs.add(event);
+            }
+            if (notLaunched) {
+                evs.add(events.killed(""));
+                alloc.persist(task.name(), st -> apply(st, "dead", evs), t -> {});
+            } else if (!evs.isEmpty()) {
+                alloc.persist(task.name(), st -> "dead".equals(st.state()) ? st : apply(st, null, evs), t -> {});
+            }
+        }
+        synchronized (lock) {
+            killRequested = true;
+            killEvent = event;
             wake();
         }
-        TaskStateRecord s = alloc.taskState(task.name());
-        if ("dead".equals(s.state())) {
-            if (notLaunched) {
-                done.complete(null);
-            }
-            return;
-        }
-        List<TaskEvent> evs = new ArrayList<>();
-        if (event != null) {
-            evs.add(event);
-        }
         if (notLaunched) {
-            evs.add(events.killed(""));
-            alloc.persist(task.name(), st -> apply(st, "dead", evs), t -> {});
             done.complete(null);
-        } else if (!evs.isEmpty()) {
-            alloc.persist(task.name(), st -> "dead".equals(st.state()) ? st : apply(st, null, evs), t -> {});
         }
     }
 

@@ -92,7 +92,9 @@ public final class Scheduler {
                     stopped.add(t.putAlloc(a.withDesired("stop", ALLOC_NOT_NEEDED, nowNs)));
                 }
             }
-            for (TaskGroup g : job.groups()) {
+            for (TaskGroup declared : job.groups()) {
+                // System and sysbatch groups run once per node; this agent is the only node.
+                TaskGroup g = job.type().equals("system") || job.type().equals("sysbatch") ? declared.withCount(1) : declared;
                 Map<Integer, AllocRecord> occupied = new HashMap<>();
                 List<AllocRecord> toReplace = new ArrayList<>();
                 for (AllocRecord a : all) {
@@ -126,7 +128,7 @@ public final class Scheduler {
                     if (a.jobVersion() != jr.version()) {
                         TaskGroup old = store.jobVersion(a.namespace(), a.jobId(), a.jobVersion())
                                 .flatMap(v -> v.job().group(g.name())).orElse(null);
-                        if (old != null && sameTasks(old, g) && job.constraints().equals(
+                        if (old != null && sameTasks(old, declared) && job.constraints().equals(
                                 store.jobVersion(a.namespace(), a.jobId(), a.jobVersion()).get().job().constraints())) {
                             updated.add(t.putAlloc(a.withJobVersion(jr.version(), nowNs)));
                             occupied.put(a.index(), a);
@@ -182,14 +184,29 @@ public final class Scheduler {
                 }
             }
         }
-        String status = "complete";
-        String desc = "";
-        EvalRecord done = t.putEval(eval.withStatus(status, desc, failed, nowNs));
-        if (!failed.isEmpty() && !eval.status().equals("blocked")) {
-            // Nomad keeps a blocked evaluation that retries when resources free up.
-            t.putEval(new EvalRecord(ids.get(), eval.namespace(), eval.jobId(), eval.jobModifyIndex(), eval.type(),
-                    eval.priority(), "queued-allocs", "blocked", "created to place remaining allocations",
-                    failed, nowNs, nowNs, 0, 0));
+        EvalRecord done;
+        if (eval.status().equals("blocked") && !failed.isEmpty()) {
+            // Still cannot place everything: stay blocked (and write nothing if nothing changed).
+            done = placed.isEmpty() && stopped.isEmpty() && updated.isEmpty() && failed.equals(eval.failedTgAllocs())
+                    ? eval : t.putEval(eval.withStatus("blocked", eval.statusDescription(), failed, nowNs));
+        } else {
+            done = t.putEval(eval.withStatus("complete", "", failed, nowNs));
+            if (!failed.isEmpty()) {
+                // Nomad keeps a blocked evaluation that retries when resources or drivers change.
+                t.putEval(new EvalRecord(ids.get(), eval.namespace(), eval.jobId(), eval.jobModifyIndex(), eval.type(),
+                        eval.priority(), "queued-allocs", "blocked", "created to place remaining allocations",
+                        failed, nowNs, nowNs, 0, 0));
+            }
+        }
+        if (!eval.status().equals("blocked")) {
+            // A newer evaluation supersedes the job's older blocked ones.
+            for (EvalRecord other : store.evalsForJob(eval.namespace(), eval.jobId())) {
+                if (other.status().equals("blocked") && other.createIndex() < t.index()
+                        && !other.id().equals(eval.id())) {
+                    t.putEval(other.withStatus("cancelled", "superseded by evaluation " + eval.id(), other.failedTgAllocs(),
+                            nowNs));
+                }
+            }
         }
         JobStatus.refresh(t, store, eval.namespace(), eval.jobId());
         return new Outcome(done, placed, stopped, updated, Optional.ofNullable(followUp));

@@ -233,9 +233,11 @@ static int eat(long mb) {
     return 0;
 }
 
-/* Forks until the kernel says no; every child sleeps forever. Then waits to be killed. */
+/* Forks until the kernel says no; every child ignores the polite signals and sleeps forever. */
 static _Noreturn void forkbomb(const char *marker) {
     long forked = 0;
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
     for (;;) {
         pid_t pid = fork();
         if (pid == 0) {
