@@ -8,6 +8,8 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The few syscalls the driver needs, through the FFM API (no JNI, no shelling out to {@code kill}):
@@ -125,15 +127,25 @@ public final class LinuxSyscalls {
         } catch (java.io.IOException e) {
             // Already gone: nothing below it to kill.
         }
+        List<Long> killed = new ArrayList<>();
         for (String c : children.trim().split("\\s+")) {
             if (!c.isEmpty() && enter.isAlive()) {
                 long child = Long.parseLong(c);
                 if (!killGroup(child, 9)) {
                     kill(child, 9);
                 }
+                killed.add(child);
             }
         }
         enter.destroyForcibly();
+        // SIGKILL is asynchronous: return only once the groups are gone (reaped by the task's init),
+        // so callers never see a killed command still in the task's cgroup
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        for (long group : killed) {
+            while ((killGroup(group, 0) || kill(group, 0)) && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
+            }
+        }
     }
 
     /** pidfd_open(2): a file descriptor referring to {@code pid}; throws ErrnoException (ESRCH if gone). */
