@@ -21,6 +21,7 @@ struct log_rotator {
     uint64_t size;       /* bytes in the current file */
     uint64_t max_files;
     uint64_t max_bytes;
+    int failing;         /* set after a failed write, so a full disk is reported once, not per write */
 };
 
 /* Writes "<prefix><index>" into buf. */

@@ -1,7 +1,9 @@
 #include "mounts.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -203,6 +205,131 @@ static int bind_one(int root_fd, const char *src, const char *dst, uint64_t attr
     return rc;
 }
 
+#define SEED_MAX_DEPTH 8
+
+static int copy_file(int from, int to, const char *name, const struct stat *st, const char *step,
+                     struct sandbox_error *e) {
+    int in = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (in < 0) FAIL(e, step, errno, "open %s", name);
+    int out = openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (out < 0) {
+        int err = errno;
+        close(in);
+        FAIL(e, step, err, "create %s", name);
+    }
+    char buf[16384];
+    ssize_t n;
+    int rc = 0;
+    while (rc == 0 && (n = read(in, buf, sizeof buf)) != 0) {
+        if (n < 0) {
+            if (errno != EINTR) rc = -1;
+            continue;
+        }
+        for (ssize_t done = 0; rc == 0 && done < n;) {
+            ssize_t w = write(out, buf + done, (size_t)(n - done));
+            if (w < 0 && errno != EINTR) rc = -1;
+            if (w > 0) done += w;
+        }
+    }
+    /* owner first: chown clears the mode's set-id bits, and the tmpfs is nosuid anyway */
+    if (rc == 0 && (fchown(out, st->st_uid, st->st_gid) < 0 || fchmod(out, st->st_mode & 07777) < 0)) rc = -1;
+    int err = errno;
+    close(in);
+    close(out);
+    if (rc < 0) FAIL(e, step, err, "copy %s", name);
+    return 0;
+}
+
+/*
+ * Copies the tree below from (regular files, directories and symlinks as such; nothing else)
+ * into to, keeping owner and mode. Why: Java renders secrets and templates into the host's
+ * <task-dir>/secrets before the start, as Nomad's client does, but the task sees a private
+ * tmpfs there; the files are carried into it before the task can run.
+ */
+static int copy_tree(int from, int to, int depth, const char *step, struct sandbox_error *e) {
+    if (depth > SEED_MAX_DEPTH) FAIL(e, step, ELOOP, "more than %d nested directories", SEED_MAX_DEPTH);
+    int scan = fcntl(from, F_DUPFD_CLOEXEC, 0);
+    if (scan < 0) FAIL(e, step, errno, "dup");
+    DIR *dir = fdopendir(scan);
+    if (dir == NULL) {
+        int err = errno;
+        close(scan);
+        FAIL(e, step, err, "read directory");
+    }
+    int rc = 0;
+    struct dirent *d;
+    while (rc == 0 && (d = readdir(dir)) != NULL) {
+        if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0) continue;
+        struct stat st;
+        if (fstatat(from, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            sandbox_error_set(e, step, errno, "stat %s", d->d_name);
+            rc = -1;
+        } else if (S_ISREG(st.st_mode)) {
+            rc = copy_file(from, to, d->d_name, &st, step, e);
+        } else if (S_ISLNK(st.st_mode)) {
+            char target[PATH_MAX];
+            ssize_t n = readlinkat(from, d->d_name, target, sizeof target - 1);
+            if (n >= 0) target[n] = '\0';
+            if (n < 0 || symlinkat(target, to, d->d_name) < 0 ||
+                fchownat(to, d->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0) {
+                sandbox_error_set(e, step, errno, "copy symlink %s", d->d_name);
+                rc = -1;
+            }
+        } else if (S_ISDIR(st.st_mode)) {
+            int sub_from = openat(from, d->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            int sub_to = -1;
+            if (sub_from >= 0 && mkdirat(to, d->d_name, 0700) == 0) {
+                sub_to = openat(to, d->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            }
+            if (sub_to < 0) {
+                sandbox_error_set(e, step, errno, "copy directory %s", d->d_name);
+                rc = -1;
+            } else {
+                rc = copy_tree(sub_from, sub_to, depth + 1, step, e);
+                if (rc == 0 && (fchown(sub_to, st.st_uid, st.st_gid) < 0 || fchmod(sub_to, st.st_mode & 07777) < 0)) {
+                    sandbox_error_set(e, step, errno, "chown/chmod directory %s", d->d_name);
+                    rc = -1;
+                }
+            }
+            if (sub_from >= 0) close(sub_from);
+            if (sub_to >= 0) close(sub_to);
+        }
+    }
+    closedir(dir);
+    return rc;
+}
+
+/* A private tmpfs at dst seeded with what the host's directory at dst held. */
+static int mount_seeded_tmpfs(int root_fd, const char *dst, const char *data, const char *step,
+                              struct sandbox_error *e) {
+    int host = walk(root_fd, dst, WALK_DIR, step, e);
+    if (host < 0) return -1;
+    /* an O_PATH fd cannot be listed; this one still reads the host dir once it is covered */
+    int old = openat(host, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (old < 0) {
+        int err = errno;
+        close(host);
+        FAIL(e, step, err, "open %s", dst);
+    }
+    char buf[64];
+    int rc = mount("tmpfs", fd_path(buf, sizeof buf, host), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data);
+    int err = errno;
+    close(host);
+    if (rc < 0) {
+        close(old);
+        FAIL(e, step, err, "mount tmpfs at %s (%s)", dst, data);
+    }
+    int fresh = walk(root_fd, dst, WALK_EXISTING, step, e);
+    if (fresh < 0) {
+        close(old);
+        FAIL(e, step, errno, "reopen %s", dst);
+    }
+    rc = copy_tree(old, fresh, 0, step, e);
+    close(old);
+    close(fresh);
+    return rc;
+}
+
 /* Mounts a fresh filesystem (tmpfs, proc, ...) at dst inside the root, creating the dir. */
 static int mount_fs(int root_fd, const char *dst, const char *type, unsigned long flags, const char *data,
                     const char *step, struct sandbox_error *e) {
@@ -338,7 +465,7 @@ static int build_dev(const struct sandbox_options *o, int root_fd, struct sandbo
     return 0;
 }
 
-int mounts_build_root(const struct sandbox_options *o, int *root_fd, struct sandbox_error *e) {
+static int bind_root(const struct sandbox_options *o, int *root_fd, struct sandbox_error *e) {
     /* pivot_root needs the new root to be a mount point: bind the task dir on itself */
     CHECK(e, "bind_root", mount(o->task_dir, o->task_dir, NULL, MS_BIND | MS_REC, NULL), "bind %s", o->task_dir);
     int root = open(o->task_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -348,16 +475,22 @@ int mounts_build_root(const struct sandbox_options *o, int *root_fd, struct sand
     /* artifacts fetched as root may carry set-uid bits: they must not count in the task */
     CHECK(e, "bind_root", mount_setattr(root, "", AT_EMPTY_PATH, &attr, sizeof attr), "nosuid,nodev on %s",
           o->task_dir);
-    if (o->rootfs == ROOTFS_OVERLAY) {
-        if (overlay_entries(o, root, e) < 0) return -1;
-    } else {
-        for (size_t i = 0; i < o->ro_bind_count; i++) {
-            if (bind_one(root, o->ro_binds[i].src, o->ro_binds[i].dst,
-                         MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true, "mount_ro_bind", e) < 0) {
-                return -1;
-            }
+    return 0;
+}
+
+static int mount_chroot_env(const struct sandbox_options *o, int root, struct sandbox_error *e) {
+    if (o->rootfs == ROOTFS_OVERLAY) return overlay_entries(o, root, e);
+    for (size_t i = 0; i < o->ro_bind_count; i++) {
+        if (bind_one(root, o->ro_binds[i].src, o->ro_binds[i].dst,
+                     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true, "mount_ro_bind", e) < 0) {
+            return -1;
         }
     }
+    return 0;
+}
+
+/* /alloc and the host volumes (--bind), read-write. */
+static int mount_volumes(const struct sandbox_options *o, int root, struct sandbox_error *e) {
     if (o->alloc_dir != NULL &&
         bind_one(root, o->alloc_dir, "/alloc", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false, "mount_alloc", e) < 0) {
         return -1;
@@ -368,18 +501,34 @@ int mounts_build_root(const struct sandbox_options *o, int *root_fd, struct sand
             return -1;
         }
     }
-    char secrets[64];
-    snprintf(secrets, sizeof secrets, "mode=0777,size=%llu", (unsigned long long)o->secrets_size);
-    unsigned long private_flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-    if (mount_fs(root, "/secrets", "tmpfs", private_flags, secrets, "mount_secrets", e) < 0) return -1;
-    if (mount_fs(root, "/private", "tmpfs", private_flags, secrets, "mount_private", e) < 0) return -1;
+    return 0;
+}
+
+static int mount_private_dirs(const struct sandbox_options *o, int root, struct sandbox_error *e) {
+    char data[64];
+    snprintf(data, sizeof data, "mode=0777,size=%llu", (unsigned long long)o->secrets_size);
+    if (mount_seeded_tmpfs(root, "/secrets", data, "mount_secrets", e) < 0) return -1;
+    return mount_seeded_tmpfs(root, "/private", data, "mount_private", e);
+}
+
+static int mount_proc_and_sys(int root, struct sandbox_error *e) {
     /* the proc of the new PID namespace, since B already lives in it */
     if (mount_fs(root, "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "mount_proc", e) < 0) return -1;
-    if (mount_fs(root, "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "mount_sys", e) < 0) {
+    return mount_fs(root, "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "mount_sys", e);
+}
+
+int mounts_build_root(const struct sandbox_options *o, int *root_fd, struct sandbox_error *e) {
+    if (bind_root(o, root_fd, e) < 0 ||
+        mount_chroot_env(o, *root_fd, e) < 0 ||
+        mount_volumes(o, *root_fd, e) < 0 ||
+        mount_private_dirs(o, *root_fd, e) < 0 ||
+        mount_proc_and_sys(*root_fd, e) < 0 ||
+        mask_paths(*root_fd, e) < 0 ||
+        read_only_paths(*root_fd, e) < 0 ||
+        build_dev(o, *root_fd, e) < 0) {
         return -1;
     }
-    if (mask_paths(root, e) < 0 || read_only_paths(root, e) < 0) return -1;
-    return build_dev(o, root, e);
+    return 0;
 }
 
 int mounts_enter_root(const struct sandbox_options *o, int root_fd, struct sandbox_error *e) {

@@ -277,7 +277,12 @@ static void pump(int *pipe_fd, struct log_rotator *log) {
             return;
         }
         struct sandbox_error e;
-        if (log_write(log, buf, (size_t)n, &e) < 0) fprintf(stderr, "corral-sandbox: %s: %s\n", e.step, e.detail);
+        if (log_write(log, buf, (size_t)n, &e) < 0) {
+            if (!log->failing) fprintf(stderr, "corral-sandbox: %s: %s (dropping output)\n", e.step, e.detail);
+            log->failing = 1;
+        } else {
+            log->failing = 0;
+        }
     }
 }
 

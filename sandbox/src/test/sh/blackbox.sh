@@ -93,6 +93,17 @@ start_bg() {
         { fail "$t: the task never started: $(cat "$t/err")"; return 1; }
 }
 
+test_version_probe() {
+    check "version" "$("$bin" version)" "corral-sandbox 0.1.0"
+    local probe
+    probe=$("$bin" probe)
+    check "probe keys" "$(echo "$probe" | cut -d= -f1 | tr '\n' ' ')" \
+        "pid_ns mount_ns ipc_ns uts_ns user_ns cap_last_cap cgroup pivot_root mount_api overlayfs root "
+    check_contains "probe as root tries pivot_root and the mount API" "$probe" $'pivot_root=1\nmount_api=1'
+    check_contains "probe cap_last_cap" "$probe" "cap_last_cap=$(cat /proc/sys/kernel/cap_last_cap)"
+    check_contains "unknown subcommand" "$("$bin" frobnicate 2>&1; echo "rc=$?")" "rc=125"
+}
+
 test_identity() {
     new_task identity
     sandbox --status-file "$t/status" -- /bin/sh -c 'id -u; id -g; id -G'
@@ -143,6 +154,10 @@ test_read_only_root() {
     [ -e /usr/corral-x ] && fail "a file appeared in the host's /usr"
     # the task root itself is the task dir: its writes land there, nowhere else
     check "task wrote into its own dir" "$(ls "$t/task/local")" "ok"
+    new_task rootlisting
+    sandbox --status-file "$t/status" -- /bin/sh -c 'ls -A / | tr "\n" " "; ls -A /proc/1/root/ >/dev/null 2>&1 && echo "saw init root"'
+    check "/ holds only the chroot_env entries and the task layout" "$(cat "$t/out")" \
+        "alloc bin dev etc lib lib64 local private proc sbin secrets sys tmp usr "
 }
 
 # Recursive binds: a submount under a chroot_env source must be read-only in the task too.
@@ -186,6 +201,23 @@ test_secrets_noexec() {
     check "a binary copied to /secrets does not run" "$(sed -n 2p "$t/out")" "secrets=126"
     check "the same binary runs from /tmp (control)" "$(sed -n 3p "$t/out")" "tmp=0"
     check "/private is tmpfs" "$(sed -n 4p "$t/out")" "tmpfs"
+}
+
+test_secrets_seeded() {
+    new_task seeded
+    mkdir -p "$t/task/secrets/sub" "$t/task/private"
+    echo "s3cret" >"$t/task/secrets/token"
+    chown 65534:65534 "$t/task/secrets/token"
+    chmod 0600 "$t/task/secrets/token"
+    echo nested >"$t/task/secrets/sub/x"
+    ln -s token "$t/task/secrets/link"
+    echo env-file >"$t/task/private/env"
+    sandbox --status-file "$t/status" -- /bin/sh -c 'cat /secrets/token /secrets/sub/x /secrets/link /private/env
+        stat -c "%a %u" /secrets/token; echo changed >/secrets/token; echo new >/secrets/new'
+    check "host secrets are carried into the task's tmpfs, owner and mode kept" "$(cat "$t/out")" \
+        $'s3cret\nnested\ns3cret\nenv-file\n600 65534'
+    check "the task's writes stay in its tmpfs" "$(cat "$t/task/secrets/token"; ls "$t/task/secrets")" \
+        $'s3cret\nlink\nsub\ntoken'
 }
 
 test_capabilities() {
@@ -346,6 +378,20 @@ test_logs() {
     check "nothing on the helper's own stdout" "$(cat "$t/out")" ""
 }
 
+# A full log disk drops output (reported once) but never stops the task. The tiny tmpfs is
+# mounted in a private mount namespace of this test only.
+test_logs_disk_full() {
+    new_task diskfull
+    unshare -m --propagation private bash -c '
+        mount -t tmpfs -o size=64k corral-full "$1/alloc/logs" || exit 99
+        exec timeout 60 "$2" run --task-dir "$1/task" --ro-bind /bin /bin --ro-bind /lib /lib \
+            --ro-bind /lib64 /lib64 --ro-bind /usr /usr --log-dir "$1/alloc/logs" --log-name t \
+            --status-file "$1/status" -- /bin/sh -c "head -c 300000 /dev/zero; echo finished >&2; exit 4"
+    ' _ "$t" "$bin" >"$t/out" 2>"$t/err"
+    check "the task ran to its end despite the full log disk" "$?/$(status_key "$t/status" exit_code)" "4/4"
+    check "the full disk is reported once per stream" "$(grep 'dropping output' "$t/err" | grep -o 't\.std[a-z]*\.0' | tr '\n' ' ')" "t.stdout.0 t.stderr.0 "
+}
+
 test_cgroup_join() {
     mkdir "$cgroup" || { fail "cannot create $cgroup"; return; }
     new_task cgroup
@@ -372,6 +418,19 @@ test_enter() {
     kill -TERM "$a"
     wait "$a"
     check "exec'd sleep (no handler) dies of SIGTERM" "$?" 143
+    check_contains "enter into a process that does not exist" \
+        "$("$bin" enter --pid 999999999 -- /bin/true 2>&1; echo "rc=$?")" "enter_open_ns: open /proc/999999999/ns/ipc: No such file or directory
+rc=125"
+    # a --no-pivot-root task: its root is a chroot, enter must land in it too
+    start_bg enternopivot 'touch /alloc/ready; exec sleep 1000' --no-pivot-root || return
+    echo chrooted >"$t/task/local/file"
+    init=$(status_key "$t/status" init_pid)
+    check "enter into a --no-pivot-root task" \
+        "$(timeout 30 "$bin" enter --pid "$init" --cwd /local -- /bin/sh -c 'cat file; ls / | tr "\n" " "')" \
+        "chrooted
+alloc bin dev etc lib lib64 local private proc sbin secrets sys tmp usr "
+    kill -TERM "$a"
+    wait "$a"
 }
 
 test_dev_proc_sys() {
@@ -490,6 +549,7 @@ check_no_leftovers() {
 }
 
 cat /proc/self/mountinfo >"$work/mountinfo.before"
+test_version_probe
 test_identity
 test_pid_namespace
 test_namespaces_differ
@@ -497,6 +557,7 @@ test_read_only_root
 test_recursive_ro
 test_overlay_rootfs
 test_secrets_noexec
+test_secrets_seeded
 test_capabilities
 test_root_task_confined
 test_exit_codes
@@ -504,6 +565,7 @@ test_failures
 test_sigterm_forwarded
 test_no_pivot_root
 test_logs
+test_logs_disk_full
 test_cgroup_join
 test_enter
 test_dev_proc_sys
