@@ -9,7 +9,6 @@ import dev.corral.driver.DriverException.TaskRunningException;
 import dev.corral.driver.TaskHandle.LaunchIdentity;
 import dev.corral.driver.linux.Capabilities;
 import dev.corral.driver.linux.CgroupLayout;
-import dev.corral.driver.linux.CommandLookup;
 import dev.corral.driver.linux.LinuxSyscalls;
 import dev.corral.driver.linux.ProcStat;
 import dev.corral.driver.linux.Pty;
@@ -17,21 +16,12 @@ import dev.corral.driver.linux.SandboxBinary;
 import dev.corral.driver.linux.SandboxCommandLine;
 import dev.corral.driver.linux.SandboxStatus;
 import dev.corral.driver.linux.TaskCgroup;
-import dev.corral.driver.linux.TaskRootView;
-import dev.corral.driver.linux.UserResolver;
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchService;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -76,13 +66,13 @@ public final class ExecDriver {
     public static final String DEFAULT_KILL_SIGNAL = "SIGINT";
 
     private static final Logger LOG = LoggerFactory.getLogger(ExecDriver.class);
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration REAP_TIMEOUT = Duration.ofSeconds(15);
     private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private final ExecDriverConfig config;
     private final CgroupLayout cgroups;
     private final Capabilities capabilities;
+    private final TaskLauncher launcher;
     private final TaskStore store = new TaskStore();
     /** Ids whose StartTask or RecoverTask is in progress, so a second one is refused. */
     private final Set<String> starting = ConcurrentHashMap.newKeySet();
@@ -100,6 +90,7 @@ public final class ExecDriver {
         this.config = config.validate();
         this.cgroups = cgroups;
         this.capabilities = Capabilities.ofRunningKernel();
+        this.launcher = new TaskLauncher(this.config, cgroups, capabilities, this::sandboxBinary);
     }
 
     public ExecDriverConfig config() {
@@ -223,274 +214,14 @@ public final class ExecDriver {
             if (store.get(task.id()).isPresent()) {
                 throw new TaskAlreadyStartedException(task.id());
             }
-            LaunchPlan plan = plan(task);
-            TaskHandle handle = launch(task, plan);
+            TaskLauncher.Launched launched = launcher.launch(task, launcher.plan(task));
+            TaskHandle handle = launched.handle();
             store.putIfAbsent(handle);
+            Process process = launched.process();
+            process.onExit().thenRun(() -> finish(handle, OptionalInt.of(process.exitValue())));
             return handle;
         } finally {
             starting.remove(task.id());
-        }
-    }
-
-    /** Everything decided before anything is created: validated modes, caps, command, user, env. */
-    private record LaunchPlan(NamespaceMode pidMode, NamespaceMode ipcMode, String workDir,
-            TaskRootView.Resolved command, LaunchIdentity identity) {
-    }
-
-    private LaunchPlan plan(TaskConfig task) {
-        ExecTaskConfig c = task.driverConfig();
-        if (c.command().isBlank()) {
-            throw new InvalidTaskConfigException(
-                    "config.command is required: set command = \"/path/to/binary\" in the task's config block");
-        }
-        NamespaceMode pidMode = mode("pid_mode", c.pidMode(), config.defaultPidMode());
-        NamespaceMode ipcMode = mode("ipc_mode", c.ipcMode(), config.defaultIpcMode());
-        if (!c.workDir().isEmpty() && !c.workDir().startsWith("/")) {
-            throw new InvalidTaskConfigException("work_dir must be absolute but got relative path \"" + c.workDir() + "\"");
-        }
-        Resources r = task.resources();
-        if (r.cpuShares() < 2) {
-            throw new InvalidTaskConfigException(
-                    "resources.Cpu.CpuShares must be equal to or greater than 2: " + r.cpuShares());
-        }
-        if (r.memoryMiB() < 1) {
-            throw new InvalidTaskConfigException("resources.memory must be at least 1 MiB, got " + r.memoryMiB());
-        }
-        if (r.memoryMaxMiB() != 0 && r.memoryMaxMiB() < r.memoryMiB()) {
-            throw new InvalidTaskConfigException("resources.memory_max (" + r.memoryMaxMiB()
-                    + " MiB) must be 0 or at least resources.memory (" + r.memoryMiB() + " MiB)");
-        }
-        List<String> caps = capabilities.compute(config.allowCaps(), c.capAdd(), c.capDrop());
-        TaskRootView view = new TaskRootView(task.taskDir(), task.allocDir(), config.chrootEnv(), task.mounts());
-        TaskRootView.Resolved command = CommandLookup.find(view, c.command());
-        return new LaunchPlan(pidMode, ipcMode, c.workDir().isEmpty() ? "/" : c.workDir(), command,
-                identity(task, view, caps));
-    }
-
-    private LaunchIdentity identity(TaskConfig task, TaskRootView view, List<String> caps) {
-        UserResolver users = new UserResolver(readInTask(view, "/etc/passwd"), readInTask(view, "/etc/group"));
-        UserResolver.ResolvedUser user = users.resolve(task.user(), config.userDenylist());
-        Map<String, String> env = new LinkedHashMap<>(task.env());
-        env.put("USER", user.name());
-        env.put("LOGNAME", user.name());
-        env.putIfAbsent("HOME", user.home());
-        return new LaunchIdentity(user, caps, env);
-    }
-
-    private static String readInTask(TaskRootView view, String path) {
-        return view.resolve(path).map(r -> {
-            try {
-                return Files.isRegularFile(r.hostPath()) ? Files.readString(r.hostPath()) : "";
-            } catch (IOException e) {
-                throw new TaskLaunchException("cannot read the task's " + path + " (" + r.hostPath() + "): " + e.getMessage(), e);
-            }
-        }).orElse("");
-    }
-
-    private static NamespaceMode mode(String field, String value, NamespaceMode dflt) {
-        if (value.isEmpty()) {
-            return dflt;
-        }
-        try {
-            return NamespaceMode.parse(field, value);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidTaskConfigException(e.getMessage());
-        }
-    }
-
-    private TaskHandle launch(TaskConfig task, LaunchPlan plan) {
-        String name = cgroupName(task.id());
-        Path taskState = config.stateDir().resolve("tasks").resolve(name);
-        Path statusFile = taskState.resolve("status");
-        Path sandboxLog = taskState.resolve("sandbox.log");
-        prepareStateDir(taskState, statusFile);
-        TaskCgroup cgroup = cgroups.forTask(config.cgroupParent(), name);
-        try {
-            cgroup.create(task.resources(), config.pidsLimit());
-        } catch (TaskCgroup.CgroupException e) {
-            destroyQuietly(cgroup);
-            throw new TaskLaunchException("failed to create the task's cgroup: " + e.getMessage(), e);
-        }
-        List<String> argv = commandLine(task, plan, cgroup, statusFile).commandLine(sandboxBinary(),
-                prepend(plan.command().taskPath(), task.driverConfig().args()));
-        ProcessBuilder pb = new ProcessBuilder(argv)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(sandboxLog.toFile()))
-                .redirectErrorStream(true);
-        pb.environment().clear();
-        pb.environment().putAll(plan.identity().env());
-        Process process;
-        try {
-            process = pb.start();
-        } catch (IOException e) {
-            destroyQuietly(cgroup);
-            throw new TaskLaunchException("failed to start the sandbox " + argv.getFirst() + ": " + e.getMessage(), e);
-        }
-        long pid = process.pid();
-        int pidfd = openPidfd(pid);
-        long startTicks = ProcStat.read(pid).map(ProcStat::startTicks).orElse(0L);
-        Optional<SandboxStatus> status = awaitStarted(process, statusFile);
-        if (status.isEmpty() || status.get().failed() || !status.get().execOk()) {
-            awaitQuietly(process);
-            if (pidfd >= 0) {
-                LinuxSyscalls.close(pidfd);
-            }
-            cgroup.killAll(5000);
-            destroyQuietly(cgroup);
-            throw new TaskLaunchException(launchFailure(status, process, sandboxLog));
-        }
-        Instant startedAt = status.get().startedNs().isPresent()
-                ? Instant.EPOCH.plusNanos(status.get().startedNs().getAsLong()) : Instant.now();
-        TaskHandleRecord record = new TaskHandleRecord(TaskHandleRecord.CURRENT_VERSION, task, pid, startTicks,
-                statusFile, cgroup.paths(), startedAt);
-        TaskHandle handle = new TaskHandle(record, cgroup, taskState, pidfd, plan.identity());
-        process.onExit().thenRun(() -> finish(handle, OptionalInt.of(process.exitValue())));
-        return handle;
-    }
-
-    private SandboxCommandLine commandLine(TaskConfig task, LaunchPlan plan, TaskCgroup cgroup, Path statusFile) {
-        UserResolver.ResolvedUser user = plan.identity().user();
-        SandboxCommandLine cl = SandboxCommandLine.run().taskDir(task.taskDir());
-        if (task.allocDir() != null) {
-            cl.allocDir(task.allocDir());
-        }
-        config.chrootEnv().forEach(cl::roBind);
-        for (MountConfig m : task.mounts()) {
-            if (m.readOnly()) {
-                cl.roBind(m.hostPath().toString(), m.taskPath());
-            } else {
-                cl.bind(m.hostPath().toString(), m.taskPath());
-            }
-        }
-        cl.rootfs(config.rootfs()).hostname(hostname(task.name())).pidMode(plan.pidMode()).ipcMode(plan.ipcMode())
-                .noPivotRoot(config.noPivotRoot()).uid(user.uid()).gid(user.gid()).groups(user.groups())
-                .caps(plan.identity().caps()).seccomp(config.seccomp());
-        cgroup.paths().forEach(cl::cgroup);
-        cl.cwd(plan.workDir()).oomScoreAdj(0);
-        switch (task.logs()) {
-            case LogConfig.RotatedFiles r -> {
-                if (task.allocDir() != null) {
-                    cl.logFiles(task.allocDir().resolve("logs"), task.name(), r.maxFiles(), r.maxFileBytes());
-                }
-            }
-            case LogConfig.Fifos f -> cl.outputs(f.stdout(), f.stderr());
-        }
-        return cl.statusFile(statusFile);
-    }
-
-    private static List<String> prepend(String first, List<String> rest) {
-        List<String> all = new ArrayList<>(rest.size() + 1);
-        all.add(first);
-        all.addAll(rest);
-        return all;
-    }
-
-    /** A cgroup and state-dir name from a task id: {@code <alloc>.<task>.<hex>}, only safe characters. */
-    static String cgroupName(String taskId) {
-        StringBuilder b = new StringBuilder();
-        for (char ch : taskId.toCharArray()) {
-            b.append(Character.isLetterOrDigit(ch) && ch < 128 || ch == '-' || ch == '_' ? ch : '.');
-        }
-        String s = b.toString().replaceAll("^\\.+", "");
-        return s.isEmpty() ? "task" : s;
-    }
-
-    private static String hostname(String taskName) {
-        String h = taskName.replaceAll("[^A-Za-z0-9-]", "-").replaceAll("^-+", "");
-        if (h.length() > 63) {
-            h = h.substring(0, 63);
-        }
-        return h.isEmpty() ? "corral-task" : h;
-    }
-
-    private static void prepareStateDir(Path taskState, Path statusFile) {
-        try {
-            Files.createDirectories(taskState);
-            Files.setPosixFilePermissions(taskState, PosixFilePermissions.fromString("rwx------"));
-            Files.deleteIfExists(statusFile);
-        } catch (IOException e) {
-            throw new TaskLaunchException("cannot prepare the task state directory " + taskState + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static int openPidfd(long pid) {
-        try {
-            return LinuxSyscalls.pidfdOpen(pid);
-        } catch (LinuxSyscalls.ErrnoException e) {
-            return -1; // already exited and reaped: nothing left to signal
-        }
-    }
-
-    /** Waits until the status file says the task was exec'd (or failed), or the sandbox exits. */
-    private static Optional<SandboxStatus> awaitStarted(Process process, Path statusFile) {
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        try (WatchService watch = FileSystems.getDefault().newWatchService()) {
-            statusFile.getParent().register(watch, StandardWatchEventKinds.ENTRY_CREATE,
-                    StandardWatchEventKinds.ENTRY_MODIFY);
-            while (System.nanoTime() < deadline) {
-                Optional<SandboxStatus> s = SandboxStatus.read(statusFile);
-                if (s.isPresent()) {
-                    return s;
-                }
-                if (!process.isAlive()) {
-                    return SandboxStatus.read(statusFile);
-                }
-                // The watch wakes us on the rename; the timeout covers a sandbox dying without writing.
-                var key = watch.poll(20, TimeUnit.MILLISECONDS);
-                if (key != null) {
-                    key.pollEvents();
-                    key.reset();
-                }
-            }
-            process.destroyForcibly();
-            return Optional.empty();
-        } catch (IOException e) {
-            throw new TaskLaunchException("cannot watch " + statusFile.getParent() + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-            throw new TaskLaunchException("interrupted while starting the task", e);
-        }
-    }
-
-    private static String launchFailure(Optional<SandboxStatus> status, Process process, Path sandboxLog) {
-        String log = tail(sandboxLog);
-        if (status.isPresent()) {
-            SandboxStatus s = status.get();
-            return "failed to launch command with the sandbox: step " + s.failedStep() + " failed"
-                    + (s.errno() != 0 ? " (errno " + s.errno() + ")" : "") + ": " + s.error()
-                    + (log.isEmpty() ? "" : "; sandbox output: " + log);
-        }
-        String code = process.isAlive() ? "did not report within " + START_TIMEOUT.toSeconds() + " s"
-                : "exited with code " + process.exitValue() + " without writing its status file";
-        return "failed to launch command with the sandbox: it " + code + (log.isEmpty() ? "" : "; sandbox output: " + log);
-    }
-
-    private static String tail(Path file) {
-        try {
-            String s = Files.readString(file).strip();
-            return s.length() > 2000 ? s.substring(s.length() - 2000) : s;
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    private static void awaitQuietly(Process p) {
-        try {
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                p.waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void destroyQuietly(TaskCgroup cgroup) {
-        try {
-            cgroup.destroy();
-        } catch (TaskCgroup.CgroupException e) {
-            LOG.warn("could not remove cgroup {} after a failed start: {}", cgroup.paths(), e.getMessage());
         }
     }
 
@@ -718,7 +449,7 @@ public final class ExecDriver {
             } catch (RuntimeException e) {
                 throw new TaskRecoveryException("failed to reattach to the task's cgroups " + record.cgroupPaths() + ": " + e.getMessage(), e);
             }
-            int pidfd = openPidfd(record.sandboxPid());
+            int pidfd = TaskLauncher.openPidfd(record.sandboxPid());
             // A pidfd names one process for good; checking its start time after opening rules out pid reuse.
             if (pidfd >= 0 && !ProcStat.isAlive(record.sandboxPid(), record.sandboxStartTicks())) {
                 LinuxSyscalls.close(pidfd);
@@ -839,8 +570,7 @@ public final class ExecDriver {
         }
         LaunchIdentity id = identityOf(h);
         SandboxCommandLine cl = SandboxCommandLine.enter().pid(init.getAsLong()).uid(id.user().uid())
-                .gid(id.user().gid()).groups(id.user().groups()).caps(id.caps())
-                .seccomp(config.seccomp());
+                .gid(id.user().gid()).groups(id.user().groups()).caps(id.caps());
         h.cgroup().paths().forEach(cl::cgroup);
         cl.cwd("/");
         ProcessBuilder pb = new ProcessBuilder(cl.commandLine(sandboxBinary(), command));
@@ -853,54 +583,34 @@ public final class ExecDriver {
     private LaunchIdentity identityOf(TaskHandle h) {
         LaunchIdentity id = h.identity();
         if (id == null) {
-            TaskConfig t = h.config();
-            List<String> caps = capabilities.compute(config.allowCaps(), t.driverConfig().capAdd(), t.driverConfig().capDrop());
-            id = identity(t, new TaskRootView(t.taskDir(), t.allocDir(), config.chrootEnv(), t.mounts()), caps);
+            id = launcher.identity(h.config());
             h.identity(id);
         }
         return id;
     }
 
-    /** Keeps the last {@code max} bytes of a stream (Nomad's 4 KiB check buffer). */
-    private static final class TailBuffer {
-        private final int max;
-        /** Guarded by {@code this}. */
-        private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
-
-        TailBuffer(int max) {
-            this.max = max;
-        }
-
-        void drain(InputStream in) {
-            byte[] chunk = new byte[8192];
-            try (in) {
-                int n;
-                while ((n = in.read(chunk)) > 0) {
-                    synchronized (this) {
-                        buf.write(chunk, 0, n);
-                        if (buf.size() > 4 * max) {
-                            byte[] b = bytes();
-                            buf.reset();
-                            buf.write(b, 0, b.length);
-                        }
-                    }
-                }
-            } catch (IOException e) {
-                // The process was killed at its deadline; what was read is kept.
-            }
-        }
-
-        synchronized byte[] bytes() {
-            byte[] all = buf.toByteArray();
-            return all.length <= max ? all : java.util.Arrays.copyOfRange(all, all.length - max, all.length);
+    /**
+     * Writes a file inside the running task, e.g. an updated secret or template into
+     * {@code /secrets} (a tmpfs that exists only inside the task, seeded at start from the host's
+     * {@code <task dir>/secrets}). The path is resolved inside the task's root: a symlink the task
+     * planted, even an absolute one, can never point the write at a host file.
+     *
+     * @param pathInTask absolute path inside the task, e.g. {@code /secrets/vault_token}
+     * @param mode       permission bits of a new file, e.g. {@code 0600}
+     * @throws DriverException when the task is not running or the write fails
+     */
+    public void writeTaskFile(String taskId, String pathInTask, byte[] content, int mode) {
+        Path root = taskRoot(taskId);
+        try {
+            LinuxSyscalls.writeInRoot(root, pathInTask, content, mode);
+        } catch (LinuxSyscalls.ErrnoException e) {
+            throw new DriverException("cannot write " + pathInTask + " in task \"" + taskId + "\": " + e.getMessage(), e);
         }
     }
 
     /**
-     * The running task's root as the host sees it, {@code /proc/<init pid>/root}. {@code /secrets}
-     * and {@code /private} are tmpfs mounts that exist only inside the task: write secrets (tokens,
-     * rendered templates) through {@code taskRoot(id).resolve("secrets/...")}, not into the host's
-     * task directory.
+     * The running task's root as the host sees it, {@code /proc/<init pid>/root}, for reading. Do not
+     * write through it: symlinks below it resolve against the host's root; use {@link #writeTaskFile}.
      *
      * @throws DriverException when the task is not running
      */
@@ -911,6 +621,37 @@ public final class ExecDriver {
             throw new DriverException("task \"" + taskId + "\" is not running: its root is gone");
         }
         return Path.of("/proc", Long.toString(init.getAsLong()), "root");
+    }
+
+    /**
+     * Kills and removes every task this driver's cgroup parent holds that is not tracked (recovered
+     * or started) by this instance: tasks whose StartTask was cut short by an agent crash before
+     * their record was persisted. Call it once after recovering every persisted task, and only
+     * when this instance owns its {@code cgroup_parent} (give the agent and the plugin different
+     * parents if both run on one host).
+     *
+     * @return the cgroup names of the orphans removed
+     */
+    public List<String> reapOrphans() {
+        Set<String> known = new java.util.HashSet<>();
+        for (TaskHandle h : store.all()) {
+            known.add(TaskLauncher.cgroupName(h.id()));
+        }
+        List<String> reaped = new java.util.ArrayList<>();
+        for (String name : cgroups.taskCgroupNames(config.cgroupParent())) {
+            if (known.contains(name) || starting.stream().anyMatch(id -> TaskLauncher.cgroupName(id).equals(name))) {
+                continue;
+            }
+            TaskCgroup orphan = cgroups.forTask(config.cgroupParent(), name);
+            if (!orphan.killAll(10_000)) {
+                LOG.warn("orphan cgroup {} still has processes after SIGKILL", name);
+                continue;
+            }
+            orphan.destroy();
+            deleteTree(config.stateDir().resolve("tasks").resolve(name));
+            reaped.add(name);
+        }
+        return reaped;
     }
 
     /** The tracked handle of a task, if any. */

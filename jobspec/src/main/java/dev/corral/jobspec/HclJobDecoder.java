@@ -65,8 +65,13 @@ final class HclJobDecoder {
         Map<String, Value> globals = InputVariables.resolve(file, opts, functions, diags, positions);
         // Without its variables the job body would only produce follow-on errors.
         diags.throwIfErrors();
-        HclJobDecoder d = new HclJobDecoder(new Evaluator(globals, functions), diags, positions);
-        return d.file(file);
+        Evaluator ev = new Evaluator(globals, functions);
+        HclJobDecoder d = new HclJobDecoder(ev, diags, positions);
+        Job job = d.file(file);
+        ev.unknownNames().forEach((name, pos) -> diags.warning(pos, "", "unknown variable \"" + name
+                + "\" is kept verbatim as \"${...}\" for the client to resolve when the task starts, as Nomad does;"
+                + " if it is an input, declare it with a variable block and use var." + name));
+        return job;
     }
 
     private Job file(Body file) {
@@ -232,6 +237,14 @@ final class HclJobDecoder {
                 }
                 case Block nested -> {
                     // Drivers such as docker use nested blocks (mount, logging): each becomes a list of maps.
+                    if (nested.type().equals("dynamic") && nested.labels().size() == 1) {
+                        String type = nested.labels().getFirst().value();
+                        for (Block gen : r.expand(nested)) {
+                            blocks.computeIfAbsent(type, k -> new ArrayList<>()).add(blockValue(r, gen));
+                        }
+                        pos.putIfAbsent(type, nested.pos());
+                        continue;
+                    }
                     blocks.computeIfAbsent(nested.type(), k -> new ArrayList<>()).add(blockValue(r, nested));
                     pos.putIfAbsent(nested.type(), nested.pos());
                 }

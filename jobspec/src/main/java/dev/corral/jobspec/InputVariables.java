@@ -94,6 +94,7 @@ final class InputVariables {
         });
 
         Evaluator empty = new Evaluator(Map.of(), functions);
+        Evaluator literal = new Evaluator(Map.of(), functions, false);
         Map<String, Value> vars = new LinkedHashMap<>();
         for (Map.Entry<String, Declared> e : declared.entrySet()) {
             String name = e.getKey();
@@ -105,7 +106,7 @@ final class InputVariables {
                 if (g != null && g.value() != null) {
                     v = g.value();
                 } else if (g != null) {
-                    v = isStringOrUntyped(d.type()) ? new Str(g.raw()) : empty.evaluate(Hcl.parseExpression(g.source(), g.raw()));
+                    v = isStringOrUntyped(d.type()) ? new Str(g.raw()) : literal.evaluate(Hcl.parseExpression(g.source(), g.raw()));
                 } else if (d.defaultValue() != null) {
                     v = empty.evaluate(d.defaultValue().expr());
                 } else {
@@ -114,7 +115,7 @@ final class InputVariables {
                     continue;
                 }
                 if (d.type() != null) {
-                    v = convert(d.type(), v, "invalid value", d.type().pos());
+                    v = convert(d.type(), v, "invalid value", g != null ? g.pos() : d.type().pos());
                 }
                 vars.put(name, v);
             } catch (JobSpecException ex) {
@@ -219,7 +220,7 @@ final class InputVariables {
                     diags.error(new SourcePos(file.toString(), 1, 1), "", "a JSON var file must hold one object of variable values");
                     return;
                 }
-                root.fields().forEachRemaining(e -> put(e.getKey(), Functions.fromJson(e.getValue()),
+                root.properties().forEach(e -> put(e.getKey(), Functions.fromJson(e.getValue()),
                         new SourcePos(file.toString(), 0, 0), declared, given, diags));
             } catch (IOException e) {
                 diags.error(new SourcePos(file.toString(), 0, 0), "", "invalid JSON in the var file: " + e.getMessage().lines().findFirst().orElse(""));
@@ -228,7 +229,7 @@ final class InputVariables {
         }
         try {
             Body body = Hcl.parse(file.toString(), text);
-            Evaluator ev = new Evaluator(Map.of(), Functions.standard(file.toAbsolutePath().getParent()));
+            Evaluator ev = new Evaluator(Map.of(), Functions.standard(file.toAbsolutePath().getParent()), false);
             for (var item : body.items()) {
                 if (item instanceof Block b) {
                     diags.error(b.pos(), "", "a var file holds only name = value pairs; found a \"" + b.type() + "\" block");

@@ -1,7 +1,6 @@
 package dev.corral.driver.linux;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 

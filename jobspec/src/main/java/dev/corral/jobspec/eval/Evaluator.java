@@ -54,14 +54,37 @@ public final class Evaluator {
 
     private final Map<String, Value> globals;
     private final Functions functions;
+    private final Map<String, SourcePos> unknownNames;
+    private final boolean keepUnknown;
 
     /**
      * @param globals   top-level variables, e.g. {@code var} and {@code local} as maps
      * @param functions the function table
      */
     public Evaluator(Map<String, Value> globals, Functions functions) {
+        this(globals, functions, true);
+    }
+
+    /**
+     * @param keepUnknown when false, unknown variables are errors (for {@code -var} values and
+     *                    var files, where nothing is left for the client)
+     */
+    public Evaluator(Map<String, Value> globals, Functions functions, boolean keepUnknown) {
+        this(globals, functions, keepUnknown, new LinkedHashMap<>());
+    }
+
+    private Evaluator(Map<String, Value> globals, Functions functions, boolean keepUnknown, Map<String, SourcePos> unknownNames) {
         this.globals = Map.copyOf(globals);
         this.functions = functions;
+        this.keepUnknown = keepUnknown;
+        this.unknownNames = unknownNames;
+    }
+
+    /** An evaluator with one more variable (e.g. a dynamic block's iterator); unknown names are shared. */
+    public Evaluator with(String name, Value value) {
+        Map<String, Value> g = new java.util.HashMap<>(globals);
+        g.put(name, value);
+        return new Evaluator(g, functions, keepUnknown, unknownNames);
     }
 
     /** True when the name is a client-side runtime reference kept verbatim. */
@@ -105,17 +128,30 @@ public final class Evaluator {
         if (v != null) {
             return v;
         }
-        if (isRuntimeRoot(name)) {
-            throw new RuntimeReference();
+        // Nomad's job parser turns every unknown variable into the text "${...}" for the client;
+        // names that are not runtime roots are most likely typos, so they are remembered for a warning.
+        if (!keepUnknown) {
+            if (globals.isEmpty() && scope.isEmpty()) {
+                throw new EvalException(pos, "variables are not allowed here (found \"" + name
+                        + "\"); write a literal value, and quote strings");
+            }
+            List<String> names = new ArrayList<>(globals.keySet());
+            names.sort(null);
+            throw new EvalException(pos, "Unknown variable: there is no variable named \"" + name + "\""
+                    + Suggest.didYouMean(name, names));
         }
-        List<String> known = new ArrayList<>(globals.keySet());
-        known.addAll(scope.keySet());
-        known.remove(SPLAT_ITEM);
-        known.sort(null);
-        String hint = Suggest.didYouMean(name, known);
-        throw new EvalException(pos, "unknown variable \"" + name + "\"" + (hint.isEmpty()
-                ? "; variables available here: " + (known.isEmpty() ? "none" : String.join(", ", known))
-                + " (and the runtime references NOMAD_*, node, attr, meta, env, device)" : hint));
+        if (!isRuntimeRoot(name)) {
+            unknownNames.putIfAbsent(name, pos);
+        }
+        throw new RuntimeReference();
+    }
+
+    /**
+     * Names that were neither variables nor runtime roots ({@code NOMAD_*}, node, attr, meta, env,
+     * device) and were kept verbatim, with where each was first used.
+     */
+    public Map<String, SourcePos> unknownNames() {
+        return java.util.Collections.unmodifiableMap(unknownNames);
     }
 
     Value eval(Expr e, Map<String, Value> scope) {
@@ -311,6 +347,8 @@ public final class Evaluator {
             try {
                 Value v = eval(a, scope);
                 return can ? new Bool(true) : v;
+            } catch (RuntimeReference r) {
+                return can ? new Bool(true) : new Str("${" + a.text() + "}");
             } catch (EvalException e) {
                 last = e;
             }

@@ -15,7 +15,8 @@ public final class Suggest {
     public static String didYouMean(String given, Collection<String> candidates) {
         String best = null;
         int bestDist = Integer.MAX_VALUE;
-        for (String c : candidates) {
+        // Sorted so that ties resolve the same way whatever the collection's iteration order.
+        for (String c : new java.util.TreeSet<>(candidates)) {
             int d = distance(given.toLowerCase(java.util.Locale.ROOT), c.toLowerCase(java.util.Locale.ROOT));
             if (d < bestDist) {
                 bestDist = d;

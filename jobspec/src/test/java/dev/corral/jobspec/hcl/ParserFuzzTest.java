@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
  * Seeded mutation fuzzing: whatever the input, the parser either returns a tree or throws a
  * {@link ParseException} with a position. Set {@code -Dcorral.fuzz.seed=N} to replay a failure.
  */
-class ParserFuzzTest {
+public class ParserFuzzTest {
 
     static final List<String> FRAGMENTS = List.of(
             "\"", "${", "%{", "}", "{", "[", "]", "(", ")", "<<EOT\n", "<<-EOT\n", "\nEOT\n", "\\u", "\\U0001F600",
@@ -26,7 +26,7 @@ class ParserFuzzTest {
         SplittableRandom rnd = new SplittableRandom(seed);
         int parsed = 0;
         int errors = 0;
-        for (int i = 0; i < 20_000; i++) {
+        for (int i = 0; i < 10_000; i++) {
             String input = mutate(base, rnd);
             long t0 = System.nanoTime();
             try {
@@ -46,7 +46,7 @@ class ParserFuzzTest {
         assertThat(errors).isPositive();
     }
 
-    static String mutate(String base, SplittableRandom rnd) {
+    public static String mutate(String base, SplittableRandom rnd) {
         StringBuilder sb = new StringBuilder(base);
         int n = 1 + rnd.nextInt(6);
         for (int k = 0; k < n; k++) {

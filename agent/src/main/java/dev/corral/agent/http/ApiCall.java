@@ -1,0 +1,199 @@
+package dev.corral.agent.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Fields;
+
+/** One HTTP request being served: its parameters, its body, and ways to answer it. */
+final class ApiCall {
+    private static final long MAX_BODY = 16L << 20;
+
+    private final Request request;
+    private final Response response;
+    private final Map<String, String> params;
+    private final Fields query;
+    private OutputStream out;
+
+    ApiCall(Request request, Response response, Map<String, String> params) {
+        this.request = request;
+        this.response = response;
+        this.params = params;
+        this.query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+    }
+
+    String method() {
+        return request.getMethod();
+    }
+
+    Request request() {
+        return request;
+    }
+
+    /** A path parameter bound by the route pattern. */
+    String param(String name) {
+        return params.get(name);
+    }
+
+    /** A query parameter, or null. */
+    String query(String name) {
+        Fields.Field f = query.get(name);
+        return f == null ? null : f.getValue();
+    }
+
+    List<String> queryValues(String name) {
+        Fields.Field f = query.get(name);
+        return f == null ? List.of() : f.getValues();
+    }
+
+    /** A boolean query parameter as Go's {@code strconv.ParseBool} reads it; absent is {@code false}. */
+    boolean flag(String name) {
+        String v = query(name);
+        if (v == null) {
+            return false;
+        }
+        return switch (v) {
+            case "", "1", "t", "T", "true", "TRUE", "True" -> true;
+            case "0", "f", "F", "false", "FALSE", "False" -> false;
+            default -> throw ApiException.badRequest("Failed to parse value of \"" + name + "\" (" + v
+                    + ") as a bool");
+        };
+    }
+
+    /** A non-negative integer query parameter, or {@code dflt} when absent. */
+    long number(String name, long dflt) {
+        String v = query(name);
+        if (v == null || v.isEmpty()) {
+            return dflt;
+        }
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("Failed to parse value of \"" + name + "\" (" + v + ") as an integer");
+        }
+    }
+
+    /** A Go duration query parameter ({@code 5s}, {@code 1m30s}, {@code 100ms}), or {@code dflt}. */
+    Duration duration(String name, Duration dflt) {
+        String v = query(name);
+        if (v == null || v.isEmpty()) {
+            return dflt;
+        }
+        try {
+            return GoDuration.parse(v);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("Invalid " + name + " time: " + e.getMessage());
+        }
+    }
+
+    byte[] bodyBytes() throws IOException {
+        try (InputStream in = Request.asInputStream(request)) {
+            byte[] b = in.readNBytes((int) MAX_BODY + 1);
+            if (b.length > MAX_BODY) {
+                throw new ApiException(413, "Request body too large");
+            }
+            return b;
+        }
+    }
+
+    /** The body as JSON; malformed JSON is a 400 naming what is wrong, as Nomad does. */
+    JsonNode bodyJson() throws IOException {
+        byte[] b = bodyBytes();
+        if (b.length == 0) {
+            throw ApiException.badRequest("Request body is empty");
+        }
+        try {
+            return NomadJson.mapper().readTree(b);
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("Failed to decode request: " + describe(e));
+        }
+    }
+
+    /** The body decoded into a record, with decode failures as 400. */
+    <T> T body(Class<T> type) throws IOException {
+        JsonNode tree = bodyJson();
+        try {
+            return NomadJson.mapper().treeToValue(tree, type);
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("Failed to decode request: " + describe(e));
+        }
+    }
+
+    static String describe(JsonProcessingException e) {
+        String msg = e.getOriginalMessage();
+        var loc = e.getLocation();
+        if (loc != null && loc.getLineNr() > 0) {
+            msg += " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+        }
+        return msg;
+    }
+
+    void header(String name, String value) {
+        response.getHeaders().put(name, value);
+    }
+
+    /** Nomad's query metadata headers; this agent is its own leader. */
+    void queryMeta(long index) {
+        header("X-Nomad-Index", Long.toString(index));
+        header("X-Nomad-KnownLeader", "true");
+        header("X-Nomad-LastContact", "0");
+    }
+
+    /** Writes a 200 JSON answer with the index headers. */
+    void json(Object value, long index) throws IOException {
+        queryMeta(index);
+        json(200, value);
+    }
+
+    void json(int status, Object value) throws IOException {
+        ObjectMapper m = NomadJson.mapper();
+        byte[] b = m.writeValueAsBytes(value);
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, b.length);
+        stream().write(b);
+    }
+
+    /** Writes a plain-text answer, Nomad's format for errors. */
+    void text(int status, String message) throws IOException {
+        byte[] b = message.getBytes(StandardCharsets.UTF_8);
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, b.length);
+        stream().write(b);
+    }
+
+    /** Starts a streamed answer; the caller writes and flushes frames. */
+    OutputStream startStream(String contentType) {
+        response.setStatus(200);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+        return stream();
+    }
+
+    boolean committed() {
+        return response.isCommitted();
+    }
+
+    OutputStream stream() {
+        if (out == null) {
+            out = Content.Sink.asOutputStream(response);
+        }
+        return out;
+    }
+
+    /** Completes the response: closing the sink ends the body. */
+    void finish() throws IOException {
+        stream().close();
+    }
+}
