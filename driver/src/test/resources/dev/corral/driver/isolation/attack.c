@@ -281,6 +281,20 @@ static int connect_unix(const char *path) {
     return 0;
 }
 
+/* getpid through the i386 ABI (int 0x80, syscall 20): the default filter kills on a foreign ABI. */
+static int int80(void) {
+    long ret;
+    __asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory");
+    printf("int80=%s\n", ret > 0 ? "OK" : "failed");
+    return 0;
+}
+
+/* getpid through the x32 ABI (syscall number with bit 30 set). */
+static int x32(void) {
+    report("x32", syscall(0x40000000L | 39));
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     const char *cmd = argv[1];
@@ -302,6 +316,8 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "forkbomb") == 0 && argc == 3) forkbomb(argv[2]);
     if (strcmp(cmd, "exhaust-fds") == 0) return exhaust_fds();
     if (strcmp(cmd, "connect-unix") == 0 && argc == 3) return connect_unix(argv[2]);
+    if (strcmp(cmd, "int80") == 0) return int80();
+    if (strcmp(cmd, "x32") == 0) return x32();
     fprintf(stderr, "attack: unknown subcommand %s\n", cmd);
     return 2;
 }
