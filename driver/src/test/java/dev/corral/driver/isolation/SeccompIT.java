@@ -79,7 +79,7 @@ class SeccompIT {
     }
 
     @Test
-    void foreignSyscallAbis_killTheTask_underEveryFilter() throws Exception {
+    void foreignSyscallAbis_killTheTask_underTheFilter() throws Exception {
         try (Sandboxes s = new Sandboxes(); Sandboxes free = new Sandboxes(b -> b.seccomp(SeccompProfile.UNCONFINED))) {
             for (String abi : List.of("int80", "x32")) {
                 // i386 and x32 numbers differ from x86_64's: a filter that let them through would check the wrong calls
