@@ -570,7 +570,7 @@ public final class ExecDriver {
         }
         LaunchIdentity id = identityOf(h);
         SandboxCommandLine cl = SandboxCommandLine.enter().pid(init.getAsLong()).uid(id.user().uid())
-                .gid(id.user().gid()).groups(id.user().groups()).caps(id.caps());
+                .gid(id.user().gid()).groups(id.user().groups()).caps(id.caps()).seccomp(config.seccomp());
         h.cgroup().paths().forEach(cl::cgroup);
         cl.cwd("/");
         ProcessBuilder pb = new ProcessBuilder(cl.commandLine(sandboxBinary(), command));

@@ -325,8 +325,9 @@ class ExecDriverIT {
         TaskConfig t = h.task("ex", ExecTaskConfig.of("/bin/sh", "-c", "echo secret > /local/marker; exec sleep 1000"));
         h.start(t);
         DriverHarness.awaitFile(t.taskDir().resolve("local/marker"), WAIT);
-        ExecResult r = h.driver.execTask(t.id(), List.of("/bin/sh", "-c", "id -u; cat /local/marker; exit 4"), WAIT);
-        assertThat(new String(r.output())).isEqualTo("65534\nsecret\n");
+        ExecResult r = h.driver.execTask(t.id(), List.of("/bin/sh", "-c",
+                "id -u; cat /local/marker; grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status | tr -d '\\t'; exit 4"), WAIT);
+        assertThat(new String(r.output())).isEqualTo("65534\nsecret\nNoNewPrivs:1\nSeccomp:2\n");
         assertThat(r.exitCode()).isEqualTo(4);
         assertThat(r.timedOut()).isFalse();
     }
