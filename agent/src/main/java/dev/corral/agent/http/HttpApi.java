@@ -82,6 +82,7 @@ public final class HttpApi implements AutoCloseable {
         ws.setHandler(new Dispatch());
         context.setHandler(ws);
         server.setHandler(context);
+        server.setErrorHandler(new PlainTextErrors());
     }
 
     public HttpApi start() throws Exception {
@@ -159,6 +160,24 @@ public final class HttpApi implements AutoCloseable {
         }
     }
 
+    /**
+     * Jetty's own refusals (an ambiguous or malformed URI, headers too large) answer with a plain-text
+     * reason for every method, like the API's errors; Jetty's default writes an empty body for PUT.
+     */
+    private static final class PlainTextErrors extends org.eclipse.jetty.server.handler.ErrorHandler {
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            int status = request.getAttribute(ERROR_STATUS) instanceof Integer i ? i : response.getStatus();
+            String message = request.getAttribute(ERROR_MESSAGE) instanceof String m && !m.isBlank() ? m
+                    : org.eclipse.jetty.http.HttpStatus.getMessage(status);
+            byte[] b = (status + " " + message).getBytes(StandardCharsets.UTF_8);
+            response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+            response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH, b.length);
+            response.write(true, java.nio.ByteBuffer.wrap(b), callback);
+            return true;
+        }
+    }
+
     // ---- routes ----
 
     private void routes() {
@@ -220,7 +239,7 @@ public final class HttpApi implements AutoCloseable {
                 requireAlloc(c.param("id"));
                 byte[] raw = c.bodyBytes();
                 AllocationRestartRequest r = raw.length == 0 ? new AllocationRestartRequest(null, false)
-                        : NomadJson.mapper().readValue(raw, AllocationRestartRequest.class);
+                        : ApiCall.decode(raw, AllocationRestartRequest.class);
                 backend.restart(c.param("id"), blankToNull(r.taskName()), r.allTasks());
                 c.json(200, Map.of());
             })
