@@ -135,10 +135,17 @@ public final class HttpApi implements AutoCloseable {
                 // The client went away mid-stream (for example a follow it stopped reading).
                 callback.failed(e);
             } catch (Exception e) {
-                status = 500;
-                LOG.atWarn().setCause(e).addKeyValue("path", path).log("request failed");
-                reply(call, callback, 500, "Internal error: " + e.getClass().getSimpleName()
-                        + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+                if (diskFull(e)) {
+                    // The store could not write: say so (507 Insufficient Storage); reads are still served.
+                    status = 507;
+                    LOG.atWarn().addKeyValue("path", path).log("request failed, disk full: " + e.getMessage());
+                    reply(call, callback, 507, e.getMessage());
+                } else {
+                    status = 500;
+                    LOG.atWarn().setCause(e).addKeyValue("path", path).log("request failed");
+                    reply(call, callback, 500, "Internal error: " + e.getClass().getSimpleName()
+                            + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+                }
             } finally {
                 metrics.request(request.getMethod(), status);
             }
@@ -176,6 +183,19 @@ public final class HttpApi implements AutoCloseable {
             response.write(true, java.nio.ByteBuffer.wrap(b), callback);
             return true;
         }
+    }
+
+    /** Whether {@code e} comes from a full disk (SQLite's SQLITE_FULL or ENOSPC). */
+    static boolean diskFull(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.sqlite.SQLiteException s && s.getResultCode() == org.sqlite.SQLiteErrorCode.SQLITE_FULL) {
+                return true;
+            }
+            if (t.getMessage() != null && t.getMessage().contains("No space left on device")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ---- routes ----

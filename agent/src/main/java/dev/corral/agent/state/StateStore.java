@@ -224,6 +224,7 @@ public final class StateStore implements AutoCloseable {
             Txn txn = new Txn(latestIndexLocked() + 1);
             conn.setAutoCommit(false);
             T result;
+            Exception failure = null;
             try {
                 result = body.apply(txn);
                 if (!txn.tables.isEmpty()) {
@@ -239,13 +240,26 @@ public final class StateStore implements AutoCloseable {
                 }
                 conn.commit();
             } catch (RuntimeException | SQLException e) {
-                conn.rollback();
+                failure = e;
+                // SQLite may have rolled back already (SQLITE_FULL does): a failing rollback must not hide why.
+                try {
+                    conn.rollback();
+                } catch (SQLException r) {
+                    e.addSuppressed(r);
+                }
                 if (e instanceof RuntimeException re) {
                     throw re;
                 }
                 throw new StateStoreException("write to " + file + " failed: " + e.getMessage(), e);
             } finally {
-                conn.setAutoCommit(true);
+                try {
+                    conn.setAutoCommit(true);
+                } catch (SQLException a) {
+                    if (failure == null) {
+                        throw a;
+                    }
+                    failure.addSuppressed(a); // no transaction left to end after SQLite's own rollback
+                }
             }
             if (!txn.tables.isEmpty()) {
                 for (Table t : txn.tables) {

@@ -14,13 +14,13 @@ import java.nio.file.Path;
  * 127.0.0.1 port 0 in this JVM, under its own cgroup parent; {@link #close()} stops every job,
  * waits until no task runs, and removes the cgroups.
  */
-final class LiveAgent implements AutoCloseable {
-    final Agent agent;
+public final class LiveAgent implements AutoCloseable {
+    public final Agent agent;
     final AgentBackend backend;
-    final HttpApi api;
+    public final HttpApi api;
     final String cgroup;
 
-    LiveAgent(Path dataDir, String extraClient) throws Exception {
+    public LiveAgent(Path dataDir, String extraClient) throws Exception {
         cgroup = AgentFixture.cgroupParent();
         agent = Agent.start(AgentFixture.config(dataDir, extraClient, cgroup));
         AgentBackend b = new AgentBackend(agent);
@@ -37,7 +37,7 @@ final class LiveAgent implements AutoCloseable {
         api = a;
     }
 
-    URI uri(String pathAndQuery) {
+    public URI uri(String pathAndQuery) {
         return URI.create(api.address() + pathAndQuery);
     }
 
