@@ -109,6 +109,13 @@ public final class Agent implements AutoCloseable {
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("agent-timers").factory());
     private final Map<String, AllocRunner> runners = new ConcurrentHashMap<>();
+    /** Job versions are immutable: parse each stored version once. Guarded by itself. */
+    private final Map<String, Job> jobVersionCache = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Job> eldest) {
+            return size() > 256;
+        }
+    };
     private volatile Node node;
 
     private Agent(AgentConfig config, Options options) {
@@ -142,7 +149,9 @@ public final class Agent implements AutoCloseable {
                 UUID.randomUUID().toString(), options.clockMs().getAsLong()));
         this.drivers = options.drivers() != null ? Map.copyOf(options.drivers()) : defaultDrivers(config, dataDir);
         this.diskStats = options.diskStats() != null ? options.diskStats() : DiskStats.of(allocRoot);
+        long f0 = System.nanoTime();
         this.node = fingerprint();
+        LOG.info("node fingerprinted in {} ms", (System.nanoTime() - f0) / 1_000_000);
         store.update(t -> t.putNodeJson(identity.id(), Json.write(node)));
         this.scheduler = new Scheduler(store, () -> node, options.clockMs(), () -> UUID.randomUUID().toString());
         RunnerContext.ArtifactHook artifacts = options.artifacts();
@@ -176,8 +185,12 @@ public final class Agent implements AutoCloseable {
      * pending evaluations and starts the periodic fingerprint and GC.
      */
     public static Agent start(AgentConfig config, Options options) {
+        long t0 = System.nanoTime();
         Agent a = new Agent(config, options);
+        long t1 = System.nanoTime();
         a.recover();
+        LOG.info("agent started in {} ms (store and fingerprint {} ms, recovery {} ms)",
+                (System.nanoTime() - t0) / 1_000_000, (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
         a.timers.scheduleAtFixedRate(a::refreshNode, FINGERPRINT_PERIOD.toMillis(), FINGERPRINT_PERIOD.toMillis(),
                 TimeUnit.MILLISECONDS);
         long gcMs = Math.max(1000, config.client().gc().interval().toMillis());
@@ -343,6 +356,9 @@ public final class Agent implements AutoCloseable {
             EvalRecord eval = t.putEval(newEval(job.job(), rec.jobModifyIndex(), "job-deregister", nowNs));
             if (purge) {
                 t.deleteJob(namespace, id);
+                if (store.allocsForJob(namespace, id).isEmpty()) {
+                    t.deleteJobVersions(namespace, id);
+                }
             } else {
                 JobStatus.refresh(t, store, namespace, id);
             }
@@ -554,13 +570,30 @@ public final class Agent implements AutoCloseable {
         processEval(e.id());
     }
 
+    private Optional<Job> jobVersion(String namespace, String id, long version) {
+        String key = namespace + "\0" + id + "\0" + version;
+        synchronized (jobVersionCache) {
+            Job cached = jobVersionCache.get(key);
+            if (cached != null) {
+                return Optional.of(cached);
+            }
+        }
+        Optional<Job> job = store.jobVersion(namespace, id, version).map(JobRecord::job);
+        job.ifPresent(j -> {
+            synchronized (jobVersionCache) {
+                jobVersionCache.put(key, j);
+            }
+        });
+        return job;
+    }
+
     private void startRunner(AllocRecord a) {
-        Optional<JobRecord> jr = store.jobVersion(a.namespace(), a.jobId(), a.jobVersion());
-        if (jr.isEmpty()) {
+        Optional<Job> job = jobVersion(a.namespace(), a.jobId(), a.jobVersion());
+        if (job.isEmpty()) {
             LOG.error("allocation {} refers to job {} version {} which is not stored", a.id(), a.jobId(), a.jobVersion());
             return;
         }
-        AllocRunner r = new AllocRunner(runnerContext, a, jr.get().job());
+        AllocRunner r = new AllocRunner(runnerContext, a, job.get());
         runners.put(a.id(), r);
         r.start();
         r.done().thenRun(() -> {
@@ -612,8 +645,7 @@ public final class Agent implements AutoCloseable {
             if (a.clientTerminal()) {
                 continue;
             }
-            Optional<JobRecord> jr = store.jobVersion(a.namespace(), a.jobId(), a.jobVersion());
-            if (jr.isEmpty()) {
+            if (jobVersion(a.namespace(), a.jobId(), a.jobVersion()).isEmpty()) {
                 LOG.warn("allocation {} has no stored job version; marking it lost", a.id());
                 store.update(t -> t.putAlloc(a.withClient("lost", "job version missing after restart",
                         options.clockMs().getAsLong() * 1_000_000L)));
@@ -677,6 +709,22 @@ public final class Agent implements AutoCloseable {
     }
 
     private GcReport collect(boolean forced) {
+        if (forced) {
+            // A terminal allocation's runner may still be finishing its bookkeeping; let it.
+            for (AllocRecord a : store.allocs()) {
+                AllocRunner r = runners.get(a.id());
+                if (a.clientTerminal() && r != null) {
+                    try {
+                        r.done().get(5, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                        LOG.warn("allocation {} is terminal but its runner has not finished", a.id());
+                    }
+                }
+            }
+        }
         List<String> collected = new ArrayList<>();
         List<String> reasons = new ArrayList<>();
         List<AllocRecord> candidates = gcCandidates();
@@ -709,7 +757,8 @@ public final class Agent implements AutoCloseable {
     private List<AllocRecord> gcCandidates() {
         List<AllocRecord> out = new ArrayList<>();
         for (AllocRecord a : store.allocs()) {
-            boolean runnerDone = !runners.containsKey(a.id());
+            AllocRunner r = runners.get(a.id());
+            boolean runnerDone = r == null || r.done().isDone();
             if (a.clientTerminal() && runnerDone) {
                 out.add(a);
             }
@@ -721,7 +770,12 @@ public final class Agent implements AutoCloseable {
     private void destroyAlloc(AllocRecord a, String reason) {
         LOG.info("destroying allocation {}: {}", a.id(), reason);
         deleteTree(allocDir(a.id()));
-        store.update(t -> t.deleteAlloc(a.id()));
+        store.update(t -> {
+            t.deleteAlloc(a.id());
+            if (store.job(a.namespace(), a.jobId()).isEmpty() && store.allocsForJob(a.namespace(), a.jobId()).isEmpty()) {
+                t.deleteJobVersions(a.namespace(), a.jobId());
+            }
+        });
     }
 
     private static void deleteTree(Path root) {

@@ -38,6 +38,9 @@ final class AgentProcess {
                 while ((line = r.readLine()) != null) {
                     if (line.startsWith("reply ")) {
                         replies.add(line.substring(6));
+                    } else {
+                        java.nio.file.Files.writeString(log, line + "\n", java.nio.file.StandardOpenOption.CREATE,
+                                java.nio.file.StandardOpenOption.APPEND);
                     }
                 }
             } catch (IOException ignored) {

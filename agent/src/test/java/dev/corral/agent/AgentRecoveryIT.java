@@ -109,6 +109,19 @@ class AgentRecoveryIT {
         }
     }
 
+    /** The sandbox pid the running agent tracks for task "t" of the allocation, once it has one. */
+    private long attachedPid(String allocId) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            var node = Json.mapper().readTree(agent.call("pids " + allocId)).get("t");
+            if (node != null) {
+                return node.asLong();
+            }
+            assertThat(System.nanoTime()).as("task of %s reattached in time", allocId).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
     private Map<String, Long> handlePids() {
         Map<String, Long> out = new HashMap<>();
         for (HandleRecord h : view().handles()) {
@@ -198,8 +211,8 @@ class AgentRecoveryIT {
         // 3. Restart: same pids, no new allocations, no duplicate sandboxes.
         agent = startAgent();
         for (AllocRecord a : allocs) {
-            String pids = agent.call("pids " + a.id());
-            assertThat(Json.mapper().readTree(pids).get("t").asLong()).isEqualTo(pidsBefore.get(a.id()));
+            // Reattaching runs on each task runner's thread, right after the agent started.
+            assertThat(attachedPid(a.id())).isEqualTo(pidsBefore.get(a.id()));
         }
         assertThat(view().allocsForJob("default", jobId)).hasSize(3);
         assertThat(running(jobId)).hasSize(3);
@@ -223,7 +236,7 @@ class AgentRecoveryIT {
         TaskStateRecord vs = await(Duration.ofSeconds(60), () -> view().taskStates(victim.id()).get("t"),
                 s -> s.restarts() == 1 && s.state().equals("running"), "victim restarted after agent restart");
         assertThat(vs.events().stream().map(TaskEvent::displayMessage).toList()).contains("Exit Code: 137, Signal: 9");
-        assertThat(Json.mapper().readTree(agent.call("pids " + victim.id())).get("t").asLong()).isNotEqualTo(victimPid);
+        assertThat(attachedPid(victim.id())).isNotEqualTo(victimPid);
         assertThat(view().allocsForJob("default", jobId)).hasSize(3);
 
         // 5. Logs: no gaps across the agent restarts; one new run per task restart.
@@ -232,6 +245,36 @@ class AgentRecoveryIT {
         assertConsecutiveRuns(numbers(stdout(crashed.id())), 2);
         assertConsecutiveRuns(numbers(stdout(victim.id())), 2);
         assertThat(view().integrityCheck()).isEqualTo("ok");
+    }
+
+    @Test
+    void agentKilledDuringRestartDelay_resumesTheDelay_andStartsTheTaskOnce() throws Exception {
+        assumeTrue(AgentFixture.isRoot(), "needs root");
+        cgroup = AgentFixture.cgroupParent();
+        String jobId = "delay-" + cgroup.substring(cgroup.length() - 8);
+        jobs.add(jobId);
+        agent = startAgent();
+        RestartPolicy slow = new RestartPolicy(2, Duration.ofMinutes(30), Duration.ofSeconds(3), RestartPolicy.Mode.FAIL);
+        Task t = Task.exec("t", "/bin/sh", List.of("-c", "trap 'exit 0' INT; while true; do sleep 0.1; done"));
+        agent.call("register " + Json.write(Job.of(jobId, "service", List.of(TaskGroup.of("g", 1, List.of(t)).withRestart(slow)))));
+        AllocRecord a = await(Duration.ofSeconds(60), () -> running(jobId), l -> l.size() == 1, "running").getFirst();
+        assertThat(HostProcesses.crashTask(a.id())).isPositive();
+        TaskStateRecord waiting = await(Duration.ofSeconds(30), () -> view().taskStates(a.id()).get("t"),
+                s -> s.state().equals("pending") && s.events().getLast().type().equals("Restarting"), "restart delay");
+        agent.kill9();
+        TaskEvent restarting = waiting.events().getLast();
+        long dueNs = restarting.timeNs() + Long.parseLong(restarting.details().get("start_delay"));
+        agent = startAgent();
+        TaskStateRecord st = await(Duration.ofSeconds(60), () -> view().taskStates(a.id()).get("t"),
+                s -> s.state().equals("running"), "running after the delay");
+        TaskEvent started = st.events().getLast();
+        assertThat(started.type()).isEqualTo("Started");
+        assertThat(started.timeNs()).as("the restart waited for the rest of its delay").isGreaterThanOrEqualTo(dueNs);
+        assertThat(st.restarts()).isEqualTo(1);
+        assertThat(st.events().stream().filter(e -> e.type().equals("Started"))).hasSize(2);
+        long pid = attachedPid(a.id());
+        assertThat(HostProcesses.withEnv("NOMAD_ALLOC_ID=" + a.id()).stream()
+                .filter(p -> p.sandbox() && p.pid() == pid)).hasSize(1);
     }
 
     @Test

@@ -174,6 +174,68 @@ class AgentRunnerIT {
     }
 
     @Test
+    void leaderDeath_killsTheGroup_withLeaderTaskDead() throws Exception {
+        Task leader = sh("leader", "exit 0").withLeader(true);
+        Task follower = sh("follower", "trap 'exit 0' INT; while true; do sleep 0.1; done");
+        agent.registerJob(Job.of("lead", "batch", List.of(TaskGroup.of("g", 1, List.of(leader, follower)))));
+        AllocRecord a = await(agent, Duration.ofSeconds(60), () -> agent.jobAllocations("default", "lead"),
+                l -> !l.isEmpty() && l.getFirst().clientStatus().equals("complete"), "lead complete").getFirst();
+        assertThat(types(a.id(), "follower")).endsWith("Leader Task Dead", "Terminated", "Killed");
+        assertThat(agent.taskStates(a.id()).get("follower").failed()).isFalse();
+    }
+
+    @Test
+    void stop_honoursShutdownDelayAndKillSignal() throws Exception {
+        Task t = sh("t", "trap 'echo got TERM; exit 0' TERM; while true; do sleep 0.1; done")
+                .withKill(Duration.ofSeconds(3), "SIGTERM").withShutdownDelay(Duration.ofMillis(200));
+        agent.registerJob(Job.of("term", "service", List.of(TaskGroup.of("g", 1, List.of(t)))));
+        AllocRecord a = await(agent, Duration.ofSeconds(60), () -> agent.jobAllocations("default", "term"),
+                l -> !l.isEmpty() && l.getFirst().clientStatus().equals("running"), "running").getFirst();
+        agent.stopJob("default", "term", false);
+        await(agent, Duration.ofSeconds(60), () -> agent.allocation(a.id()).get(), x -> x.clientStatus().equals("complete"),
+                "complete");
+        List<TaskEvent> evs = agent.taskStates(a.id()).get("t").events();
+        assertThat(evs.stream().map(TaskEvent::type).toList())
+                .endsWith("Killing", "Waiting for shutdown delay", "Terminated", "Killed");
+        assertThat(evs.get(evs.size() - 4).displayMessage()).isEqualTo("Sent interrupt. Waiting 3s before force killing");
+        assertThat(evs.get(evs.size() - 3).displayMessage())
+                .isEqualTo("Waiting for shutdown_delay of 200ms before killing the task.");
+        assertThat(evs.get(evs.size() - 2).displayMessage()).isEqualTo("Exit Code: 0");
+        assertThat(AgentFixture.logs(agent, a.id(), "t", LogReader.Stream.STDOUT)).isEqualTo("got TERM\n");
+    }
+
+    @Test
+    void signalAndRestart_reachTheRunningTask() throws Exception {
+        Task t = sh("t", "trap 'echo hup' HUP; echo start; while true; do sleep 0.1; done");
+        agent.registerJob(Job.of("sig", "service", List.of(TaskGroup.of("g", 1, List.of(t)))));
+        AllocRecord a = await(agent, Duration.ofSeconds(60), () -> agent.jobAllocations("default", "sig"),
+                l -> !l.isEmpty() && l.getFirst().clientStatus().equals("running"), "running").getFirst();
+        long pid = agent.taskPids(a.id()).get("t");
+        agent.signal(a.id(), "t", "SIGHUP");
+        await(agent, Duration.ofSeconds(30), () -> AgentFixture.logs(agent, a.id(), "t", LogReader.Stream.STDOUT),
+                out -> out.contains("hup"), "hup logged");
+        agent.restart(a.id(), "t");
+        TaskStateRecord st = await(agent, Duration.ofSeconds(60), () -> agent.taskStates(a.id()).get("t"),
+                s -> s.restarts() == 1 && s.state().equals("running"), "restarted");
+        assertThat(st.events().stream().map(TaskEvent::displayMessage).toList())
+                .contains("Task being sent signal SIGHUP", "User requested task to restart", "Task restarting in 0s");
+        assertThat(agent.taskPids(a.id()).get("t")).isNotEqualTo(pid);
+        assertThat(AgentFixture.logs(agent, a.id(), "t", LogReader.Stream.STDOUT)).isEqualTo("start\nhup\nstart\n");
+    }
+
+    @Test
+    void deniedUser_failsValidation_withoutRestart() throws Exception {
+        Task t = sh("t", "true").withUser("root");
+        agent.registerJob(Job.of("asroot", "service", List.of(TaskGroup.of("g", 1, List.of(t)))));
+        AllocRecord a = await(agent, Duration.ofSeconds(60), () -> agent.jobAllocations("default", "asroot"),
+                l -> !l.isEmpty() && l.getFirst().clientStatus().equals("failed"), "failed").getFirst();
+        List<TaskEvent> evs = agent.taskStates(a.id()).get("t").events();
+        assertThat(evs.stream().map(TaskEvent::displayMessage).toList()).containsSubsequence(
+                "validate: running as user \"root\" is disallowed", "Error was unrecoverable");
+        agent.stopJob("default", "asroot", true);
+    }
+
+    @Test
     void failingTask_killsItsSiblings() throws Exception {
         RestartPolicy none = new RestartPolicy(0, Duration.ofMinutes(1), Duration.ofSeconds(1), RestartPolicy.Mode.FAIL);
         Task bad = sh("bad", "exit 1");

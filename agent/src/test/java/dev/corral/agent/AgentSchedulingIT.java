@@ -87,6 +87,59 @@ class AgentSchedulingIT {
     }
 
     @Test
+    void blockedJob_isPlacedWhenResourcesFreeUp_andStopCancelsBlockedEvals() throws Exception {
+        start("");
+        long mem = agent.node().resources().memoryMb() * 6 / 10;
+        String loop = "trap 'exit 0' INT; while true; do sleep 0.1; done";
+        Task big = sh("t", loop).withResources(new ResourceAsk(100, 0, mem, 0));
+        agent.registerJob(Job.of("first", "service", List.of(TaskGroup.of("g", 1, List.of(big)))));
+        await(agent, Duration.ofSeconds(60), () -> agent.jobAllocations("default", "first"),
+                l -> l.size() == 1 && l.getFirst().clientStatus().equals("running"), "first running");
+        var second = agent.registerJob(Job.of("second", "service", List.of(TaskGroup.of("g", 1, List.of(big)))));
+        assertThat(agent.awaitEval(second.evalId(), Duration.ofSeconds(30)).failedTgAllocs().get("g").dimensionExhausted())
+                .isEqualTo(Map.of("memory", 1));
+        assertThat(agent.job("default", "second").get().status()).isEqualTo("pending");
+        agent.stopJob("default", "first", false);
+        await(agent, Duration.ofSeconds(60), () -> agent.jobAllocations("default", "second"),
+                l -> l.size() == 1 && l.getFirst().clientStatus().equals("running"), "second placed once first stopped");
+        assertThat(agent.jobEvaluations("default", "second")).extracting(EvalRecord::status).doesNotContain("blocked");
+        assertThat(agent.job("default", "second").get().status()).isEqualTo("running");
+
+        // A job that stays unplaceable: stopping it cancels its blocked evaluation.
+        Task huge = sh("t", loop).withResources(new ResourceAsk(100, 0, agent.node().resources().memoryMb() + 1, 0));
+        var third = agent.registerJob(Job.of("third", "service", List.of(TaskGroup.of("g", 1, List.of(huge)))));
+        agent.awaitEval(third.evalId(), Duration.ofSeconds(30));
+        var stop = agent.stopJob("default", "third", false);
+        agent.awaitEval(stop.evalId(), Duration.ofSeconds(30));
+        assertThat(agent.jobEvaluations("default", "third")).extracting(EvalRecord::status)
+                .contains("cancelled").doesNotContain("blocked", "pending");
+        assertThat(agent.job("default", "third").get().status()).isEqualTo("dead");
+    }
+
+    @Test
+    void failedAllocation_isRescheduledPerPolicy_thenLeftFailed() throws Exception {
+        start("");
+        var noRestart = new dev.corral.agent.restart.RestartPolicy(0, Duration.ofMinutes(1), Duration.ofSeconds(1),
+                dev.corral.agent.restart.RestartPolicy.Mode.FAIL);
+        var once = new dev.corral.agent.job.ReschedulePolicy(1, Duration.ofHours(1), Duration.ofMillis(500), "constant",
+                Duration.ZERO, false);
+        TaskGroup g = TaskGroup.of("g", 1, List.of(sh("t", "exit 7"))).withRestart(noRestart).withReschedule(once);
+        agent.registerJob(Job.of("resched", "batch", List.of(g)));
+        List<AllocRecord> two = await(agent, Duration.ofSeconds(60), () -> agent.jobAllocations("default", "resched"),
+                l -> l.size() == 2 && l.stream().allMatch(a -> a.clientStatus().equals("failed")), "two failed allocs");
+        AllocRecord first = two.stream().filter(a -> a.previousAllocation() == null).findFirst().orElseThrow();
+        AllocRecord second = two.stream().filter(a -> a.previousAllocation() != null).findFirst().orElseThrow();
+        assertThat(second.previousAllocation()).isEqualTo(first.id());
+        assertThat(agent.allocation(first.id()).get().nextAllocation()).isEqualTo(second.id());
+        assertThat(second.name()).isEqualTo(first.name());
+        // One attempt only: a further evaluation places nothing.
+        var again = agent.registerJob(Job.of("resched", "batch", List.of(g)));
+        agent.awaitEval(again.evalId(), Duration.ofSeconds(30));
+        assertThat(agent.jobAllocations("default", "resched")).hasSize(2);
+        assertThat(agent.job("default", "resched").get().status()).isEqualTo("dead");
+    }
+
+    @Test
     void jobUpdate_replacesChangedAllocs_countChangeIsInPlace() throws Exception {
         start("");
         String loop = "trap 'exit 0' INT; while true; do sleep 0.1; done";

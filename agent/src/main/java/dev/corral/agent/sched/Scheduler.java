@@ -10,7 +10,6 @@ import dev.corral.agent.state.EvalRecord;
 import dev.corral.agent.state.JobRecord;
 import dev.corral.agent.state.JobStatus;
 import dev.corral.agent.state.StateStore;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -92,7 +91,9 @@ public final class Scheduler {
                     stopped.add(t.putAlloc(a.withDesired("stop", ALLOC_NOT_NEEDED, nowNs)));
                 }
             }
-            for (TaskGroup g : job.groups()) {
+            for (TaskGroup declared : job.groups()) {
+                // System and sysbatch groups run once per node; this agent is the only node.
+                TaskGroup g = job.type().equals("system") || job.type().equals("sysbatch") ? declared.withCount(1) : declared;
                 Map<Integer, AllocRecord> occupied = new HashMap<>();
                 List<AllocRecord> toReplace = new ArrayList<>();
                 for (AllocRecord a : all) {
@@ -108,7 +109,7 @@ public final class Scheduler {
                     if (a.clientTerminal()) {
                         // complete: done for batch; failed: reschedule if the policy allows.
                         if (a.clientStatus().equals("failed")) {
-                            Optional<Long> at = Reschedule.nextAttemptMs(job.type(), a, store, nowMs);
+                            Optional<Long> at = Reschedule.nextAttemptMs(declared.rescheduleFor(job.type()), a, store, nowMs);
                             if (at.isPresent() && at.get() <= nowMs) {
                                 toReplace.add(a);
                                 continue;
@@ -126,7 +127,7 @@ public final class Scheduler {
                     if (a.jobVersion() != jr.version()) {
                         TaskGroup old = store.jobVersion(a.namespace(), a.jobId(), a.jobVersion())
                                 .flatMap(v -> v.job().group(g.name())).orElse(null);
-                        if (old != null && sameTasks(old, g) && job.constraints().equals(
+                        if (old != null && sameTasks(old, declared) && job.constraints().equals(
                                 store.jobVersion(a.namespace(), a.jobId(), a.jobVersion()).get().job().constraints())) {
                             updated.add(t.putAlloc(a.withJobVersion(jr.version(), nowNs)));
                             occupied.put(a.index(), a);
@@ -182,14 +183,29 @@ public final class Scheduler {
                 }
             }
         }
-        String status = "complete";
-        String desc = "";
-        EvalRecord done = t.putEval(eval.withStatus(status, desc, failed, nowNs));
-        if (!failed.isEmpty() && !eval.status().equals("blocked")) {
-            // Nomad keeps a blocked evaluation that retries when resources free up.
-            t.putEval(new EvalRecord(ids.get(), eval.namespace(), eval.jobId(), eval.jobModifyIndex(), eval.type(),
-                    eval.priority(), "queued-allocs", "blocked", "created to place remaining allocations",
-                    failed, nowNs, nowNs, 0, 0));
+        EvalRecord done;
+        if (eval.status().equals("blocked") && !failed.isEmpty()) {
+            // Still cannot place everything: stay blocked (and write nothing if nothing changed).
+            done = placed.isEmpty() && stopped.isEmpty() && updated.isEmpty() && failed.equals(eval.failedTgAllocs())
+                    ? eval : t.putEval(eval.withStatus("blocked", eval.statusDescription(), failed, nowNs));
+        } else {
+            done = t.putEval(eval.withStatus("complete", "", failed, nowNs));
+            if (!failed.isEmpty()) {
+                // Nomad keeps a blocked evaluation that retries when resources or drivers change.
+                t.putEval(new EvalRecord(ids.get(), eval.namespace(), eval.jobId(), eval.jobModifyIndex(), eval.type(),
+                        eval.priority(), "queued-allocs", "blocked", "created to place remaining allocations",
+                        failed, nowNs, nowNs, 0, 0));
+            }
+        }
+        if (!eval.status().equals("blocked")) {
+            // A newer evaluation supersedes the job's older blocked ones.
+            for (EvalRecord other : store.evalsForJob(eval.namespace(), eval.jobId())) {
+                if (other.status().equals("blocked") && other.createIndex() < t.index()
+                        && !other.id().equals(eval.id())) {
+                    t.putEval(other.withStatus("cancelled", "superseded by evaluation " + eval.id(), other.failedTgAllocs(),
+                            nowNs));
+                }
+            }
         }
         JobStatus.refresh(t, store, eval.namespace(), eval.jobId());
         return new Outcome(done, placed, stopped, updated, Optional.ofNullable(followUp));
@@ -260,15 +276,19 @@ public final class Scheduler {
         return new GroupAsk(job.namespace(), job.id(), g.name(), jobCs, groupCs, drivers, tasks, g.diskMb(), dh);
     }
 
-    /** Nomad's default reschedule policies, applied to failed allocations. */
+    /** Nomad's reschedule rule for failed allocations. */
     static final class Reschedule {
         private Reschedule() {}
 
         /** When the failed allocation may be replaced; empty when the policy forbids it. */
-        static Optional<Long> nextAttemptMs(String jobType, AllocRecord failed, StateStore store, long nowMs) {
+        static Optional<Long> nextAttemptMs(dev.corral.agent.job.ReschedulePolicy policy, AllocRecord failed,
+                                            StateStore store, long nowMs) {
+            if (policy == null) {
+                return Optional.empty();
+            }
             long failedAtMs = failed.modifyTimeNs() / 1_000_000L;
             int previous = 0;
-            long windowStart = nowMs - Duration.ofHours(24).toMillis();
+            long windowStart = nowMs - policy.interval().toMillis();
             AllocRecord cur = failed;
             while (cur.previousAllocation() != null) {
                 Optional<AllocRecord> p = store.alloc(cur.previousAllocation());
@@ -276,20 +296,14 @@ public final class Scheduler {
                     break;
                 }
                 cur = p.get();
-                if (cur.modifyTimeNs() / 1_000_000L >= windowStart) {
+                if (policy.unlimited() || cur.modifyTimeNs() / 1_000_000L >= windowStart) {
                     previous++;
                 }
             }
-            return switch (jobType) {
-                case "service" -> {
-                    // delay 30s, exponential, max_delay 1h, unlimited
-                    long delay = Math.min(Duration.ofHours(1).toMillis(),
-                            Duration.ofSeconds(30).toMillis() << Math.min(previous, 20));
-                    yield Optional.of(failedAtMs + delay);
-                }
-                case "batch" -> previous >= 1 ? Optional.empty() : Optional.of(failedAtMs + 5_000);
-                default -> Optional.empty();
-            };
+            if (!policy.unlimited() && previous >= policy.attempts()) {
+                return Optional.empty();
+            }
+            return Optional.of(failedAtMs + policy.delayFor(previous).toMillis());
         }
     }
 }

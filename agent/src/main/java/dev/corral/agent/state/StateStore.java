@@ -385,6 +385,33 @@ public final class StateStore implements AutoCloseable {
         }, rs -> Json.read(rs.getString(1), AllocRecord.class));
     }
 
+    /** How many of the job's allocations are not terminal (desired run, client pending or running). */
+    public int liveAllocCount(String namespace, String jobId) {
+        return query("SELECT count(*) FROM allocs WHERE namespace = ? AND job_id = ? AND desired_status = 'run'"
+                + " AND client_status IN ('pending', 'running')", ps -> {
+                    ps.setString(1, namespace);
+                    ps.setString(2, jobId);
+                }, rs -> rs.getInt(1)).getFirst();
+    }
+
+    /** How many allocations and how many open (pending or blocked) evaluations the job has. */
+    public int[] allocAndOpenEvalCounts(String namespace, String jobId) {
+        int allocs = query("SELECT count(*) FROM allocs WHERE namespace = ? AND job_id = ?", ps -> {
+            ps.setString(1, namespace);
+            ps.setString(2, jobId);
+        }, rs -> rs.getInt(1)).getFirst();
+        int open = query("SELECT count(*) FROM evals WHERE namespace = ? AND job_id = ? AND status IN ('pending', 'blocked')",
+                ps -> {
+                    ps.setString(1, namespace);
+                    ps.setString(2, jobId);
+                }, rs -> rs.getInt(1)).getFirst();
+        int evals = query("SELECT count(*) FROM evals WHERE namespace = ? AND job_id = ?", ps -> {
+            ps.setString(1, namespace);
+            ps.setString(2, jobId);
+        }, rs -> rs.getInt(1)).getFirst();
+        return new int[] {allocs, open, evals};
+    }
+
     /** Task name to state, in task name order. */
     public Map<String, TaskStateRecord> taskStates(String allocId) {
         Map<String, TaskStateRecord> out = new LinkedHashMap<>();
@@ -518,13 +545,19 @@ public final class StateStore implements AutoCloseable {
             return stored;
         }
 
-        /** Removes a job and its versions (purge); its allocations and evaluations are removed separately. */
+        /**
+         * Removes a job (purge). Its versions stay until {@link #deleteJobVersions} (after its last
+         * allocation is gone), so a restarted agent can still stop allocations of a purged job.
+         */
         public void deleteJob(String namespace, String id) {
             exec("DELETE FROM jobs WHERE namespace = ? AND id = ?", namespace, id);
-            exec("DELETE FROM job_versions WHERE namespace = ? AND id = ?", namespace, id);
             tables.add(Table.JOBS);
-            tables.add(Table.JOB_VERSIONS);
             events.add(new StateEvent("Job", "JobDeregistered", id, namespace, index, null));
+        }
+
+        public void deleteJobVersions(String namespace, String id) {
+            exec("DELETE FROM job_versions WHERE namespace = ? AND id = ?", namespace, id);
+            tables.add(Table.JOB_VERSIONS);
         }
 
         public EvalRecord putEval(EvalRecord eval) {
