@@ -94,6 +94,19 @@ final class AgentCommand implements Callable<Integer> {
         setLogLevel(c.logLevel());
         PrintStream out = System.out;
         Running r = start(c);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            out.println("==> Caught signal: shutting down agent (tasks keep running)...");
+            out.flush();
+            try {
+                r.close();
+            } catch (Exception e) {
+                System.err.println("error while stopping: " + e.getMessage());
+            }
+            out.println("==> Agent stopped");
+            out.flush();
+            stopped.countDown();
+        }, "agent-shutdown"));
         out.println("==> Corral agent configuration:");
         out.println();
         out.println("       Bind Addrs: HTTP: [" + r.api().address().getAuthority() + "]");
@@ -106,16 +119,6 @@ final class AgentCommand implements Callable<Integer> {
         out.println();
         out.println("==> Corral agent started! Log data will stream in below:");
         out.flush();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            out.println("==> Caught signal: shutting down agent (tasks keep running)...");
-            try {
-                r.close();
-            } catch (Exception e) {
-                System.err.println("error while stopping: " + e.getMessage());
-            }
-            stopped.countDown();
-        }, "agent-shutdown"));
         stopped.await();
         return 0;
     }

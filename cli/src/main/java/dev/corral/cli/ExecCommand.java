@@ -66,6 +66,7 @@ final class ExecCommand extends ClientCommand {
                 send(socket, "{\"tty_size\":{\"height\":" + size[0] + ",\"width\":" + size[1] + "}}");
             }
         }
+        Thread.ofPlatform().daemon().name("exec-heartbeat").start(() -> heartbeat(socket, s));
         if (stdin) {
             Thread.ofPlatform().daemon().name("exec-stdin").start(() -> forwardStdin(socket));
         } else {
@@ -85,6 +86,21 @@ final class ExecCommand extends ClientCommand {
 
     private static synchronized void send(WebSocket socket, String text) {
         socket.sendText(text, true).join();
+    }
+
+    /** Nomad's client sends an empty frame every 10 s so idle sessions stay open. */
+    private static void heartbeat(WebSocket socket, Session s) {
+        try {
+            while (!s.exit.isDone()) {
+                try {
+                    s.exit.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException idle) {
+                    send(socket, "{}");
+                }
+            }
+        } catch (Exception e) {
+            // the session ended
+        }
     }
 
     private static void forwardStdin(WebSocket socket) {

@@ -6,8 +6,8 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code corral} command. */
 @Command(name = "corral", mixinStandardHelpOptions = true, version = "corral 0.1.0",
         description = "Nomad's isolated fork/exec task driver, in Java.",
-        subcommands = {RunCommand.class, AgentCommand.class, JobCommand.class, AllocCommand.class, NodeCommand.class,
-                AgentInfoCommand.class, SystemCommand.class, PluginCommand.class})
+        subcommands = {RunCommand.class, AgentCommand.class, JobCommand.class, AllocCommand.class,
+                NodeCommand.class, AgentInfoCommand.class, SystemCommand.class, PluginCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {

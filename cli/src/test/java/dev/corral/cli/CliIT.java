@@ -139,6 +139,19 @@ class CliIT {
         Result nodes = corral("node", "status", "-self", "-verbose");
         assertThat(nodes.out()).contains("Drivers      = exec").contains("driver.exec");
 
+        Result plan = corral("job", "plan", "-var", "greeting=hi", job.toString());
+        assertThat(plan.code()).as(plan.out() + plan.err()).isEqualTo(1);
+        assertThat(plan.out()).contains("+/- Job: \"greeter\"").contains("+/- Task: \"greet\"")
+                .contains("Scheduler dry-run:").contains("Job Modify Index: ");
+        Result same = corral("job", "plan", "-var", "greeting=howdy", job.toString());
+        assertThat(same.code()).as(same.out() + same.err()).isZero();
+
+        Result inspect = corral("job", "inspect", "gree");
+        assertThat(inspect.out()).startsWith("{\n  \"Job\" : {").contains("\"ID\" : \"greeter\"");
+
+        Result restart = corral("alloc", "restart", alloc);
+        assertThat(restart.code()).as(restart.err()).isZero();
+
         Result stop = corral("job", "stop", "greeter");
         assertThat(stop.code()).as(stop.err()).isZero();
         assertThat(stop.out()).contains("finished with status \"complete\"");

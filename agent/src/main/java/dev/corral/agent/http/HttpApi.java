@@ -73,12 +73,17 @@ public final class HttpApi implements AutoCloseable {
         this.connector = new ServerConnector(server);
         connector.setHost(bind.getHostString());
         connector.setPort(bind.getPort());
+        // blocking queries wait up to MAX_WAIT (+ jitter) without writing: keep such connections open
+        connector.setIdleTimeout(MAX_WAIT.plusMinutes(1).toMillis());
         server.addConnector(connector);
         routes();
         ContextHandler context = new ContextHandler("/");
-        WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, context, container ->
-                container.addMapping("regex|^/v1/client/allocation/[^/]+/exec$",
-                        (rq, rs, cb) -> new ExecSocket(backend, rq)));
+        WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, context, container -> {
+            // an interactive shell may sit idle for long; clients send {} heartbeats anyway
+            container.setIdleTimeout(Duration.ofMinutes(30));
+            container.addMapping("regex|^/v1/client/allocation/[^/]+/exec$",
+                    (rq, rs, cb) -> new ExecSocket(backend, rq));
+        });
         ws.setHandler(new Dispatch());
         context.setHandler(ws);
         server.setHandler(context);
