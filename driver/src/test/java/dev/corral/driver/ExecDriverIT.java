@@ -38,6 +38,27 @@ class ExecDriverIT {
     }
 
     @Test
+    void fingerprint_saysWhatIsMissing(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        ExecDriverConfig cfg = h.driver.config();
+        var none = new dev.corral.driver.linux.CgroupLayout(dev.corral.driver.linux.CgroupLayout.Mode.NONE, java.util.Map.of(),
+                java.util.Optional.empty());
+        assertThat(new ExecDriver(cfg, none).fingerprint())
+                .isEqualTo(new Fingerprint(HealthState.UNHEALTHY, "Failed to discover cgroup mount point", java.util.Map.of()));
+        java.nio.file.Files.writeString(tmp.resolve("cgroup.controllers"), "cpuset memory\n");
+        var v2 = new dev.corral.driver.linux.CgroupLayout(dev.corral.driver.linux.CgroupLayout.Mode.V2, java.util.Map.of(),
+                java.util.Optional.of(tmp));
+        Fingerprint f = new ExecDriver(cfg, v2).fingerprint();
+        assertThat(f.health()).isEqualTo(HealthState.UNHEALTHY);
+        assertThat(f.description()).isEqualTo("cgroup controllers missing (v2): cpu, pids; mount them or enable them in cgroup.subtree_control");
+        java.nio.file.Path fake = java.nio.file.Files.writeString(tmp.resolve("fake-sandbox"), "not a program");
+        Fingerprint noBinary = new ExecDriver(ExecDriverConfig.builder().stateDir(cfg.stateDir()).sandboxBinary(fake).build()).fingerprint();
+        assertThat(noBinary.health()).isEqualTo(HealthState.UNHEALTHY);
+        assertThat(noBinary.description()).contains(fake.toString()).contains("not executable");
+        assertThat(noBinary.detected()).isTrue();
+        assertThat(noBinary.healthy()).isFalse();
+    }
+
+    @Test
     void startTask_binTrue_exitsZero_andInspectShowsIt() throws Exception {
         TaskConfig t = h.task("web", ExecTaskConfig.of("/bin/true"));
         TaskHandle th = h.start(t);
@@ -76,6 +97,27 @@ class ExecDriverIT {
         TaskConfig t = h.task("nope", ExecTaskConfig.of("/opt/none/x"));
         assertThatThrownBy(() -> h.start(t)).isInstanceOf(DriverException.CommandNotFoundException.class)
                 .hasMessageStartingWith("file /opt/none/x not found under path " + t.taskDir());
+    }
+
+    @Test
+    void startTask_sandboxSetupFails_throwsWithTheStepAndLeavesNothing() throws Exception {
+        TaskConfig base = h.task("badmount", ExecTaskConfig.of("/bin/true"));
+        TaskConfig t = new TaskConfig(base.id(), base.name(), base.allocId(), base.jobName(), base.groupName(), base.allocDir(),
+                base.taskDir(), base.env(), base.user(), base.resources(), base.driverConfig(), base.logs(),
+                List.of(new MountConfig(h.root.resolve("no-such-volume"), "/data", false)));
+        assertThatThrownBy(() -> h.start(t)).isInstanceOf(DriverException.TaskLaunchException.class)
+                .hasMessageContaining("step mount_bind failed");
+        assertThat(h.driver.handle(t.id())).isEmpty();
+        assertThat(h.leftoverCgroups()).isEmpty();
+    }
+
+    @Test
+    void startTask_execveFails_isASandboxFailureNotATaskExit() throws Exception {
+        TaskConfig t = h.task("noexec", ExecTaskConfig.of("/local/garbage"));
+        Files.write(t.taskDir().resolve("local/garbage"), new byte[] {1, 2, 3, 4});
+        assertThatThrownBy(() -> h.start(t)).isInstanceOf(DriverException.TaskLaunchException.class)
+                .hasMessageContaining("step execve failed (errno 8)");
+        assertThat(h.leftoverCgroups()).isEmpty();
     }
 
     @Test
@@ -126,6 +168,21 @@ class ExecDriverIT {
         h.driver.stopTask(t.id(), Duration.ofMillis(300), "SIGINT");
         assertThat(th.exit().getNow(null)).isEqualTo(new ExitResult.Signaled(9, false));
         assertThat(th.cgroup().pids()).isEmpty();
+    }
+
+    @Test
+    void destroyTask_hostPidMode_killsWhatTheTaskLeftBehind() throws Exception {
+        String script = "sh -c \"trap '' INT TERM HUP; exec sleep 1000\" > /dev/null 2>&1 & echo $! > /local/orphan; exit 0";
+        TaskConfig t = h.task("leaver", new ExecTaskConfig("/bin/sh", List.of("-c", script), "host", "", List.of(), List.of(), ""));
+        TaskHandle th = h.start(t);
+        assertThat(h.await(th, WAIT)).isEqualTo(new ExitResult.Exited(0, false));
+        long orphan = Long.parseLong(Files.readString(t.taskDir().resolve("local/orphan")).trim());
+        assertThat(th.cgroup().pids()).contains(orphan);
+        h.driver.destroyTask(t.id(), false);
+        assertThat(dev.corral.driver.linux.ProcStat.read(orphan).filter(p -> p.state() != 'Z')).isEmpty();
+        for (java.nio.file.Path p : th.record().cgroupPaths()) {
+            assertThat(p).doesNotExist();
+        }
     }
 
     @Test
@@ -268,8 +325,9 @@ class ExecDriverIT {
         TaskConfig t = h.task("ex", ExecTaskConfig.of("/bin/sh", "-c", "echo secret > /local/marker; exec sleep 1000"));
         h.start(t);
         DriverHarness.awaitFile(t.taskDir().resolve("local/marker"), WAIT);
-        ExecResult r = h.driver.execTask(t.id(), List.of("/bin/sh", "-c", "id -u; cat /local/marker; exit 4"), WAIT);
-        assertThat(new String(r.output())).isEqualTo("65534\nsecret\n");
+        ExecResult r = h.driver.execTask(t.id(), List.of("/bin/sh", "-c",
+                "id -u; cat /local/marker; grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status | tr -d '\\t'; exit 4"), WAIT);
+        assertThat(new String(r.output())).isEqualTo("65534\nsecret\nNoNewPrivs:1\nSeccomp:2\n");
         assertThat(r.exitCode()).isEqualTo(4);
         assertThat(r.timedOut()).isFalse();
     }

@@ -209,7 +209,11 @@ public final class PluginServer implements AutoCloseable {
         java.util.logging.Logger.getLogger("io.netty.bootstrap").setLevel(java.util.logging.Level.SEVERE);
     }
 
-    /** Ctrl-C on a foreground agent reaches the whole process group; like a Go plugin, ignore it. */
+    /**
+     * Ctrl-C on a foreground agent reaches the whole process group; like a Go plugin, ignore it.
+     * A handler, not SIG_IGN: an ignored SIGINT would survive exec into every sandbox and task,
+     * and StopTask's default signal would then do nothing.
+     */
     private static void ignoreSigint(HclogWriter log) {
         try {
             sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> log.debug("ignoring SIGINT; Nomad stops plugins itself"));

@@ -209,5 +209,12 @@ final class NomadHarness implements AutoCloseable {
             process.waitFor(10, TimeUnit.SECONDS);
         }
         group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        // A SIGKILLed plugin cannot remove its socket directory (a Go plugin's socket stays too).
+        try {
+            java.nio.file.Files.deleteIfExists(socket);
+            java.nio.file.Files.deleteIfExists(socket.getParent());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

@@ -274,6 +274,12 @@ class ParserTest {
     }
 
     @Test
+    void errors_quotedAttributeNameInBlock_suggestsMapAttribute() {
+        assertThat(err("meta {\n  \"a.b\" = \"x\"\n}\n")).isEqualTo("job.hcl:2:3: attribute names in a block cannot be quoted; "
+                + "for keys such as \"a.b\" write a map attribute instead, e.g. meta = { \"a.b\" = \"x\" }");
+    }
+
+    @Test
     void errors_duplicateAttributeNamesTheFirst() {
         assertThat(err("a = 1\nb = 2\na = 3\n")).isEqualTo(
                 "job.hcl:3:1: attribute \"a\" is already set at job.hcl:1:1; each attribute may be set only once per block");
@@ -314,6 +320,13 @@ class ParserTest {
         assertThat(err(deep)).contains("nesting is too deep");
         String bang = "a = " + "!".repeat(5000) + "x\n";
         assertThat(err(bang)).contains("nesting is too deep");
+    }
+
+    @Test
+    void bareTemplate_likeAJsonString() {
+        assertThat(Sexp.of(Hcl.parseTemplate("cfg", "a\\n${b}$${c} %{ if d }e%{ endif }"))).isEqualTo("(tpl 'a\\n' ${b} '${c} ' (if d ('e') ()))");
+        assertThatThrownBy(() -> Hcl.parseTemplate("cfg", "x ${y")).isInstanceOf(ParseException.class)
+                .hasMessageStartingWith("cfg:1:6: expected \"}\" to close the interpolation opened at cfg:1:3");
     }
 
     @Test
