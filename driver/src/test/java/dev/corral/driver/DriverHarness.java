@@ -90,6 +90,18 @@ final class DriverHarness implements AutoCloseable {
         }
     }
 
+    /** Polls {@code value} until it satisfies {@code done}: the kernel reaps killed processes asynchronously. */
+    static <T> T awaitValue(java.util.function.Supplier<T> value, java.util.function.Predicate<T> done, Duration d)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + d.toNanos();
+        T v = value.get();
+        while (!done.test(v) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+            v = value.get();
+        }
+        return v;
+    }
+
     /** Every cgroup directory under our parent, in every hierarchy. */
     List<Path> leftoverCgroups() throws IOException {
         List<Path> out = new ArrayList<>();

@@ -157,13 +157,15 @@ class ExecDriverIT {
 
     @Test
     void stopTask_childrenIgnoringSignals_areAllKilledAfterTheTimeout() throws Exception {
+        // Each child says when it exists, so the test never races the shell's forks.
         String script = "trap '' INT TERM; "
-                + "sh -c \"trap '' INT TERM; exec sleep 1000\" & "
-                + "sh -c \"trap '' INT TERM; (sleep 1000 &) ; exec sleep 1000\" & "
-                + "touch /local/ready; wait";
+                + "sh -c \"trap '' INT TERM; touch /local/c1; exec sleep 1000\" & "
+                + "sh -c \"trap '' INT TERM; (sleep 1000 &) ; touch /local/c2; exec sleep 1000\" & "
+                + "wait";
         TaskConfig t = h.task("stubborn", ExecTaskConfig.of("/bin/sh", "-c", script));
         TaskHandle th = h.start(t);
-        DriverHarness.awaitFile(t.taskDir().resolve("local/ready"), WAIT);
+        DriverHarness.awaitFile(t.taskDir().resolve("local/c1"), WAIT);
+        DriverHarness.awaitFile(t.taskDir().resolve("local/c2"), WAIT);
         assertThat(th.cgroup().pids()).hasSizeGreaterThanOrEqualTo(4);
         h.driver.stopTask(t.id(), Duration.ofMillis(300), "SIGINT");
         assertThat(th.exit().getNow(null)).isEqualTo(new ExitResult.Signaled(9, false));
@@ -341,7 +343,8 @@ class ExecDriverIT {
         ExecResult r = h.driver.execTask(t.id(), List.of("/bin/sh", "-c", "trap '' INT TERM; echo started; sleep 100"), Duration.ofSeconds(3));
         assertThat(r.timedOut()).isTrue();
         assertThat(new String(r.output())).isEqualTo("started\n");
-        assertThat(th.cgroup().pids()).as("the timed-out command is gone, the task is not").isEqualTo(before);
+        assertThat(DriverHarness.awaitValue(() -> th.cgroup().pids(), before::equals, WAIT))
+                .as("the timed-out command is gone, the task is not").isEqualTo(before);
         assertThatThrownBy(() -> h.driver.execTask(t.id(), List.of(), WAIT)).hasMessage("error cmd must have at least one value");
     }
 

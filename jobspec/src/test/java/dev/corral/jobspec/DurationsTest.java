@@ -45,6 +45,15 @@ class DurationsTest {
     }
 
     @Test
+    void numbers_printAsWritten_andCompareByValue() {
+        assertThat(dev.corral.jobspec.model.Value.Num.of(100).value()).hasToString("100");
+        assertThat(new dev.corral.jobspec.model.Value.Num(new java.math.BigDecimal("1.50")).value()).hasToString("1.5");
+        assertThat(new dev.corral.jobspec.model.Value.Num(new java.math.BigDecimal("1e3")))
+                .isEqualTo(dev.corral.jobspec.model.Value.Num.of(1000));
+        assertThat(String.valueOf(dev.corral.jobspec.model.Value.Num.of(8080).toJava())).isEqualTo("8080");
+    }
+
+    @Test
     void dataSize_mebibytesAndSignals() {
         assertThat(DataSize.ofMebibytes(300).bytes()).isEqualTo(300L * 1024 * 1024);
         assertThat(DataSize.ofMebibytes(300).mebibytes()).isEqualTo(300);

@@ -52,15 +52,20 @@ final class DriverService extends DriverGrpc.DriverImplBase {
     public void fingerprint(DriverPb.FingerprintRequest request, StreamObserver<DriverPb.FingerprintResponse> out) {
         var call = (ServerCallStreamObserver<DriverPb.FingerprintResponse>) out;
         var last = new java.util.concurrent.atomic.AtomicReference<DriverPb.FingerprintResponse>();
-        AutoCloseable loop = driver().fingerprintEvery(ExecDriver.FINGERPRINT_PERIOD, fp -> {
+        var loop = new java.util.concurrent.atomic.AtomicReference<AutoCloseable>();
+        // The cancel handler must be in place before the first message can be sent.
+        call.setOnCancelHandler(() -> closeQuietly(loop.get()));
+        loop.set(driver().fingerprintEvery(ExecDriver.FINGERPRINT_PERIOD, fp -> {
             DriverPb.FingerprintResponse now = ProtoMapping.toProto(fp, PluginServer.NAME);
             synchronized (call) {
                 if (!call.isCancelled() && !now.equals(last.getAndSet(now))) {
                     call.onNext(now);
                 }
             }
-        });
-        call.setOnCancelHandler(() -> closeQuietly(loop));
+        }));
+        if (call.isCancelled()) {
+            closeQuietly(loop.get());
+        }
     }
 
     /** The driver emits no events of its own (as exec); the stream stays open and quiet. */
@@ -148,6 +153,8 @@ final class DriverService extends DriverGrpc.DriverImplBase {
         var ended = new java.util.concurrent.atomic.AtomicBoolean();
         try {
             TaskHandle handle = driver().handle(id).orElseThrow(() -> new DriverException.TaskNotFoundException(id));
+            var loopRef = new java.util.concurrent.atomic.AtomicReference<AutoCloseable>();
+            call.setOnCancelHandler(() -> closeQuietly(loopRef.get()));
             AutoCloseable loop = driver().streamTaskStats(id, period, usage -> {
                 DriverPb.TaskStatsResponse r = DriverPb.TaskStatsResponse.newBuilder().setStats(ProtoMapping.toProto(id, usage)).build();
                 synchronized (call) {
@@ -156,7 +163,10 @@ final class DriverService extends DriverGrpc.DriverImplBase {
                     }
                 }
             });
-            call.setOnCancelHandler(() -> closeQuietly(loop));
+            loopRef.set(loop);
+            if (call.isCancelled()) {
+                closeQuietly(loop);
+            }
             handle.exit().whenComplete((exit, error) -> {
                 closeQuietly(loop);
                 synchronized (call) {
@@ -171,6 +181,9 @@ final class DriverService extends DriverGrpc.DriverImplBase {
     }
 
     private void closeQuietly(AutoCloseable loop) {
+        if (loop == null) {
+            return;
+        }
         try {
             loop.close();
         } catch (Exception e) {

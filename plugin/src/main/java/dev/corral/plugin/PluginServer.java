@@ -159,6 +159,13 @@ public final class PluginServer implements AutoCloseable {
         }
         routeLibraryLogs(log);
         ignoreSigint(log);
+        if (!io.netty.channel.epoll.Epoll.isAvailable()) {
+            // No TCP fallback on purpose: a loopback port would let any local user start tasks as root.
+            log.error("cannot serve on a unix socket: Netty's native epoll transport did not load; if the temp dir is "
+                    + "mounted noexec, point -Dio.netty.native.workdir at a directory that allows exec",
+                    "error", String.valueOf(io.netty.channel.epoll.Epoll.unavailabilityCause()));
+            return 1;
+        }
         PluginServer server;
         try {
             server = start(env, log);

@@ -325,6 +325,13 @@ public final class Evaluator {
         if (f.name().equals("try") || f.name().equals("can")) {
             return tryOrCan(f, scope);
         }
+        // convert(value, type): the second argument is a type expression, not a value.
+        if (f.name().equals("convert")) {
+            if (f.args().size() != 2) {
+                throw new EvalException(f.pos(), "convert() takes 2 arguments, a value and a type such as list(string)");
+            }
+            return TypeConstraints.convert(f.args().get(1), eval(f.args().get(0), scope), "convert()", f.args().get(0).pos());
+        }
         List<Value> args = new ArrayList<>();
         for (int i = 0; i < f.args().size(); i++) {
             Value v = eval(f.args().get(i), scope);

@@ -89,6 +89,7 @@ public final class Functions {
         Set<String> s = new TreeSet<>(defs.keySet());
         s.add("try");
         s.add("can");
+        s.add("convert");
         return s;
     }
 

@@ -945,7 +945,9 @@ final class Parser {
             if (it.lit() != null) {
                 cursor[0]++;
                 if (!it.lit().text.isEmpty()) {
-                    out.add(new TemplateLiteral(it.lit().text.toString(), new Span(it.lit().pos, it.lit().text.toString())));
+                    // HCL imposes NFC normalisation on string literals (hclsyntax spec, "Source Code Representation").
+                    String value = java.text.Normalizer.normalize(it.lit().text, java.text.Normalizer.Form.NFC);
+                    out.add(new TemplateLiteral(value, new Span(it.lit().pos, it.lit().text.toString())));
                 }
                 continue;
             }

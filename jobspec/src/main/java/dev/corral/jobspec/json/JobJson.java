@@ -419,6 +419,12 @@ public final class JobJson {
                 throw new JobSpecException(Diagnostic.error(new SourcePos(file, 1, 1), "",
                         "a JSON job must be an object: {\"Job\": {...}}"));
             }
+            if (!root.has("Job") && root.has("job") && !root.has("ID")) {
+                throw new JobSpecException(Diagnostic.error(locations.getOrDefault("$.job", new SourcePos(file, 1, 1)), "job",
+                        "this is HCL's JSON syntax ({\"job\": {\"<name>\": ...}}), which Corral does not read; "
+                                + "write the job in HCL, or in Nomad's API JSON ({\"Job\": {\"ID\": ...}}) as printed by "
+                                + "nomad job inspect or corral job inspect"));
+            }
             JsonNode j = root.has("Job") ? root.get("Job") : root;
             if (!j.isObject()) {
                 error("Job", "must be an object");

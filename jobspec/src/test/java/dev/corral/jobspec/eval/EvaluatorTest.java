@@ -176,6 +176,9 @@ class EvaluatorTest {
         assertThat(ev("tostring(5)")).isEqualTo("\"5\"");
         assertThat(ev("tobool(\"true\")")).isEqualTo("true");
         assertThat(ev("int(-3.7)")).isEqualTo("-3");
+        assertThat(ev("convert([1, \"2\"], list(number))")).isEqualTo("[1,2]");
+        assertThat(ev("convert({a = 1}, map(string))")).isEqualTo("{\"a\":\"1\"}");
+        assertThat(err("convert(\"x\", number)")).isEqualTo("t.hcl:1:9: convert(): expected a number, got the string \"x\"");
         assertThat(ev("hasindex([1, 2], 1)")).isEqualTo("true");
         assertThat(ev("hasindex([1, 2], 2)")).isEqualTo("false");
         assertThat(ev("hasindex({a = 1}, \"a\")")).isEqualTo("true");

@@ -294,6 +294,15 @@ class ParserTest {
     }
 
     @Test
+    void errors_invalidOneLineFormsFromTheSpecSuite() {
+        assertThat(err("a { b = \"foo\", c = \"bar\" }\n")).contains("can hold only one attribute");
+        assertThat(err("a { b = \"foo\"\n}\n")).contains("can hold only one attribute");
+        assertThat(err("a { b = \"foo\"\n  c = \"bar\" }\n")).contains("can hold only one attribute");
+        assertThat(err("a { d {} }\n")).contains("can hold only one attribute");
+        assertThat(err("a = \"a value\", b = \"b value\"\n")).isEqualTo("job.hcl:1:14: expected a newline after the value of \"a\", found \",\"");
+    }
+
+    @Test
     void errors_templates() {
         assertThat(err("a = \"${x\"")).startsWith("job.hcl:1:9: expected \"}\" to close the interpolation opened at job.hcl:1:6");
         assertThat(err("a = \"%{ if x }y\"")).startsWith("job.hcl:1:5: a template directive is not closed");

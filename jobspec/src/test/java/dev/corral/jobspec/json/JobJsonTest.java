@@ -109,6 +109,12 @@ class JobJsonTest {
     }
 
     @Test
+    void read_hclJsonSyntax_isRejectedWithAnExplanation() {
+        assertThatThrownBy(() -> JobJson.read("h.json", "{\"job\": {\"x\": {\"group\": {}}}}"))
+                .isInstanceOf(JobSpecException.class).hasMessageStartingWith("h.json:1:9: job: this is HCL's JSON syntax");
+    }
+
+    @Test
     void read_syntaxError_hasLineAndColumn() {
         assertThatThrownBy(() -> JobJson.read("s.json", "{\n  \"Job\": {,}\n}"))
                 .isInstanceOf(JobSpecException.class).hasMessageStartingWith("s.json:2:11: invalid JSON: ");
