@@ -49,6 +49,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ApiFuzzIT {
     static final int REQUESTS = 20_000;
     static final int CLIENTS = 8;
+    /** Requests to the streaming endpoints, on top of {@link #REQUESTS}. */
+    static final int STREAM_REQUESTS = 300;
     private static final Duration PER_REQUEST = Duration.ofSeconds(15);
     private static final Duration BUDGET = Duration.ofSeconds(150);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -161,6 +163,7 @@ class ApiFuzzIT {
                     f.get();
                 }
             }
+            streams(http, targets, new Random(seed), byStatus, failures);
             System.out.println("ApiFuzzIT: " + sent.get() + " requests, by status " + new TreeMap<>(byStatus));
             failures.stream().limit(30).forEach(f -> System.out.println("ApiFuzzIT failure: " + f));
             HttpResponse<String> health = http.send(HttpRequest.newBuilder(live.uri("/v1/agent/health"))
@@ -169,6 +172,50 @@ class ApiFuzzIT {
             assertThat(sent.get()).as("requests sent within %s", BUDGET).isGreaterThanOrEqualTo(REQUESTS);
             assertThat(health.statusCode()).as("healthy at the end: " + health.body()).isEqualTo(200);
             assertThat(live.agent.store().integrityCheck()).isEqualTo("ok");
+        }
+    }
+
+    /**
+     * The streaming endpoints (event stream, log follow) answer for as long as there is something to
+     * follow, so they are fuzzed apart: each answer's status and headers must come within the
+     * per-request timeout (2xx starts the stream, which is then closed; 4xx has a message).
+     */
+    private static void streams(HttpClient http, Targets targets, Random rnd, Map<String, AtomicLong> byStatus,
+                                ConcurrentLinkedQueue<String> failures) throws Exception {
+        for (int i = 0; i < STREAM_REQUESTS; i++) {
+            String path;
+            if (rnd.nextBoolean()) {
+                StringBuilder q = new StringBuilder("/v1/event/stream?index="
+                        + Targets.enc(rnd.nextBoolean() ? Integer.toString(rnd.nextInt(50)) : Targets.value(rnd)));
+                for (int n = rnd.nextInt(3); n >= 0; n--) {
+                    q.append("&topic=").append(Targets.enc(List.of("Job", "Allocation", "Evaluation", "Node", "*", "Job:fuzz-svc",
+                            "Job:*", ":x", "", "Nope").get(rnd.nextInt(10)) + (rnd.nextInt(4) == 0 ? Targets.value(rnd) : "")));
+                }
+                path = q.toString();
+            } else {
+                String alloc = targets.allocIds().get(rnd.nextInt(targets.allocIds().size()));
+                path = "/v1/client/fs/logs/" + alloc + "?follow=true&task=" + Targets.enc(rnd.nextBoolean() ? "t" : Targets.value(rnd))
+                        + "&type=" + Targets.enc(rnd.nextBoolean() ? "stdout" : Targets.value(rnd))
+                        + "&origin=" + Targets.enc(rnd.nextBoolean() ? "end" : Targets.value(rnd))
+                        + "&offset=" + Targets.enc(Targets.value(rnd)) + "&plain=" + Targets.enc(Targets.value(rnd));
+            }
+            java.net.URI uri = targets.live().uri(path);
+            try {
+                HttpResponse<java.io.InputStream> r = http.sendAsync(HttpRequest.newBuilder(uri).build(),
+                        HttpResponse.BodyHandlers.ofInputStream()).get(PER_REQUEST.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+                byStatus.computeIfAbsent("stream-" + r.statusCode(), k -> new AtomicLong()).incrementAndGet();
+                try (java.io.InputStream body = r.body()) {
+                    if (r.statusCode() >= 500) {
+                        failures.add(r.statusCode() + " <- stream GET " + abbreviate(uri.toString()));
+                    } else if (r.statusCode() >= 400 && body.readNBytes(200).length == 0) {
+                        failures.add(r.statusCode() + " without a message <- stream GET " + abbreviate(uri.toString()));
+                    }
+                }
+            } catch (java.util.concurrent.TimeoutException e) {
+                failures.add("no status within " + PER_REQUEST + " <- stream GET " + abbreviate(uri.toString()));
+            } catch (java.util.concurrent.ExecutionException e) {
+                failures.add("connection error " + e.getCause() + " <- stream GET " + abbreviate(uri.toString()));
+            }
         }
     }
 
@@ -317,11 +364,11 @@ class ApiFuzzIT {
             return q.toString();
         }
 
-        private static String value(Random rnd) {
+        static String value(Random rnd) {
             return VALUES.get(rnd.nextInt(VALUES.size()));
         }
 
-        private static String enc(String s) {
+        static String enc(String s) {
             return URLEncoder.encode(s, StandardCharsets.UTF_8);
         }
 
