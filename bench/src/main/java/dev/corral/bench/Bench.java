@@ -30,7 +30,7 @@ import java.util.stream.Stream;
  */
 public final class Bench {
     /** Every scenario, in the order they run. */
-    static final List<String> SCENARIOS = List.of("latency", "cli", "overhead", "density", "recovery", "throughput");
+    static final List<String> SCENARIOS = List.of("latency", "cli", "http", "overhead", "density", "recovery", "throughput");
 
     /** Counts and switches; {@link #quick()} gives the tiny counts the JUnit test uses. */
     record Options(int runs, int warmup, int rounds, int overheadTasks, int densityTasks, int densityParallelism,
@@ -43,7 +43,7 @@ public final class Bench {
         }
 
         Options quick() {
-            return new Options(5, 2, 1, 4, 10, 4, 5, 2, 2, 2, outDir, repoDir, scenarios, peers, label);
+            return new Options(5, 2, 1, 4, 10, 4, 5, 2, 2, 1, outDir, repoDir, scenarios, peers, label);
         }
     }
 
@@ -101,6 +101,7 @@ public final class Bench {
                 Object r = switch (s) {
                     case "latency" -> new LatencyBench(this, driver).run();
                     case "cli" -> new CliBench(this).run();
+                    case "http" -> new HttpBench(this, driver.sleepMarker).run();
                     case "overhead" -> driver.overhead();
                     case "density" -> driver.density();
                     case "recovery" -> driver.recovery();

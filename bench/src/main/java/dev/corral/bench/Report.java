@@ -40,15 +40,15 @@ final class Report {
             b.append("\n## 1. Start latency (").append(lat.get("runs_per_system_and_payload")).append(" runs per system and payload, ")
                     .append(lat.get("rounds")).append(" interleaved rounds)\n\n");
             b.append("exec'd: start -> the static stamp payload's first instruction. exit: start -> `/bin/true` reaped. ms.\n\n");
-            b.append("| system | exec'd p50 | p90 | p99 | max | exit p50 | p90 | p99 | max | exec'd p50 / corral's |\n|---|---|---|---|---|---|---|---|---|---|\n");
+            b.append("| system | exec'd min | p50 | p90 | p99 | max | exit min | p50 | p90 | p99 | max | exec'd p50 / corral's |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             List<Map<String, Object>> rows = (List<Map<String, Object>>) lat.get("systems");
             double corral = num(map(rows.getFirst().get("execd")).get("p50_ms"));
             for (Map<String, Object> row : rows) {
                 Map<String, Object> e = map(row.get("execd"));
                 Map<String, Object> x = map(row.get("exit_true"));
-                b.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2fx |%n",
-                        row.get("name"), num(e.get("p50_ms")), num(e.get("p90_ms")), num(e.get("p99_ms")), num(e.get("max_ms")),
-                        num(x.get("p50_ms")), num(x.get("p90_ms")), num(x.get("p99_ms")), num(x.get("max_ms")),
+                b.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2fx |%n",
+                        row.get("name"), num(e.get("min_ms")), num(e.get("p50_ms")), num(e.get("p90_ms")), num(e.get("p99_ms")), num(e.get("max_ms")),
+                        num(x.get("min_ms")), num(x.get("p50_ms")), num(x.get("p90_ms")), num(x.get("p99_ms")), num(x.get("max_ms")),
                         num(e.get("p50_ms")) / corral));
             }
             Map<String, Object> ret = map(rows.getFirst().get("start_returned"));
@@ -71,8 +71,15 @@ final class Report {
                     b.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.0f |%n", s.get("name"), num(s.get("p50_ms")),
                             num(s.get("p90_ms")), num(s.get("max_ms"))));
                 }
-                b.append("\n").append(cli.get("note")).append(". HTTP job register -> running: not measured (no agent HTTP API on this branch yet).\n");
+                b.append("\n").append(cli.get("note")).append(".\n");
             }
+        }
+        Map<String, Object> http = map(sc.get("http"));
+        if (http != null && http.containsKey("register_to_running")) {
+            Map<String, Object> s = map(http.get("register_to_running"));
+            b.append(String.format(Locale.ROOT, "%n### HTTP job register -> task running (agent in-process, %s)%n%n"
+                    + "| n | p50 ms | p90 | p99 | max |%n|---|---|---|---|---|%n| %s | %.1f | %.1f | %.1f | %.1f |%n",
+                    http.get("job"), s.get("n"), num(s.get("p50_ms")), num(s.get("p90_ms")), num(s.get("p99_ms")), num(s.get("max_ms"))));
         }
         appendFlat(b, "3. Per-task overhead", map(sc.get("overhead")));
         appendFlat(b, "4. Density", map(sc.get("density")));

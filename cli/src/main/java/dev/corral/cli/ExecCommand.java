@@ -61,11 +61,15 @@ final class ExecCommand extends ClientCommand {
         String restoreStty = null;
         if (useTty && stdin) {
             restoreStty = Terminal.makeRaw();
-            int[] size = Terminal.size();
-            if (size != null) {
-                send(socket, "{\"tty_size\":{\"height\":" + size[0] + ",\"width\":" + size[1] + "}}");
+            sendSize(socket);
+            try {
+                // follow the local window's size, as Nomad's client does
+                sun.misc.Signal.handle(new sun.misc.Signal("WINCH"), sig -> sendSize(socket));
+            } catch (IllegalArgumentException noWinch) {
+                // no SIGWINCH on this platform: the size stays the initial one
             }
         }
+        Thread.ofPlatform().daemon().name("exec-heartbeat").start(() -> heartbeat(socket, s));
         if (stdin) {
             Thread.ofPlatform().daemon().name("exec-stdin").start(() -> forwardStdin(socket));
         } else {
@@ -83,8 +87,30 @@ final class ExecCommand extends ClientCommand {
         }
     }
 
+    private static void sendSize(WebSocket socket) {
+        int[] size = Terminal.size();
+        if (size != null) {
+            send(socket, "{\"tty_size\":{\"height\":" + size[0] + ",\"width\":" + size[1] + "}}");
+        }
+    }
+
     private static synchronized void send(WebSocket socket, String text) {
         socket.sendText(text, true).join();
+    }
+
+    /** Nomad's client sends an empty frame every 10 s so idle sessions stay open. */
+    private static void heartbeat(WebSocket socket, Session s) {
+        try {
+            while (!s.exit.isDone()) {
+                try {
+                    s.exit.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException idle) {
+                    send(socket, "{}");
+                }
+            }
+        } catch (Exception e) {
+            // the session ended
+        }
     }
 
     private static void forwardStdin(WebSocket socket) {

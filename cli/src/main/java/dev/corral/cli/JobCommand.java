@@ -36,8 +36,12 @@ final class JobCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "FILE", description = "Job file (HCL2 or JSON; - reads stdin).")
         String file;
 
+        List<String> warnings = List.of();
+
         ObjectNode job() throws java.io.IOException {
-            return JobFile.load(api(), file, vars, varFiles);
+            JobFile.Loaded l = JobFile.load(file, vars, varFiles);
+            warnings = l.warnings();
+            return l.job();
         }
     }
 
@@ -47,16 +51,16 @@ final class JobCommand implements Runnable {
         @Option(names = {"-detach"}, description = "Return right after submitting, printing the evaluation ID.")
         boolean detach;
 
-        @Option(names = {"-json"}, description = "Treat FILE as JSON even without a .json extension.")
-        boolean json;
-
         @Override
         public Integer call() throws Exception {
             ObjectNode job = job();
             JsonNode resp = api().put("/v1/jobs", ApiClient.map("Job", job));
-            String warnings = resp.path("Warnings").asText();
-            if (!warnings.isEmpty()) {
-                out().println("Job Warnings:\n" + warnings + "\n");
+            List<String> all = new ArrayList<>(warnings);
+            if (!resp.path("Warnings").asText().isEmpty()) {
+                all.add(resp.path("Warnings").asText());
+            }
+            if (!all.isEmpty()) {
+                out().println("Job Warnings:\n" + String.join("\n", all) + "\n");
             }
             String evalId = resp.path("EvalID").asText();
             if (detach) {

@@ -6,8 +6,8 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code corral} command. */
 @Command(name = "corral", mixinStandardHelpOptions = true, version = "corral 0.1.0",
         description = "Nomad's isolated fork/exec task driver, in Java.",
-        subcommands = {RunCommand.class, JobCommand.class, AllocCommand.class, NodeCommand.class,
-                AgentInfoCommand.class, SystemCommand.class})
+        subcommands = {RunCommand.class, AgentCommand.class, JobCommand.class, AllocCommand.class,
+                NodeCommand.class, AgentInfoCommand.class, SystemCommand.class, PluginCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {
@@ -34,6 +34,10 @@ public final class Main implements Runnable {
     public static void main(String[] args) {
         // msgpack-core must not touch sun.misc.Unsafe (JDK 25 warns); set before any use.
         System.setProperty("msgpack.universal-buffer", "true");
+        if (dev.corral.plugin.PluginServer.launchedByNomad(System.getenv())) {
+            // Nomad runs plugins with the plugin block's args, not "plugin": serve whatever they are.
+            System.exit(dev.corral.plugin.PluginServer.run(System.getenv(), System.out, System.err));
+        }
         System.exit(commandLine().execute(args));
     }
 }

@@ -52,7 +52,9 @@ class CliTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         List<String> full = new ArrayList<>(List.of(args));
         // -address goes after the command path, as with nomad
-        full.add(full.getFirst().equals("agent-info") ? 1 : 2, "-address=" + address);
+        if (!List.of("agent", "plugin").contains(full.getFirst())) {
+            full.add(full.getFirst().equals("agent-info") ? 1 : 2, "-address=" + address);
+        }
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
@@ -165,7 +167,7 @@ class CliTest {
         for (String[] cmd : new String[][] {{"job", "run"}, {"job", "status"}, {"job", "stop"}, {"job", "validate"},
                 {"job", "inspect"}, {"job", "plan"}, {"alloc", "status"}, {"alloc", "logs"}, {"alloc", "exec"},
                 {"alloc", "signal"}, {"alloc", "stop"}, {"alloc", "restart"}, {"node", "status"}, {"agent-info"},
-                {"system", "gc"}}) {
+                {"system", "gc"}, {"agent"}, {"plugin"}}) {
             List<String> args = new ArrayList<>(List.of(cmd));
             args.add("-help");
             Result r = corral(args.toArray(String[]::new));

@@ -570,7 +570,7 @@ public final class ExecDriver {
         }
         LaunchIdentity id = identityOf(h);
         SandboxCommandLine cl = SandboxCommandLine.enter().pid(init.getAsLong()).uid(id.user().uid())
-                .gid(id.user().gid()).groups(id.user().groups()).caps(id.caps());
+                .gid(id.user().gid()).groups(id.user().groups()).caps(id.caps()).seccomp(config.seccomp());
         h.cgroup().paths().forEach(cl::cgroup);
         cl.cwd("/");
         ProcessBuilder pb = new ProcessBuilder(cl.commandLine(sandboxBinary(), command));
@@ -590,10 +590,27 @@ public final class ExecDriver {
     }
 
     /**
-     * The running task's root as the host sees it, {@code /proc/<init pid>/root}. {@code /secrets}
-     * and {@code /private} are tmpfs mounts that exist only inside the task: write secrets (tokens,
-     * rendered templates) through {@code taskRoot(id).resolve("secrets/...")}, not into the host's
-     * task directory.
+     * Writes a file inside the running task, e.g. an updated secret or template into
+     * {@code /secrets} (a tmpfs that exists only inside the task, seeded at start from the host's
+     * {@code <task dir>/secrets}). The path is resolved inside the task's root: a symlink the task
+     * planted, even an absolute one, can never point the write at a host file.
+     *
+     * @param pathInTask absolute path inside the task, e.g. {@code /secrets/vault_token}
+     * @param mode       permission bits of a new file, e.g. {@code 0600}
+     * @throws DriverException when the task is not running or the write fails
+     */
+    public void writeTaskFile(String taskId, String pathInTask, byte[] content, int mode) {
+        Path root = taskRoot(taskId);
+        try {
+            LinuxSyscalls.writeInRoot(root, pathInTask, content, mode);
+        } catch (LinuxSyscalls.ErrnoException e) {
+            throw new DriverException("cannot write " + pathInTask + " in task \"" + taskId + "\": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The running task's root as the host sees it, {@code /proc/<init pid>/root}, for reading. Do not
+     * write through it: symlinks below it resolve against the host's root; use {@link #writeTaskFile}.
      *
      * @throws DriverException when the task is not running
      */
@@ -604,6 +621,37 @@ public final class ExecDriver {
             throw new DriverException("task \"" + taskId + "\" is not running: its root is gone");
         }
         return Path.of("/proc", Long.toString(init.getAsLong()), "root");
+    }
+
+    /**
+     * Kills and removes every task this driver's cgroup parent holds that is not tracked (recovered
+     * or started) by this instance: tasks whose StartTask was cut short by an agent crash before
+     * their record was persisted. Call it once after recovering every persisted task, and only
+     * when this instance owns its {@code cgroup_parent} (give the agent and the plugin different
+     * parents if both run on one host).
+     *
+     * @return the cgroup names of the orphans removed
+     */
+    public List<String> reapOrphans() {
+        Set<String> known = new java.util.HashSet<>();
+        for (TaskHandle h : store.all()) {
+            known.add(TaskLauncher.cgroupName(h.id()));
+        }
+        List<String> reaped = new java.util.ArrayList<>();
+        for (String name : cgroups.taskCgroupNames(config.cgroupParent())) {
+            if (known.contains(name) || starting.stream().anyMatch(id -> TaskLauncher.cgroupName(id).equals(name))) {
+                continue;
+            }
+            TaskCgroup orphan = cgroups.forTask(config.cgroupParent(), name);
+            if (!orphan.killAll(10_000)) {
+                LOG.warn("orphan cgroup {} still has processes after SIGKILL", name);
+                continue;
+            }
+            orphan.destroy();
+            deleteTree(config.stateDir().resolve("tasks").resolve(name));
+            reaped.add(name);
+        }
+        return reaped;
     }
 
     /** The tracked handle of a task, if any. */

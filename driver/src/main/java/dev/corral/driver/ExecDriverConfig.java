@@ -166,6 +166,15 @@ public record ExecDriverConfig(
         public Builder allowCaps(List<String> v) { this.allowCaps = v; return this; }
         public Builder pidsLimit(int v) { this.pidsLimit = v; return this; }
         public Builder rootfs(RootfsMode v) { this.rootfs = v; return this; }
+        /** @throws InvalidDriverConfigException {@code rootfs must be "readonly" or "overlay", got "x"} */
+        public Builder rootfs(String v) {
+            try {
+                this.rootfs = RootfsMode.parse("rootfs", v);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidDriverConfigException(e.getMessage());
+            }
+            return this;
+        }
         /** An empty map means Nomad's default map, as in Nomad's client config. */
         public Builder chrootEnv(Map<String, String> v) { this.chrootEnv = v.isEmpty() ? DEFAULT_CHROOT_ENV : v; return this; }
         public Builder stateDir(Path v) { this.stateDir = v; return this; }

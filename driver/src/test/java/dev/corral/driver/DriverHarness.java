@@ -31,12 +31,17 @@ final class DriverHarness implements AutoCloseable {
     final List<Long> sandboxPids = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     DriverHarness(UnaryOperator<ExecDriverConfig.Builder> customize) throws IOException {
+        this(customize, CgroupLayout.detect());
+    }
+
+    /** With a given cgroup layout, e.g. this hybrid host's empty cgroup2 mount seen as a v2-only host. */
+    DriverHarness(UnaryOperator<ExecDriverConfig.Builder> customize, CgroupLayout layout) throws IOException {
         assumeRoot();
         root = Files.createTempDirectory("corral-it-");
         cgroupParent = "corral-test-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         ExecDriverConfig config = customize.apply(ExecDriverConfig.builder()
                 .stateDir(root.resolve("state")).cgroupParent(cgroupParent)).build();
-        driver = new ExecDriver(config);
+        driver = new ExecDriver(config, layout);
     }
 
     DriverHarness() throws IOException {
@@ -83,6 +88,18 @@ final class DriverHarness implements AutoCloseable {
             }
             Thread.sleep(10);
         }
+    }
+
+    /** Polls {@code value} until it satisfies {@code done}: the kernel reaps killed processes asynchronously. */
+    static <T> T awaitValue(java.util.function.Supplier<T> value, java.util.function.Predicate<T> done, Duration d)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + d.toNanos();
+        T v = value.get();
+        while (!done.test(v) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+            v = value.get();
+        }
+        return v;
     }
 
     /** Every cgroup directory under our parent, in every hierarchy. */

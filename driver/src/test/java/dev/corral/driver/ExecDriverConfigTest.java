@@ -53,6 +53,9 @@ class ExecDriverConfigTest {
                 .isInstanceOf(InvalidDriverConfigException.class)
                 .hasMessageEndingWith("default_pid_mode must be \"private\" or \"host\", got \"shared\"");
         assertThat(ExecDriverConfig.builder().defaultIpcMode("host").build().defaultIpcMode()).isEqualTo(NamespaceMode.HOST);
+        assertThat(ExecDriverConfig.builder().rootfs("overlay").build().rootfs()).isEqualTo(RootfsMode.OVERLAY);
+        assertThatThrownBy(() -> ExecDriverConfig.builder().rootfs("zfs")).isInstanceOf(InvalidDriverConfigException.class)
+                .hasMessageEndingWith("rootfs must be \"readonly\" or \"overlay\", got \"zfs\"");
     }
 
     @Test

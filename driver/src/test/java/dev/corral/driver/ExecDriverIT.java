@@ -38,6 +38,27 @@ class ExecDriverIT {
     }
 
     @Test
+    void fingerprint_saysWhatIsMissing(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        ExecDriverConfig cfg = h.driver.config();
+        var none = new dev.corral.driver.linux.CgroupLayout(dev.corral.driver.linux.CgroupLayout.Mode.NONE, java.util.Map.of(),
+                java.util.Optional.empty());
+        assertThat(new ExecDriver(cfg, none).fingerprint())
+                .isEqualTo(new Fingerprint(HealthState.UNHEALTHY, "Failed to discover cgroup mount point", java.util.Map.of()));
+        java.nio.file.Files.writeString(tmp.resolve("cgroup.controllers"), "cpuset memory\n");
+        var v2 = new dev.corral.driver.linux.CgroupLayout(dev.corral.driver.linux.CgroupLayout.Mode.V2, java.util.Map.of(),
+                java.util.Optional.of(tmp));
+        Fingerprint f = new ExecDriver(cfg, v2).fingerprint();
+        assertThat(f.health()).isEqualTo(HealthState.UNHEALTHY);
+        assertThat(f.description()).isEqualTo("cgroup controllers missing (v2): cpu, pids; mount them or enable them in cgroup.subtree_control");
+        java.nio.file.Path fake = java.nio.file.Files.writeString(tmp.resolve("fake-sandbox"), "not a program");
+        Fingerprint noBinary = new ExecDriver(ExecDriverConfig.builder().stateDir(cfg.stateDir()).sandboxBinary(fake).build()).fingerprint();
+        assertThat(noBinary.health()).isEqualTo(HealthState.UNHEALTHY);
+        assertThat(noBinary.description()).contains(fake.toString()).contains("not executable");
+        assertThat(noBinary.detected()).isTrue();
+        assertThat(noBinary.healthy()).isFalse();
+    }
+
+    @Test
     void startTask_binTrue_exitsZero_andInspectShowsIt() throws Exception {
         TaskConfig t = h.task("web", ExecTaskConfig.of("/bin/true"));
         TaskHandle th = h.start(t);
@@ -79,6 +100,27 @@ class ExecDriverIT {
     }
 
     @Test
+    void startTask_sandboxSetupFails_throwsWithTheStepAndLeavesNothing() throws Exception {
+        TaskConfig base = h.task("badmount", ExecTaskConfig.of("/bin/true"));
+        TaskConfig t = new TaskConfig(base.id(), base.name(), base.allocId(), base.jobName(), base.groupName(), base.allocDir(),
+                base.taskDir(), base.env(), base.user(), base.resources(), base.driverConfig(), base.logs(),
+                List.of(new MountConfig(h.root.resolve("no-such-volume"), "/data", false)));
+        assertThatThrownBy(() -> h.start(t)).isInstanceOf(DriverException.TaskLaunchException.class)
+                .hasMessageContaining("step mount_bind failed");
+        assertThat(h.driver.handle(t.id())).isEmpty();
+        assertThat(h.leftoverCgroups()).isEmpty();
+    }
+
+    @Test
+    void startTask_execveFails_isASandboxFailureNotATaskExit() throws Exception {
+        TaskConfig t = h.task("noexec", ExecTaskConfig.of("/local/garbage"));
+        Files.write(t.taskDir().resolve("local/garbage"), new byte[] {1, 2, 3, 4});
+        assertThatThrownBy(() -> h.start(t)).isInstanceOf(DriverException.TaskLaunchException.class)
+                .hasMessageContaining("step execve failed (errno 8)");
+        assertThat(h.leftoverCgroups()).isEmpty();
+    }
+
+    @Test
     void startTask_sameIdTwice_isRefused() throws Exception {
         TaskConfig t = h.task("twice", ExecTaskConfig.of("/bin/sleep", "30"));
         h.start(t);
@@ -115,17 +157,34 @@ class ExecDriverIT {
 
     @Test
     void stopTask_childrenIgnoringSignals_areAllKilledAfterTheTimeout() throws Exception {
+        // Each child says when it exists, so the test never races the shell's forks.
         String script = "trap '' INT TERM; "
-                + "sh -c \"trap '' INT TERM; exec sleep 1000\" & "
-                + "sh -c \"trap '' INT TERM; (sleep 1000 &) ; exec sleep 1000\" & "
-                + "touch /local/ready; wait";
+                + "sh -c \"trap '' INT TERM; touch /local/c1; exec sleep 1000\" & "
+                + "sh -c \"trap '' INT TERM; (sleep 1000 &) ; touch /local/c2; exec sleep 1000\" & "
+                + "wait";
         TaskConfig t = h.task("stubborn", ExecTaskConfig.of("/bin/sh", "-c", script));
         TaskHandle th = h.start(t);
-        DriverHarness.awaitFile(t.taskDir().resolve("local/ready"), WAIT);
+        DriverHarness.awaitFile(t.taskDir().resolve("local/c1"), WAIT);
+        DriverHarness.awaitFile(t.taskDir().resolve("local/c2"), WAIT);
         assertThat(th.cgroup().pids()).hasSizeGreaterThanOrEqualTo(4);
         h.driver.stopTask(t.id(), Duration.ofMillis(300), "SIGINT");
         assertThat(th.exit().getNow(null)).isEqualTo(new ExitResult.Signaled(9, false));
         assertThat(th.cgroup().pids()).isEmpty();
+    }
+
+    @Test
+    void destroyTask_hostPidMode_killsWhatTheTaskLeftBehind() throws Exception {
+        String script = "sh -c \"trap '' INT TERM HUP; exec sleep 1000\" > /dev/null 2>&1 & echo $! > /local/orphan; exit 0";
+        TaskConfig t = h.task("leaver", new ExecTaskConfig("/bin/sh", List.of("-c", script), "host", "", List.of(), List.of(), ""));
+        TaskHandle th = h.start(t);
+        assertThat(h.await(th, WAIT)).isEqualTo(new ExitResult.Exited(0, false));
+        long orphan = Long.parseLong(Files.readString(t.taskDir().resolve("local/orphan")).trim());
+        assertThat(th.cgroup().pids()).contains(orphan);
+        h.driver.destroyTask(t.id(), false);
+        assertThat(dev.corral.driver.linux.ProcStat.read(orphan).filter(p -> p.state() != 'Z')).isEmpty();
+        for (java.nio.file.Path p : th.record().cgroupPaths()) {
+            assertThat(p).doesNotExist();
+        }
     }
 
     @Test
@@ -265,11 +324,12 @@ class ExecDriverIT {
 
     @Test
     void execTask_runsInsideTheTaskAsItsUser() throws Exception {
-        TaskConfig t = h.task("ex", ExecTaskConfig.of("/bin/sh", "-c", "echo secret > /local/marker; exec sleep 1000"));
+        TaskConfig t = h.task("ex", ExecTaskConfig.of("/bin/sh", "-c", "echo secret > /local/marker.tmp; mv /local/marker.tmp /local/marker; exec sleep 1000"));
         h.start(t);
         DriverHarness.awaitFile(t.taskDir().resolve("local/marker"), WAIT);
-        ExecResult r = h.driver.execTask(t.id(), List.of("/bin/sh", "-c", "id -u; cat /local/marker; exit 4"), WAIT);
-        assertThat(new String(r.output())).isEqualTo("65534\nsecret\n");
+        ExecResult r = h.driver.execTask(t.id(), List.of("/bin/sh", "-c",
+                "id -u; cat /local/marker; grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status | tr -d '\\t'; exit 4"), WAIT);
+        assertThat(new String(r.output())).isEqualTo("65534\nsecret\nNoNewPrivs:1\nSeccomp:2\n");
         assertThat(r.exitCode()).isEqualTo(4);
         assertThat(r.timedOut()).isFalse();
     }
@@ -283,7 +343,8 @@ class ExecDriverIT {
         ExecResult r = h.driver.execTask(t.id(), List.of("/bin/sh", "-c", "trap '' INT TERM; echo started; sleep 100"), Duration.ofSeconds(3));
         assertThat(r.timedOut()).isTrue();
         assertThat(new String(r.output())).isEqualTo("started\n");
-        assertThat(th.cgroup().pids()).as("the timed-out command is gone, the task is not").isEqualTo(before);
+        assertThat(DriverHarness.awaitValue(() -> th.cgroup().pids(), before::equals, WAIT))
+                .as("the timed-out command is gone, the task is not").isEqualTo(before);
         assertThatThrownBy(() -> h.driver.execTask(t.id(), List.of(), WAIT)).hasMessage("error cmd must have at least one value");
     }
 

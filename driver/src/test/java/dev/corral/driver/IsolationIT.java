@@ -158,6 +158,63 @@ class IsolationIT {
     }
 
     @Test
+    void oomScoreAdj_isResetToZeroWhateverTheAgentHas() throws Exception {
+        Path self = Path.of("/proc/self/oom_score_adj");
+        String saved = Files.readString(self).trim();
+        // Raise, not lower: lowering needs CAP_SYS_RESOURCE, which this build machine's root lacks.
+        Files.writeString(self, "500");
+        try {
+            assertThat(sh("cat /proc/self/oom_score_adj")).isEqualTo("0\n");
+        } finally {
+            Files.writeString(self, saved);
+        }
+    }
+
+    @Test
+    void resources_reachTheKernel_coresCpuSharesAndMemory() throws Exception {
+        TaskConfig t = h.task("res", ExecTaskConfig.of("/bin/sh", "-c", "grep Cpus_allowed_list /proc/self/status | tr -d '\t'"),
+                new Resources(700, List.of(1), 48, 0));
+        TaskHandle th = h.start(t);
+        assertThat(h.await(th, WAIT)).isEqualTo(new ExitResult.Exited(0, false));
+        assertThat(DriverHarness.stdout(t)).isEqualTo("Cpus_allowed_list:1\n");
+        for (Path dir : th.cgroup().paths()) {
+            if (Files.exists(dir.resolve("cpu.shares"))) {
+                assertThat(Files.readString(dir.resolve("cpu.shares")).trim()).isEqualTo("700");
+            }
+            if (Files.exists(dir.resolve("memory.limit_in_bytes"))) {
+                assertThat(Files.readString(dir.resolve("memory.limit_in_bytes")).trim()).isEqualTo(Long.toString(48L << 20));
+            }
+            if (Files.exists(dir.resolve("pids.max"))) {
+                assertThat(Files.readString(dir.resolve("pids.max")).trim()).isEqualTo("4096");
+            }
+        }
+    }
+
+    @Test
+    void procSysAndDev_areHardenedAsInNomad() throws Exception {
+        String out = sh("awk '{print $5, $6, $9, $NF}' /proc/self/mountinfo;"
+                + " for f in kcore keys timer_list sched_debug; do test -e /proc/$f && echo $f=$(cat /proc/$f | wc -c); done;"
+                + " echo firmware=$(ls /sys/firmware | wc -l); test -c /dev/null && echo null-ok");
+        assertThat(out).containsPattern("(?m)^/proc/sys ro,\\S*")
+                .containsPattern("(?m)^/sys ro,\\S* sysfs")
+                .containsPattern("(?m)^/dev/shm \\S+ tmpfs \\S*size=65536k")
+                .containsPattern("(?m)^/dev/mqueue \\S+ mqueue")
+                .containsPattern("(?m)^/dev/pts \\S+ devpts \\S*ptmxmode=666")
+                .contains("firmware=0\n").endsWith("null-ok\n");
+        // This kernel may lack some of them (no sysrq, no kcore): check those the host has.
+        for (String ro : List.of("sysrq-trigger", "irq", "bus")) {
+            if (Files.exists(Path.of("/proc", ro))) {
+                assertThat(out).as("/proc/" + ro + " read-only").containsPattern("(?m)^/proc/" + ro + " ro,");
+            }
+        }
+        for (String masked : List.of("kcore", "keys", "timer_list", "sched_debug")) {
+            if (Files.exists(Path.of("/proc", masked))) {
+                assertThat(out).as("/proc/" + masked + " masked").contains(masked + "=0\n");
+            }
+        }
+    }
+
+    @Test
     void workDir_isTheTasksCwd() throws Exception {
         TaskConfig t = h.task("cwd", new ExecTaskConfig("/bin/sh", List.of("-c", "pwd"), "", "", List.of(), List.of(), "/local"));
         assertThat(run(h, t)).isEqualTo("/local\n");

@@ -98,6 +98,43 @@ class RecoveryIT {
     }
 
     @Test
+    void reapOrphans_killsTasksWhoseRecordWasNeverPersisted() throws Exception {
+        Path out = h.root.resolve("orphans.jsonl");
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        jvm = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                RecoveryMain.class.getName(), h.root.resolve("state").toString(), h.cgroupParent,
+                h.root.resolve("alloc").toString(), out.toString(), "2")
+                .redirectErrorStream(true).redirectOutput(h.root.resolve("jvm.log").toFile()).start();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!Files.exists(out)) {
+            assertThat(jvm.isAlive()).as("starter JVM died: " + readOrEmpty(h.root.resolve("jvm.log"))).isTrue();
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+        List<TaskHandleRecord> records = Files.readAllLines(out).stream().map(TaskHandleRecordCodec::fromJson).toList();
+        jvm.destroyForcibly();
+        jvm.waitFor();
+        // The agent persisted only the first record before it died.
+        TaskHandle kept = h.driver.recoverTask(records.get(0));
+        TaskHandleRecord lost = records.get(1);
+        long lostInit = dev.corral.driver.linux.SandboxStatus.read(lost.statusFile()).orElseThrow().initPid().orElseThrow();
+        assertThat(h.driver.reapOrphans()).containsExactly(TaskLauncher.cgroupName(lost.taskId()));
+        assertThat(kept.running()).isTrue();
+        deadline = System.nanoTime() + WAIT.toNanos();
+        while (ProcStat.read(lost.sandboxPid()).filter(s -> s.state() != 'Z').isPresent()
+                || ProcStat.read(lostInit).filter(s -> s.state() != 'Z').isPresent()) {
+            assertThat(System.nanoTime()).as("orphan's sandbox still running").isLessThan(deadline);
+            Thread.sleep(10);
+        }
+        for (Path p : lost.cgroupPaths()) {
+            assertThat(p).doesNotExist();
+        }
+        assertThat(lost.statusFile().getParent()).doesNotExist();
+        assertThat(h.driver.reapOrphans()).isEmpty();
+        h.sandboxPids.add(kept.sandboxPid());
+    }
+
+    @Test
     void recoverTask_signalAndStopWorkOnARecoveredTask() throws Exception {
         TaskConfig t = h.task("long", ExecTaskConfig.of("/bin/sleep", "1000"));
         TaskHandleRecord record = h.start(t).record();
@@ -132,15 +169,45 @@ class RecoveryIT {
     }
 
     @Test
-    void taskRoot_letsTheAgentWriteIntoTheTasksSecretsTmpfs() throws Exception {
-        String script = "while [ ! -e /secrets/token ]; do sleep 0.05; done; cat /secrets/token";
+    void writeTaskFile_updatesTheTasksSecretsTmpfs() throws Exception {
+        String script = "cat /secrets/rendered; while [ ! -e /secrets/token ]; do sleep 0.05; done; cat /secrets/token;"
+                + " ls -l /secrets/token | cut -c1-10; echo mine > /secrets/own";
         TaskConfig t = h.task("sec", ExecTaskConfig.of("/bin/sh", "-c", script));
+        Files.writeString(t.taskDir().resolve("secrets/rendered"), "before-start\n");
         TaskHandle th = h.start(t);
-        Path token = h.driver.taskRoot(t.id()).resolve("secrets/token");
-        Files.writeString(token, "s3cr3t\n");
+        h.driver.writeTaskFile(t.id(), "/secrets/token", "s3cr3t\n".getBytes(), 0640);
         assertThat(th.exit().get(30, TimeUnit.SECONDS)).isEqualTo(new ExitResult.Exited(0, false));
-        assertThat(DriverHarness.stdout(t)).isEqualTo("s3cr3t\n");
+        assertThat(DriverHarness.stdout(t)).isEqualTo("before-start\ns3cr3t\n-rw-r-----\n");
         assertThat(t.taskDir().resolve("secrets/token")).doesNotExist();
+        assertThat(t.taskDir().resolve("secrets/own")).doesNotExist();
+    }
+
+    @Test
+    void writeTaskFile_throughPlantedSymlinks_staysInsideTheTask() throws Exception {
+        Path victim = Files.writeString(h.root.resolve("victim"), "host data\n");
+        Path victimDir = Files.createDirectories(h.root.resolve("victim-dir"));
+        String script = "ln -s " + victim + " /secrets/token; ln -s " + victimDir + " /secrets/dir; ln -s ../../../../../../.. /secrets/up;"
+                + " touch /local/ready; while [ ! -e /local/go ]; do sleep 0.05; done; cat /secrets/token";
+        TaskConfig t = h.task("evil", ExecTaskConfig.of("/bin/sh", "-c", script));
+        TaskHandle th = h.start(t);
+        DriverHarness.awaitFile(t.taskDir().resolve("local/ready"), Duration.ofSeconds(30));
+        // The link at the name is replaced, links on the way resolve inside the task (or fail).
+        h.driver.writeTaskFile(t.id(), "/secrets/token", "fresh\n".getBytes(), 0600);
+        // These two either fail (the path does not exist inside the task) or write inside it.
+        for (String attack : List.of("/secrets/dir/x", "/secrets/up" + h.root + "/victim-dir/y")) {
+            try {
+                h.driver.writeTaskFile(t.id(), attack, "pwned\n".getBytes(), 0600);
+            } catch (DriverException e) {
+                assertThat(e).hasMessageContaining("RESOLVE_IN_ROOT").hasMessageContaining("errno 2");
+            }
+        }
+        assertThat(Files.readString(victim)).isEqualTo("host data\n");
+        try (var s = Files.list(victimDir)) {
+            assertThat(s).isEmpty();
+        }
+        Files.writeString(t.taskDir().resolve("local/go"), "");
+        assertThat(th.exit().get(30, TimeUnit.SECONDS).exitCode()).isZero();
+        assertThat(DriverHarness.stdout(t)).isEqualTo("fresh\n");
     }
 
     private static void awaitExitedStatus(TaskHandleRecord r) throws InterruptedException {

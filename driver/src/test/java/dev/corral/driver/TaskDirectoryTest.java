@@ -33,6 +33,45 @@ class TaskDirectoryTest {
     }
 
     @Test
+    void create_symlinksPlantedByATask_areRefusedAndTheirTargetsUntouched(@TempDir Path tmp) throws Exception {
+        Path outside = Files.createDirectories(tmp.resolve("host-etc"));
+        Files.setPosixFilePermissions(outside, PosixFilePermissions.fromString("rwxr-x---"));
+        TaskDirectory d = TaskDirectory.create(tmp.resolve("a1"), "web", Map.of());
+        // The task replaced its local/ by a link to a host directory, a sibling did the same with alloc/logs.
+        Files.delete(d.localDir());
+        Files.createSymbolicLink(d.localDir(), outside);
+        assertThatThrownBy(() -> TaskDirectory.create(tmp.resolve("a1"), "web", Map.of()))
+                .isInstanceOf(DriverException.TaskLaunchException.class).hasMessageContaining("symbolic link");
+        Files.delete(d.localDir());
+        Files.delete(d.logsDir());
+        Files.createSymbolicLink(d.logsDir(), outside);
+        assertThatThrownBy(() -> TaskDirectory.create(tmp.resolve("a1"), "web", Map.of()))
+                .isInstanceOf(DriverException.TaskLaunchException.class).hasMessageContaining(d.logsDir().toString());
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(outside))).isEqualTo("rwxr-x---");
+    }
+
+    @Test
+    void create_mountPointsThroughPlantedLinks_neverCreateAnythingOnTheHost(@TempDir Path tmp) throws Exception {
+        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        Path hostFile = Files.writeString(tmp.resolve("resolv.conf"), "x");
+        Path hostDir = Files.createDirectories(tmp.resolve("hostdir"));
+        TaskDirectory d = TaskDirectory.create(tmp.resolve("a1"), "web", Map.of());
+        Files.createSymbolicLink(d.taskDir().resolve("etc"), outside);
+        Files.createSymbolicLink(d.taskDir().resolve("opt"), outside);
+        assertThatThrownBy(() -> TaskDirectory.create(tmp.resolve("a1"), "web", Map.of(hostFile.toString(), "/etc/resolv.conf")))
+                .isInstanceOf(DriverException.TaskLaunchException.class);
+        assertThatThrownBy(() -> TaskDirectory.create(tmp.resolve("a1"), "web", Map.of(hostDir.toString(), "/opt/tools")))
+                .isInstanceOf(DriverException.TaskLaunchException.class);
+        Files.createDirectories(d.taskDir().resolve("var"));
+        Files.createSymbolicLink(d.taskDir().resolve("var/file"), outside.resolve("created"));
+        assertThatThrownBy(() -> TaskDirectory.create(tmp.resolve("a1"), "web", Map.of(hostFile.toString(), "/var/file")))
+                .isInstanceOf(DriverException.TaskLaunchException.class).hasMessageContaining("not a regular file");
+        try (var s = Files.list(outside)) {
+            assertThat(s).isEmpty();
+        }
+    }
+
+    @Test
     void create_badTaskName_isRefused(@TempDir Path tmp) {
         assertThatThrownBy(() -> TaskDirectory.create(tmp, "../x", Map.of())).isInstanceOf(DriverException.TaskLaunchException.class);
         assertThatThrownBy(() -> TaskDirectory.create(tmp, "alloc", Map.of())).isInstanceOf(DriverException.TaskLaunchException.class);

@@ -237,6 +237,14 @@ final class HclJobDecoder {
                 }
                 case Block nested -> {
                     // Drivers such as docker use nested blocks (mount, logging): each becomes a list of maps.
+                    if (nested.type().equals("dynamic") && nested.labels().size() == 1) {
+                        String type = nested.labels().getFirst().value();
+                        for (Block gen : r.expand(nested)) {
+                            blocks.computeIfAbsent(type, k -> new ArrayList<>()).add(blockValue(r, gen));
+                        }
+                        pos.putIfAbsent(type, nested.pos());
+                        continue;
+                    }
                     blocks.computeIfAbsent(nested.type(), k -> new ArrayList<>()).add(blockValue(r, nested));
                     pos.putIfAbsent(nested.type(), nested.pos());
                 }

@@ -119,8 +119,22 @@ public final class JobParser {
      * @throws JobSpecException listing every error with its field path
      */
     public static List<Diagnostic> validate(Job job, String source) {
+        return validate(job, source, Map.of());
+    }
+
+    /**
+     * Validates a job built elsewhere, with positions for its fields.
+     *
+     * @param positions where fields were written, by field path such as {@code job["x"].group["g"].count}
+     *                  (unknown paths fall back to the nearest enclosing one)
+     * @return warnings
+     * @throws JobSpecException listing every error with its field path
+     */
+    public static List<Diagnostic> validate(Job job, String source, Map<String, SourcePos> positions) {
         Diagnostics diags = new Diagnostics();
-        JobValidator.validate(job, diags, new Positions(new SourcePos(source, 0, 0)));
+        Positions p = new Positions(new SourcePos(source, 0, 0));
+        positions.forEach(p::put);
+        JobValidator.validate(job, diags, p);
         diags.throwIfErrors();
         return diags.warnings();
     }

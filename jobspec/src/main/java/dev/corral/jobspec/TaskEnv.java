@@ -1,5 +1,8 @@
 package dev.corral.jobspec;
 
+import dev.corral.jobspec.eval.Evaluator;
+import dev.corral.jobspec.eval.Functions;
+import dev.corral.jobspec.hcl.Hcl;
 import dev.corral.jobspec.model.Job;
 import dev.corral.jobspec.model.Network;
 import dev.corral.jobspec.model.Task;
@@ -108,6 +111,93 @@ public final class TaskEnv {
             }
             default -> v;
         };
+    }
+
+    /**
+     * Evaluates a driver config the way Nomad's client does before handing it to the driver
+     * (HCL2 over the config, Nomad's taskenv §4.4): every string is a template whose variables
+     * are the task's environment ({@code ${NOMAD_ALLOC_ID}}, {@code ${env["HOME"]}}) and the node
+     * ({@code ${node.unique.name}}, {@code ${attr.cpu.arch}}, {@code ${meta.rack}}), with functions
+     * such as {@code ${upper(NOMAD_TASK_NAME)}}. Unlike {@link #interpolate(String)}, an unknown
+     * variable is an error.
+     *
+     * @throws JobSpecException naming the config field, e.g. {@code config.args[1]}
+     */
+    public Value evaluate(Value config) {
+        Evaluator ev = new Evaluator(configVariables(), FUNCTIONS, false);
+        return evaluate(ev, config, "config");
+    }
+
+    private static final Functions FUNCTIONS = Functions.standard(null);
+
+    private Value evaluate(Evaluator ev, Value v, String path) {
+        return switch (v) {
+            case Value.Str s when s.value().contains("${") || s.value().contains("%{") -> {
+                try {
+                    yield ev.evaluate(Hcl.parseTemplate(path, s.value()));
+                } catch (JobSpecException e) {
+                    Diagnostic d = e.diagnostics().getFirst();
+                    throw new JobSpecException(Diagnostic.error(d.pos(), path, "failed to parse config: " + d.message()));
+                }
+            }
+            case Value.ListValue l -> {
+                List<Value> out = new ArrayList<>();
+                for (int i = 0; i < l.items().size(); i++) {
+                    out.add(evaluate(ev, l.items().get(i), path + "[" + i + "]"));
+                }
+                yield new Value.ListValue(out);
+            }
+            case Value.MapValue m -> {
+                Map<String, Value> out = new LinkedHashMap<>();
+                m.entries().forEach((k, x) -> out.put(k, evaluate(ev, x, path + "." + k)));
+                yield new Value.MapValue(out);
+            }
+            default -> v;
+        };
+    }
+
+    /**
+     * Variables for config evaluation: environment names at the top level, {@code env} as a map,
+     * node variables nested by their dots ({@code attr.cpu.arch}); dotted names that clash with a
+     * shorter one (Nomad logs these as unavailable) are left out.
+     */
+    private Map<String, Value> configVariables() {
+        Map<String, Object> tree = new LinkedHashMap<>();
+        nodeVars.forEach((k, v) -> nest(tree, k.split("\\."), v));
+        if (tree.get("node") instanceof Map<?, ?> node) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> n = (Map<String, Object>) node;
+            if (tree.get("attr") != null) {
+                n.putIfAbsent("attr", tree.get("attr"));
+            }
+            if (tree.get("meta") != null) {
+                n.putIfAbsent("meta", tree.get("meta"));
+            }
+        }
+        Map<String, Value> vars = new LinkedHashMap<>();
+        env.forEach((k, v) -> {
+            if (!k.isEmpty() && !k.contains(".") && !tree.containsKey(k)) {
+                vars.put(k, Value.of(v));
+            }
+        });
+        tree.forEach((k, v) -> vars.put(k, Value.fromJava(v)));
+        vars.put("env", Value.fromJava(env));
+        return vars;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void nest(Map<String, Object> tree, String[] parts, String value) {
+        Map<String, Object> m = tree;
+        for (int i = 0; i < parts.length - 1; i++) {
+            Object next = m.computeIfAbsent(parts[i], x -> new LinkedHashMap<String, Object>());
+            if (!(next instanceof Map)) {
+                return;
+            }
+            m = (Map<String, Object>) next;
+        }
+        if (!(m.get(parts[parts.length - 1]) instanceof Map)) {
+            m.put(parts[parts.length - 1], value);
+        }
     }
 
     private static String replace(Pattern p, String s, java.util.function.Function<String, String> lookup) {

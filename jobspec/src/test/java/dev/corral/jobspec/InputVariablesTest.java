@@ -95,6 +95,14 @@ class InputVariablesTest {
     }
 
     @Test
+    void defaults_cannotReferenceVariables_butMayCallFunctions() {
+        String src = "variable \"a\" {\n  default = upper(\"x\")\n}\nvariable \"b\" {\n  default = a\n}\n" + JOB.substring(JOB.indexOf("job "));
+        assertThatThrownBy(() -> JobParser.parseHcl("d.hcl", src, null, JobParser.Options.none()))
+                .isInstanceOf(JobSpecException.class)
+                .hasMessage("d.hcl:5:13: var.b: variables are not allowed here (found \"a\"); write a literal value, and quote strings");
+    }
+
+    @Test
     void badValues_areReportedAgainstTheirSource() {
         assertThatThrownBy(() -> parse(new JobParser.Options(Map.of("n", "many"), List.of(), Map.of())))
                 .isInstanceOf(JobSpecException.class)

@@ -29,10 +29,11 @@ class JobSpecFuzzTest {
         "meta = %s", "env = %s", "cpu = %s", "memory = %s", "cores = %s", "memory_max = %s", "max_files = %s",
         "max_file_size = %s", "mode = %s", "attempts = %s", "interval = %s", "delay = %s", "source = %s",
         "destination = %s", "hook = %s", "sidecar = %s", "size = %s", "attribute = %s", "operator = %s", "value = %s",
-        "pid_mode = %s", "work_dir = %s", "static = %s", "to = %s", "volume = %s"};
+        "pid_mode = %s", "work_dir = %s", "static = %s", "to = %s", "volume = %s", "for_each = %s", "iterator = %s",
+        "labels = %s"};
     static final String[] BLOCKS = {"group", "task", "config", "resources", "logs", "restart", "reschedule", "artifact",
         "lifecycle", "network", "port", "ephemeral_disk", "constraint", "affinity", "volume", "volume_mount", "env", "meta",
-        "template", "service", "locals", "variable", "dns", "options"};
+        "template", "service", "locals", "variable", "dns", "options", "dynamic", "content"};
     static final String[] VALUES = {"1", "-1", "0", "1e3", "3.5", "\"x\"", "\"\"", "\"30s\"", "\"1h\"", "\"bogus\"", "true",
         "null", "[]", "[\"a\", 1]", "{}", "{ a = \"b\" }", "var.x", "local.y", "NOMAD_ALLOC_ID", "\"${NOMAD_TASK_DIR}\"",
         "\"${attr.kernel.name}\"", "upper(\"a\")", "length([1,2])", "[for v in [1,2] : v * 2]", "\"SIGTERM\"", "\"exec\"",
@@ -127,7 +128,9 @@ class JobSpecFuzzTest {
             if (rnd.nextInt(3) == 0 && depth < 5) {
                 String b = pick(BLOCKS, rnd);
                 sb.append(indent).append(b);
-                if (b.equals("group") || b.equals("task") || b.equals("port") || b.equals("volume") || b.equals("variable")
+                if (b.equals("dynamic")) {
+                    sb.append(" \"").append(pick(BLOCKS, rnd)).append('"');
+                } else if (b.equals("group") || b.equals("task") || b.equals("port") || b.equals("volume") || b.equals("variable")
                         || rnd.nextInt(8) == 0) {
                     sb.append(" \"l").append(rnd.nextInt(3)).append('"');
                 }

@@ -131,6 +131,25 @@ class TaskEnvTest {
     }
 
     @Test
+    void evaluate_configIsHcl2WithEnvNodeVariablesAndFunctions() {
+        TaskEnv env = env();
+        Value cfg = Value.fromJava(Map.of("command", "${NOMAD_TASK_DIR}/srv", "args", List.of(
+                "${upper(NOMAD_TASK_NAME)}", "${env[\"HOME\"]}", "${node.unique.name}-${attr.cpu.arch}", "${meta.rack}",
+                "${node.attr.kernel.name}", "$${LITERAL}", "%{ if NOMAD_ALLOC_INDEX == \"2\" }third%{ endif }", 7)));
+        assertThat(env.evaluate(cfg)).isEqualTo(Value.fromJava(Map.of("command", "/local/srv", "args", List.of(
+                "SRV", "/root", "node-1-amd64", "r7", "linux", "${LITERAL}", "third", 7))));
+    }
+
+    @Test
+    void evaluate_unknownVariableIsAnErrorNamingTheField() {
+        Value cfg = Value.fromJava(Map.of("args", List.of("ok", "${NOMAD_TASK_NAM}")));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> env().evaluate(cfg))
+                .isInstanceOf(JobSpecException.class)
+                .hasMessage("config.args[1]:1:3: config.args[1]: failed to parse config: Unknown variable: there is no variable "
+                        + "named \"NOMAD_TASK_NAM\"; did you mean \"NOMAD_TASK_NAME\"?");
+    }
+
+    @Test
     void clean_replacesCharactersNomadDoesNotAllowInKeys() {
         assertThat(TaskEnv.clean("admin-ui")).isEqualTo("admin_ui");
         assertThat(TaskEnv.clean("a.b")).isEqualTo("a.b");

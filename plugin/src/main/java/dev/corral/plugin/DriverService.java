@@ -4,11 +4,8 @@ import dev.corral.driver.DriverException;
 import dev.corral.driver.ExecDriver;
 import dev.corral.driver.ExecResult;
 import dev.corral.driver.ExecTaskConfig;
-import dev.corral.driver.Fingerprint;
-import dev.corral.driver.HealthState;
 import dev.corral.driver.TaskDirectory;
 import dev.corral.driver.TaskHandle;
-import dev.corral.driver.TaskResourceUsage;
 import dev.corral.plugin.config.TaskConfigSchema;
 import dev.corral.plugin.proto.drivers.DriverGrpc;
 import dev.corral.plugin.proto.drivers.DriverPb;
@@ -16,7 +13,6 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.function.Supplier;
 
 /**
@@ -55,35 +51,20 @@ final class DriverService extends DriverGrpc.DriverImplBase {
     @Override
     public void fingerprint(DriverPb.FingerprintRequest request, StreamObserver<DriverPb.FingerprintResponse> out) {
         var call = (ServerCallStreamObserver<DriverPb.FingerprintResponse>) out;
-        Thread worker = Thread.ofVirtual().name("fingerprint").unstarted(() -> {
-            DriverPb.FingerprintResponse last = null;
-            try {
-                while (!call.isCancelled()) {
-                    DriverPb.FingerprintResponse now = ProtoMapping.toProto(fingerprintNow(), PluginServer.NAME);
-                    if (!now.equals(last)) {
-                        out.onNext(now);
-                        last = now;
-                    }
-                    Thread.sleep(ExecDriver.FINGERPRINT_PERIOD);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                if (!call.isCancelled()) {
-                    log.error("fingerprint stream failed", "error", e.toString());
+        var last = new java.util.concurrent.atomic.AtomicReference<DriverPb.FingerprintResponse>();
+        var loop = new java.util.concurrent.atomic.AtomicReference<AutoCloseable>();
+        // The cancel handler must be in place before the first message can be sent.
+        call.setOnCancelHandler(() -> closeQuietly(loop.get()));
+        loop.set(driver().fingerprintEvery(ExecDriver.FINGERPRINT_PERIOD, fp -> {
+            DriverPb.FingerprintResponse now = ProtoMapping.toProto(fp, PluginServer.NAME);
+            synchronized (call) {
+                if (!call.isCancelled() && !now.equals(last.getAndSet(now))) {
+                    call.onNext(now);
                 }
             }
-        });
-        call.setOnCancelHandler(worker::interrupt);
-        worker.start();
-    }
-
-    /** A driver that cannot fingerprint is reported unhealthy with the reason, keeping the stream open. */
-    private Fingerprint fingerprintNow() {
-        try {
-            return driver().fingerprint();
-        } catch (RuntimeException e) {
-            return new Fingerprint(HealthState.UNHEALTHY, "fingerprint failed: " + e.getMessage(), java.util.Map.of());
+        }));
+        if (call.isCancelled()) {
+            closeQuietly(loop.get());
         }
     }
 
@@ -136,7 +117,7 @@ final class DriverService extends DriverGrpc.DriverImplBase {
     public void stopTask(DriverPb.StopTaskRequest request, StreamObserver<DriverPb.StopTaskResponse> out) {
         unary(out, () -> {
             try {
-                driver().stopTask(request.getTaskId(), duration(request.getTimeout()), request.getSignal());
+                driver().stopTask(request.getTaskId(), ProtoMapping.toDriver(request.getTimeout()), request.getSignal());
             } catch (DriverException.TaskNotFoundException alreadyGone) {
                 // Nomad retries a failed StopTask with backoff; a task we do not know is not running here.
                 log.debug("stop of an unknown task", "task_id", request.getTaskId());
@@ -162,50 +143,52 @@ final class DriverService extends DriverGrpc.DriverImplBase {
         unary(out, () -> ProtoMapping.toProto(driver().inspectTask(request.getTaskId())));
     }
 
-    /** One sample per interval until the task exits or Nomad cancels. */
+    /** One sample per interval until the task exits (then the stream completes) or Nomad cancels. */
     @Override
     public void taskStats(DriverPb.TaskStatsRequest request, StreamObserver<DriverPb.TaskStatsResponse> out) {
         var call = (ServerCallStreamObserver<DriverPb.TaskStatsResponse>) out;
         String id = request.getTaskId();
-        Duration interval = duration(request.getCollectionInterval());
+        Duration interval = ProtoMapping.toDriver(request.getCollectionInterval());
         Duration period = interval.compareTo(MIN_STATS_INTERVAL) < 0 ? MIN_STATS_INTERVAL : interval;
-        TaskHandle handle;
+        var ended = new java.util.concurrent.atomic.AtomicBoolean();
         try {
-            handle = driver().handle(id).orElseThrow(() -> new DriverException.TaskNotFoundException(id));
+            TaskHandle handle = driver().handle(id).orElseThrow(() -> new DriverException.TaskNotFoundException(id));
+            var loopRef = new java.util.concurrent.atomic.AtomicReference<AutoCloseable>();
+            call.setOnCancelHandler(() -> closeQuietly(loopRef.get()));
+            AutoCloseable loop = driver().streamTaskStats(id, period, usage -> {
+                DriverPb.TaskStatsResponse r = DriverPb.TaskStatsResponse.newBuilder().setStats(ProtoMapping.toProto(id, usage)).build();
+                synchronized (call) {
+                    if (!ended.get() && !call.isCancelled()) {
+                        call.onNext(r);
+                    }
+                }
+            });
+            loopRef.set(loop);
+            if (call.isCancelled()) {
+                closeQuietly(loop);
+            }
+            handle.exit().whenComplete((exit, error) -> {
+                closeQuietly(loop);
+                synchronized (call) {
+                    if (!ended.getAndSet(true) && !call.isCancelled()) {
+                        call.onCompleted();
+                    }
+                }
+            });
         } catch (RuntimeException e) {
             out.onError(GrpcErrors.toStatus(e));
-            return;
         }
-        Thread worker = Thread.ofVirtual().name("stats-" + id).unstarted(() -> {
-            try {
-                while (!call.isCancelled() && handle.running()) {
-                    out.onNext(DriverPb.TaskStatsResponse.newBuilder().setStats(sample(id)).build());
-                    Thread.sleep(period);
-                }
-                if (!call.isCancelled()) {
-                    out.onCompleted();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                if (!call.isCancelled()) {
-                    out.onError(GrpcErrors.toStatus(e));
-                }
-            }
-        });
-        call.setOnCancelHandler(worker::interrupt);
-        worker.start();
     }
 
-    private DriverPb.TaskStats sample(String id) {
-        TaskResourceUsage usage;
-        try {
-            usage = driver().taskStats(id);
-        } catch (UnsupportedOperationException e) {
-            // Nomad panics on a sample without usage and logs every interval on errors: say "nothing measured".
-            return ProtoMapping.unmeasured(id, Instant.now());
+    private void closeQuietly(AutoCloseable loop) {
+        if (loop == null) {
+            return;
         }
-        return ProtoMapping.toProto(id, usage);
+        try {
+            loop.close();
+        } catch (Exception e) {
+            log.warn("cannot stop a periodic driver loop", "error", e.toString());
+        }
     }
 
     @Override
@@ -219,7 +202,7 @@ final class DriverService extends DriverGrpc.DriverImplBase {
     @Override
     public void execTask(DriverPb.ExecTaskRequest request, StreamObserver<DriverPb.ExecTaskResponse> out) {
         unary(out, () -> {
-            ExecResult r = driver().execTask(request.getTaskId(), request.getCommandList(), duration(request.getTimeout()));
+            ExecResult r = driver().execTask(request.getTaskId(), request.getCommandList(), ProtoMapping.toDriver(request.getTimeout()));
             if (r.timedOut()) {
                 throw Status.DEADLINE_EXCEEDED.withDescription("context deadline exceeded").asRuntimeException();
             }
@@ -248,10 +231,6 @@ final class DriverService extends DriverGrpc.DriverImplBase {
             }
             return DriverPb.RecoverTaskResponse.getDefaultInstance();
         });
-    }
-
-    private static Duration duration(com.google.protobuf.Duration d) {
-        return Duration.ofSeconds(d.getSeconds(), d.getNanos());
     }
 
     private <T> void unary(StreamObserver<T> out, Supplier<T> body) {

@@ -3,7 +3,6 @@ package dev.corral.plugin;
 import com.google.protobuf.ByteString;
 import dev.corral.driver.ExecDriver;
 import dev.corral.driver.ExecSession;
-import dev.corral.plugin.proto.drivers.DriverPb;
 import dev.corral.plugin.proto.drivers.DriverPb.ExecTaskStreamingIOOperation;
 import dev.corral.plugin.proto.drivers.DriverPb.ExecTaskStreamingRequest;
 import dev.corral.plugin.proto.drivers.DriverPb.ExecTaskStreamingResponse;
@@ -63,7 +62,7 @@ final class ExecStreamingCall implements StreamObserver<ExecTaskStreamingRequest
                 return;
             }
             if (request.hasTtySize()) {
-                s.resize(new ExecSession.TerminalSize(request.getTtySize().getWidth(), request.getTtySize().getHeight()));
+                s.resize(ProtoMapping.toDriver(request.getTtySize()));
             }
             if (request.hasStdin()) {
                 if (!request.getStdin().getData().isEmpty()) {
@@ -96,8 +95,7 @@ final class ExecStreamingCall implements StreamObserver<ExecTaskStreamingRequest
                 fail(error);
                 return;
             }
-            send(ExecTaskStreamingResponse.newBuilder().setExited(true)
-                    .setResult(DriverPb.ExitResult.newBuilder().setExitCode(s.exit().join())).build());
+            send(ProtoMapping.execExited(s.exit().join()));
             synchronized (this) {
                 if (finished) {
                     return;

@@ -22,6 +22,8 @@ public final class HclogWriter {
     static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX")
             .withZone(ZoneOffset.UTC);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** go-plugin reads stderr with a 64 KiB line buffer; stay well below it. */
+    static final int MAX_VALUE_CHARS = 8 * 1024;
 
     public enum Level {
         TRACE, DEBUG, INFO, WARN, ERROR;
@@ -45,7 +47,7 @@ public final class HclogWriter {
     public void log(Level level, String message, Object... keyValues) {
         ObjectNode o = JSON.createObjectNode();
         o.put("@level", level.wire());
-        o.put("@message", message);
+        o.put("@message", bounded(message));
         o.put("@module", module);
         o.put("@timestamp", TIMESTAMP.format(clock.instant()));
         for (int i = 0; i + 1 < keyValues.length; i += 2) {
@@ -53,7 +55,7 @@ public final class HclogWriter {
             if (key.startsWith("@")) {
                 key = key.substring(1); // never shadow the reserved keys with another type
             }
-            o.put(key, String.valueOf(keyValues[i + 1]));
+            o.put(key, bounded(String.valueOf(keyValues[i + 1])));
         }
         String line;
         try {
@@ -65,6 +67,10 @@ public final class HclogWriter {
             out.println(line);
             out.flush();
         }
+    }
+
+    private static String bounded(String s) {
+        return s.length() <= MAX_VALUE_CHARS ? s : s.substring(0, MAX_VALUE_CHARS) + "...(truncated)";
     }
 
     public void info(String message, Object... kv) {

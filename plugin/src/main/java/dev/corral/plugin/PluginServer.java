@@ -159,6 +159,13 @@ public final class PluginServer implements AutoCloseable {
         }
         routeLibraryLogs(log);
         ignoreSigint(log);
+        if (!io.netty.channel.epoll.Epoll.isAvailable()) {
+            // No TCP fallback on purpose: a loopback port would let any local user start tasks as root.
+            log.error("cannot serve on a unix socket: Netty's native epoll transport did not load; if the temp dir is "
+                    + "mounted noexec, point -Dio.netty.native.workdir at a directory that allows exec",
+                    "error", String.valueOf(io.netty.channel.epoll.Epoll.unavailabilityCause()));
+            return 1;
+        }
         PluginServer server;
         try {
             server = start(env, log);
@@ -209,7 +216,11 @@ public final class PluginServer implements AutoCloseable {
         java.util.logging.Logger.getLogger("io.netty.bootstrap").setLevel(java.util.logging.Level.SEVERE);
     }
 
-    /** Ctrl-C on a foreground agent reaches the whole process group; like a Go plugin, ignore it. */
+    /**
+     * Ctrl-C on a foreground agent reaches the whole process group; like a Go plugin, ignore it.
+     * A handler, not SIG_IGN: an ignored SIGINT would survive exec into every sandbox and task,
+     * and StopTask's default signal would then do nothing.
+     */
     private static void ignoreSigint(HclogWriter log) {
         try {
             sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> log.debug("ignoring SIGINT; Nomad stops plugins itself"));

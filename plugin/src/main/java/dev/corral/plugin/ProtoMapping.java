@@ -104,6 +104,14 @@ public final class ProtoMapping {
         return List.copyOf(cores);
     }
 
+    public static java.time.Duration toDriver(com.google.protobuf.Duration d) {
+        return java.time.Duration.ofSeconds(d.getSeconds(), d.getNanos());
+    }
+
+    public static dev.corral.driver.ExecSession.TerminalSize toDriver(DriverPb.ExecTaskStreamingRequest.TerminalSize t) {
+        return new dev.corral.driver.ExecSession.TerminalSize(t.getWidth(), t.getHeight());
+    }
+
     /** The driver record stored in {@code TaskHandle.driver_state} by {@link #toProto(TaskHandle, DriverPb.TaskConfig)}. */
     public static TaskHandleRecord recordFrom(DriverPb.TaskHandle handle) {
         if (handle.getVersion() != HANDLE_VERSION) {
@@ -170,6 +178,12 @@ public final class ProtoMapping {
             case EXITED -> DriverPb.TaskState.EXITED;
             case UNKNOWN -> DriverPb.TaskState.UNKNOWN;
         };
+    }
+
+    /** The final message of an exec stream: the command's exit code (128+signal when killed). */
+    public static DriverPb.ExecTaskStreamingResponse execExited(int exitCode) {
+        return DriverPb.ExecTaskStreamingResponse.newBuilder().setExited(true)
+                .setResult(DriverPb.ExitResult.newBuilder().setExitCode(exitCode)).build();
     }
 
     public static DriverPb.ExecTaskResponse toProto(ExecResult r) {
@@ -256,16 +270,6 @@ public final class ProtoMapping {
                 .setMemory(MemoryUsage.newBuilder().setRss(p.rssBytes()).addMeasuredFields(MemoryUsage.Fields.RSS))
                 .build()));
         return b.build();
-    }
-
-    /** A sample that says nothing was measured, for a driver that cannot read stats. */
-    public static DriverPb.TaskStats unmeasured(String taskId, Instant at) {
-        return DriverPb.TaskStats.newBuilder()
-                .setId(taskId)
-                .setTimestamp(timestamp(at))
-                .setAggResourceUsage(DriverPb.TaskResourceUsage.newBuilder()
-                        .setCpu(CPUUsage.getDefaultInstance()).setMemory(MemoryUsage.getDefaultInstance()))
-                .build();
     }
 
     static CPUUsage toProto(TaskResourceUsage.CpuUsage c) {

@@ -67,5 +67,10 @@ class HandshakeTest {
         assertThat(n.get("@module").asText()).isEqualTo("corral");
         assertThat(n.get("pid").asText()).isEqualTo("42");
         assertThat(n.get("level").asText()).isEqualTo("7");
+
+        buf.reset();
+        log.error("x".repeat(100_000), "env", "y".repeat(100_000));
+        assertThat(buf.size()).isLessThan(32 * 1024);
+        assertThat(new ObjectMapper().readTree(buf.toString(StandardCharsets.UTF_8)).get("@message").asText()).endsWith("...(truncated)");
     }
 }

@@ -71,13 +71,20 @@ final class NomadHarness implements AutoCloseable {
     }
 
     /** The child's command: this JVM's java and test classpath, running {@link PluginServer#main}. */
-    static List<String> pluginCommand() {
-        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
-                // What the shaded jar's manifest (Enable-Native-Access) gives bin/corral.
-                "--enable-native-access=ALL-UNNAMED",
-                "-XX:TieredStopAtLevel=1",
-                PluginServer.class.getName());
+    static List<String> pluginCommand(String... jvmOptions) {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new java.util.ArrayList<>(List.of(java));
+        cmd.addAll(List.of(jvmOptions));
+        String jar = System.getProperty("corral.plugin.jar", "");
+        if (jar.endsWith(".jar")) {
+            // The shipped CLI jar, as the documented plugin_dir wrapper runs it: `corral plugin`.
+            cmd.addAll(List.of("-Xlog:disable", "-Xlog:all=error:stderr", "-jar", Path.of(jar).toAbsolutePath().toString(), "plugin"));
+            return cmd;
+        }
+        // What the shaded jar's manifest (Enable-Native-Access) gives bin/corral.
+        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), PluginServer.class.getName()));
+        return cmd;
     }
 
     static ProcessBuilder nomadLike(Map<String, String> extraEnv) {
@@ -209,5 +216,12 @@ final class NomadHarness implements AutoCloseable {
             process.waitFor(10, TimeUnit.SECONDS);
         }
         group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        // A SIGKILLed plugin cannot remove its socket directory (a Go plugin's socket stays too).
+        try {
+            java.nio.file.Files.deleteIfExists(socket);
+            java.nio.file.Files.deleteIfExists(socket.getParent());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

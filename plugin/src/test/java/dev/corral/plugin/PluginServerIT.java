@@ -177,6 +177,27 @@ class PluginServerIT {
         assertThat(err).contains("Incompatible API version");
     }
 
+    @Test
+    void nativeEpollUnavailable_exits1WithAnActionableHclogLine_noTcpFallback() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(NomadHarness.pluginCommand("-Dio.netty.native.workdir=/proc/self"));
+        pb.environment().put(Handshake.MAGIC_COOKIE_KEY, Handshake.MAGIC_COOKIE_VALUE);
+        Process p = pb.start();
+        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getInputStream().readAllBytes());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        String err = new String(p.getErrorStream().readAllBytes());
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(1);
+        assertThat(out.get(10, TimeUnit.SECONDS)).as("no handshake, no tcp address").isEmpty();
+        var line = new com.fasterxml.jackson.databind.ObjectMapper().readTree(err.strip().lines().reduce((a, b) -> b).orElseThrow());
+        assertThat(line.get("@level").asText()).isEqualTo("error");
+        assertThat(line.get("@message").asText()).contains("io.netty.native.workdir");
+    }
+
     static <T> StreamObserver<T> collect(LinkedBlockingQueue<Object> into) {
         return new StreamObserver<>() {
             @Override

@@ -51,6 +51,7 @@ class PluginTaskLifecycleIT {
     private String cgroupParent;
     private final List<NomadHarness> plugins = new ArrayList<>();
     private final List<Long> sandboxPids = new ArrayList<>();
+    private final List<NomadTask> tasks = new ArrayList<>();
 
     @BeforeEach
     void setUp() throws IOException {
@@ -72,6 +73,9 @@ class PluginTaskLifecycleIT {
         for (long pid : alive) {
             LinuxSyscalls.kill(pid, 9);
             ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(10, TimeUnit.SECONDS).join());
+        }
+        for (NomadTask t : tasks) {
+            t.releaseLogmon();
         }
         List<Path> cgroups = removeCgroupParent();
         deleteTree(root);
@@ -119,6 +123,7 @@ class PluginTaskLifecycleIT {
             mkfifo(err);
             stdout = logmon(out);
             stderr = logmon(err);
+            tasks.add(this);
             config = DriverPb.TaskConfig.newBuilder()
                     .setId(allocId + "/" + name + "/" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()))
                     .setName(name)
@@ -137,6 +142,15 @@ class PluginTaskLifecycleIT {
                     .setTaskGroupName("grp").setJobName("job").setAllocId(allocId).setJobId("job")
                     .setNamespace("default").setNodeName("node").setNodeId(UUID.randomUUID().toString())
                     .build();
+        }
+
+        /** A task that never opened its FIFOs leaves logmon blocked in open(): open and close the write end. */
+        void releaseLogmon() throws IOException {
+            for (var f : List.of(Map.entry(stdout, config.getStdoutPath()), Map.entry(stderr, config.getStderrPath()))) {
+                if (!f.getKey().isDone()) {
+                    new java.io.FileOutputStream(f.getValue()).close();
+                }
+            }
         }
 
         DriverPb.TaskHandle start(NomadHarness p) throws IOException {
@@ -252,6 +266,42 @@ class PluginTaskLifecycleIT {
         p.driver().destroyTask(DriverPb.DestroyTaskRequest.newBuilder().setTaskId(id).setForce(true).build());
         assertThat(p.kill()).isTrue();
         assertThat(p.badLogLines).isEmpty();
+    }
+
+    @Test
+    void signalAndStartFailure_reachTheTaskAndNomadRespectively() throws Exception {
+        NomadHarness p = plugin();
+        NomadTask task = new NomadTask("hup", Map.of("command", "/bin/sh", "args", List.of("-c",
+                "trap 'echo got-hup; exit 5' HUP; echo > /local/ready; while :; do sleep 0.05; done")));
+        task.start(p);
+        awaitFile(task.taskDir.resolve("local/ready"));
+        p.driver().signalTask(DriverPb.SignalTaskRequest.newBuilder().setTaskId(task.config.getId()).setSignal("SIGHUP").build());
+        assertThat(p.driver().waitTask(DriverPb.WaitTaskRequest.newBuilder().setTaskId(task.config.getId()).build())
+                .getResult().getExitCode()).isEqualTo(5);
+        assertThat(task.stdout.get(30, TimeUnit.SECONDS)).isEqualTo("got-hup\n");
+        p.driver().destroyTask(DriverPb.DestroyTaskRequest.newBuilder().setTaskId(task.config.getId()).setForce(true).build());
+
+        // A job error is unrecoverable for Nomad: a plain status, no RecoverableError detail.
+        NomadTask missing = new NomadTask("missing", Map.of("command", "/no/such/binary"));
+        assertThatThrownBy(() -> p.driver().startTask(DriverPb.StartTaskRequest.newBuilder().setTask(missing.config).build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(e.getStatus().getDescription()).contains("/no/such/binary");
+                    assertThat(io.grpc.protobuf.StatusProto.fromThrowable(e).getDetailsCount()).isZero();
+                });
+        // A config Nomad would never send still fails with the field path, not a crash.
+        NomadTask bad = new NomadTask("bad", Map.of("command", "/bin/true", "pid_mode", "shared"));
+        assertThatThrownBy(() -> p.driver().startTask(DriverPb.StartTaskRequest.newBuilder().setTask(bad.config).build()))
+                .hasMessageContaining("pid_mode must be \"private\" or \"host\", got \"shared\"");
+        assertThat(p.kill()).isTrue();
+    }
+
+    private static void awaitFile(Path p) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!Files.exists(p)) {
+            assertThat(System.nanoTime()).as("the task never wrote %s", p).isLessThan(deadline);
+            Thread.sleep(10);
+        }
     }
 
     /** §7a.7 reattach: a new connection gets PluginInfo only, no SetConfig; the plugin keeps its config and works. */

@@ -180,10 +180,17 @@ class ProtoMappingTest {
         assertThat(mem.getMeasuredFieldsList()).containsExactly(DriverPb.MemoryUsage.Fields.RSS,
                 DriverPb.MemoryUsage.Fields.CACHE, DriverPb.MemoryUsage.Fields.USAGE, DriverPb.MemoryUsage.Fields.MAX_USAGE);
         assertThat(s.getResourceUsageByPidOrThrow("12").getMemory().getRss()).isEqualTo(50);
-        var none = ProtoMapping.unmeasured("t1", Instant.ofEpochSecond(9));
-        assertThat(none.hasTimestamp()).isTrue();
-        assertThat(none.getAggResourceUsage().hasCpu()).isTrue();
-        assertThat(none.getAggResourceUsage().hasMemory()).isTrue();
+    }
+
+    @Test
+    void durationsTerminalSizesAndExecExit_map() {
+        assertThat(ProtoMapping.toDriver(com.google.protobuf.Duration.newBuilder().setSeconds(5).setNanos(250_000_000).build()))
+                .isEqualTo(java.time.Duration.ofMillis(5250));
+        assertThat(ProtoMapping.toDriver(DriverPb.ExecTaskStreamingRequest.TerminalSize.newBuilder().setHeight(30).setWidth(100).build()))
+                .isEqualTo(new dev.corral.driver.ExecSession.TerminalSize(100, 30));
+        var exited = ProtoMapping.execExited(130);
+        assertThat(exited.getExited()).isTrue();
+        assertThat(exited.getResult().getExitCode()).isEqualTo(130);
     }
 
     @Test

@@ -233,11 +233,25 @@ class AgentHttpApiIT {
         await("/v1/allocation/" + allocId, n -> n.get("TaskStates").get("t").get("Restarts").asInt() >= 1
                 && "running".equals(n.get("TaskStates").get("t").get("State").asText()), "restart");
 
+        assertThat(send("GET", "/v1/client/fs/readat/" + allocId + "?path=/alloc/logs/t.stdout.0&offset=2&limit=5",
+                null).body()).isEqualTo("arted");
+
+        // stopping the allocation makes the scheduler place a replacement
+        HttpResponse<String> allocStop = send("PUT", "/v1/allocation/" + allocId + "/stop", null);
+        assertThat(allocStop.statusCode()).as(allocStop.body()).isEqualTo(200);
+        assertThat(JSON.readTree(allocStop.body()).get("EvalID").asText()).isNotEmpty();
+        JsonNode replaced = await("/v1/job/web/allocations", n -> n.size() == 2 && java.util.stream.StreamSupport
+                .stream(n.spliterator(), false).anyMatch(a -> !a.get("ID").asText().equals(allocId)
+                        && "running".equals(a.get("ClientStatus").asText())), "replacement running");
+        assertThat(replaced.findValuesAsText("ID")).contains(allocId);
+
         HttpResponse<String> stop = send("DELETE", "/v1/job/web", null);
         assertThat(stop.statusCode()).isEqualTo(200);
         String stopEval = JSON.readTree(stop.body()).get("EvalID").asText();
         assertThat(stopEval).isNotEmpty();
-        await("/v1/allocation/" + allocId, n -> n.get("ClientStatus").asText().equals("complete"), "stopped");
+        await("/v1/job/web/allocations", n -> java.util.stream.StreamSupport.stream(n.spliterator(), false)
+                .allMatch(a -> !a.get("ClientStatus").asText().equals("running")
+                        && !a.get("ClientStatus").asText().equals("pending")), "stopped");
         assertThat(get("/v1/job/web").get("Stop").asBoolean()).isTrue();
         HttpResponse<String> purge = send("DELETE", "/v1/job/web?purge=true", null);
         assertThat(purge.statusCode()).isEqualTo(200);
@@ -291,6 +305,11 @@ class AgentHttpApiIT {
         assertThat(self.get("stats").get("client").get("node_id").asText()).isEqualTo(nodeId);
         assertThat(get("/v1/agent/health").get("client").get("ok").asBoolean()).isTrue();
         assertThat(get("/v1/status/leader").asText()).isEqualTo("127.0.0.1:" + api.port());
+        assertThat(get("/v1/status/peers").get(0).asText()).isEqualTo("127.0.0.1:" + api.port());
+        assertThat(get("/v1/regions").get(0).asText()).isEqualTo("global");
+        assertThat(get("/v1/agent/members").get("Members").get(0).get("Status").asText()).isEqualTo("alive");
+        assertThat(send("PUT", "/v1/client/gc", null).statusCode()).isEqualTo(200);
+        assertThat(get("/v1/node/" + nodeId + "/allocations")).isEmpty();
 
         long index = backend.index();
         HttpResponse<InputStream> stream = http.send(HttpRequest.newBuilder(api.address().resolve(

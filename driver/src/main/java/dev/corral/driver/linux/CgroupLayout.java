@@ -1,6 +1,7 @@
 package dev.corral.driver.linux;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -111,6 +112,26 @@ public record CgroupLayout(Mode mode, Map<String, Path> v1Mounts, Optional<Path>
     /** The layout's name for the fingerprint: {@code v1}, {@code v2}, {@code hybrid}, {@code none}. */
     public String label() {
         return mode.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Names of the task cgroups that exist under {@code parent}, in any hierarchy. */
+    public java.util.Set<String> taskCgroupNames(String parent) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        List<Path> roots = switch (mode) {
+            case V1, HYBRID -> V1_REQUIRED.stream().filter(v1Mounts::containsKey).map(c -> v1Mounts.get(c).resolve(parent)).toList();
+            case V2 -> List.of(v2Mount.orElseThrow().resolve(parent));
+            case NONE -> List.of();
+        };
+        for (Path r : roots) {
+            if (Files.isDirectory(r)) {
+                try (var s = Files.list(r)) {
+                    s.filter(Files::isDirectory).forEach(d -> names.add(d.getFileName().toString()));
+                } catch (java.io.IOException e) {
+                    throw new TaskCgroup.CgroupException("cannot list " + r + ": " + e, e);
+                }
+            }
+        }
+        return names;
     }
 
     /**

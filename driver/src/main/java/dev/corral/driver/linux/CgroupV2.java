@@ -118,11 +118,13 @@ public final class CgroupV2 implements TaskCgroup {
         return pids().isEmpty();
     }
 
-    private void freezeKillThaw() {
+    /** Without cgroup.kill (Linux < 5.14): freeze, SIGKILL each listed process, thaw. */
+    void freezeKillThaw() {
         Path freeze = dir.resolve("cgroup.freeze");
         boolean canFreeze = Files.exists(freeze);
         if (canFreeze) {
             CgroupFiles.write(freeze, "1");
+            awaitFrozen();
         }
         try {
             for (long pid : pids()) {
@@ -133,6 +135,16 @@ public final class CgroupV2 implements TaskCgroup {
                 // SIGKILL is delivered to frozen tasks only once they thaw.
                 CgroupFiles.write(freeze, "0");
             }
+        }
+    }
+
+    /** Freezing is asynchronous: wait (briefly) until cgroup.events says "frozen 1", so nothing forks while we list. */
+    private void awaitFrozen() {
+        Path events = dir.resolve("cgroup.events");
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        while (Files.exists(events) && CgroupFiles.readKeyed(events).getOrDefault("frozen", 1L) != 1L
+                && System.nanoTime() < deadline) {
+            pause();
         }
     }
 

@@ -29,6 +29,43 @@ public final class LinuxSyscalls {
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
     private static final MethodHandle CLOSE = handle("close",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
+    // open(2) is variadic after the flags (the mode).
+    private static final MethodHandle OPEN = handle("open",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
+            Linker.Option.firstVariadicArg(2), CAPTURE_ERRNO);
+    private static final MethodHandle FCHMOD = handle("fchmod",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
+    private static final int O_RDONLY = 0;
+    private static final int O_DIRECTORY = 0200000;
+    private static final int O_NOFOLLOW = 0400000;
+    private static final int O_CLOEXEC = 02000000;
+    public static final int ELOOP = 40;
+    public static final int ENOTDIR = 20;
+    private static final MethodHandle WRITE = handle("write",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
+            CAPTURE_ERRNO);
+    private static final MethodHandle SYSCALL4 = handle("syscall",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                    ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
+            Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
+    // openat(2) is variadic after the flags (the mode).
+    private static final MethodHandle OPENAT = handle("openat",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_INT),
+            Linker.Option.firstVariadicArg(3), CAPTURE_ERRNO);
+    private static final MethodHandle RENAMEAT = handle("renameat",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                    ValueLayout.ADDRESS),
+            CAPTURE_ERRNO);
+    private static final MethodHandle UNLINKAT = handle("unlinkat",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
+            CAPTURE_ERRNO);
+    private static final int O_EXCL = 0200;
+    private static final long SYS_OPENAT2 = 437;
+    private static final long RESOLVE_NO_MAGICLINKS = 0x02;
+    private static final long RESOLVE_IN_ROOT = 0x10;
+    private static final int O_WRONLY = 01;
+    private static final int O_CREAT = 0100;
     private static final MethodHandle DUP = handle("dup",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
     private static final MethodHandle GETEUID = handle("geteuid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
@@ -234,6 +271,109 @@ public final class LinuxSyscalls {
                 throw new ErrnoException("dup(" + fd + ")", (int) ERRNO.get(state, 0L));
             }
             return rc;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * Opens {@code dir} as a directory without following a symbolic link at its last component and,
+     * if {@code mode >= 0}, fchmods it: a link planted there (by a task, in a directory it can
+     * write) makes this fail with ELOOP instead of changing the link's target.
+     *
+     * @throws ErrnoException ELOOP for a symlink, ENOTDIR for a non-directory
+     */
+    public static void checkDirNoFollow(java.nio.file.Path dir, int mode) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment path = arena.allocateFrom(dir.toString());
+            int fd = (int) OPEN.invokeExact(state, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+            if (fd < 0) {
+                throw new ErrnoException("open(" + dir + ", O_NOFOLLOW|O_DIRECTORY)", (int) ERRNO.get(state, 0L));
+            }
+            try {
+                if (mode >= 0 && (int) FCHMOD.invokeExact(state, fd, mode) != 0) {
+                    throw new ErrnoException("fchmod(" + dir + ")", (int) ERRNO.get(state, 0L));
+                }
+            } finally {
+                close(fd);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * Atomically replaces {@code pathInRoot} with {@code content}: the directory is resolved with
+     * every symlink, {@code ..} and absolute path kept inside {@code root} (openat2 RESOLVE_IN_ROOT),
+     * e.g. a task's root seen through {@code /proc/<pid>/root}, where a plain open would resolve a
+     * task's absolute symlink against the host's root. The data goes to a new temporary file
+     * (O_EXCL|O_NOFOLLOW) renamed over the name, so a reader never sees a partial file and a symlink
+     * at the name is replaced, never followed.
+     */
+    public static void writeInRoot(java.nio.file.Path root, String pathInRoot, byte[] content, int mode) {
+        java.nio.file.Path rel = java.nio.file.Path.of("/").relativize(java.nio.file.Path.of("/").resolve(pathInRoot).normalize());
+        if (rel.getNameCount() == 0 || rel.toString().isEmpty()) {
+            throw new IllegalArgumentException("not a file path: " + pathInRoot);
+        }
+        String dir = rel.getParent() == null ? "." : rel.getParent().toString();
+        String name = rel.getFileName().toString();
+        String tmp = "." + name + ".corral-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int rootFd = (int) OPEN.invokeExact(state, arena.allocateFrom(root.toString()), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+            if (rootFd < 0) {
+                throw new ErrnoException("open(" + root + ")", (int) ERRNO.get(state, 0L));
+            }
+            try {
+                // struct open_how { u64 flags; u64 mode; u64 resolve; }
+                MemorySegment how = arena.allocate(24, 8);
+                how.set(ValueLayout.JAVA_LONG, 0, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                how.set(ValueLayout.JAVA_LONG, 8, 0L);
+                how.set(ValueLayout.JAVA_LONG, 16, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+                long dirFd = (long) SYSCALL4.invokeExact(state, SYS_OPENAT2, (long) rootFd, arena.allocateFrom(dir), how, 24L);
+                if (dirFd < 0) {
+                    throw new ErrnoException("openat2(" + root + ", " + dir + ", RESOLVE_IN_ROOT)", (int) ERRNO.get(state, 0L));
+                }
+                try {
+                    int fd = (int) OPENAT.invokeExact(state, (int) dirFd, arena.allocateFrom(tmp),
+                            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+                    if (fd < 0) {
+                        throw new ErrnoException("openat(" + tmp + ")", (int) ERRNO.get(state, 0L));
+                    }
+                    MemorySegment tmpName = arena.allocateFrom(tmp);
+                    try {
+                        MemorySegment buf = arena.allocate(Math.max(1, content.length));
+                        MemorySegment.copy(content, 0, buf, ValueLayout.JAVA_BYTE, 0, content.length);
+                        long done = 0;
+                        while (done < content.length) {
+                            long n = (long) WRITE.invokeExact(state, fd, buf.asSlice(done), content.length - done);
+                            if (n < 0) {
+                                throw new ErrnoException("write(" + pathInRoot + ")", (int) ERRNO.get(state, 0L));
+                            }
+                            done += n;
+                        }
+                        // The umask trimmed the mode given to openat.
+                        if ((int) FCHMOD.invokeExact(state, fd, mode) != 0) {
+                            throw new ErrnoException("fchmod(" + pathInRoot + ")", (int) ERRNO.get(state, 0L));
+                        }
+                    } catch (RuntimeException e) {
+                        int ignored = (int) UNLINKAT.invokeExact(state, (int) dirFd, tmpName, 0);
+                        throw e;
+                    } finally {
+                        close(fd);
+                    }
+                    if ((int) RENAMEAT.invokeExact(state, (int) dirFd, tmpName, (int) dirFd, arena.allocateFrom(name)) != 0) {
+                        int errno = (int) ERRNO.get(state, 0L);
+                        int ignored = (int) UNLINKAT.invokeExact(state, (int) dirFd, tmpName, 0);
+                        throw new ErrnoException("renameat(" + pathInRoot + ")", errno);
+                    }
+                } finally {
+                    close((int) dirFd);
+                }
+            } finally {
+                close(rootFd);
+            }
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -3,15 +3,25 @@ package dev.corral.driver.linux;
 import dev.corral.driver.DriverException.TaskLaunchException;
 import dev.corral.driver.TaskDirectory;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 
-/** Creates Nomad's alloc/task directory layout on the host (no mounts: those happen inside the sandbox). */
+/**
+ * Creates Nomad's alloc/task directory layout on the host (no mounts: those happen inside the
+ * sandbox). Tasks can write into their task directory and into the shared {@code alloc/}, so any
+ * entry there may be a symlink a task planted: every directory is created or checked one component
+ * at a time and chmod-ed through an {@code O_NOFOLLOW} descriptor, and mount-point files are
+ * created with {@code O_EXCL|O_NOFOLLOW}; a planted link fails the build instead of redirecting it.
+ */
 public final class TaskDirBuilder {
+    private static final int DIR_MODE = 0777;
+    private static final int STICKY_DIR_MODE = 01777;
+    private static final int MOUNT_POINT_MODE = 0755;
 
     private TaskDirBuilder() {
     }
@@ -23,66 +33,83 @@ public final class TaskDirBuilder {
             throw new TaskLaunchException("task name \"" + taskName
                     + "\" cannot be used as a directory name (it must not be empty, \"alloc\", or contain \"/\")");
         }
-        Path allocDir = allocRoot.resolve("alloc");
-        Path taskDir = allocRoot.resolve(taskName);
-        mkdir(allocRoot, "rwxr-xr-x");
-        for (Path p : List.of(allocDir, allocDir.resolve("data"), allocDir.resolve("logs"), allocDir.resolve("tmp"),
-                taskDir, taskDir.resolve("local"), taskDir.resolve("secrets"), taskDir.resolve("private"),
-                taskDir.resolve("alloc"))) {
-            mkdir(p, "rwxrwxrwx");
+        try {
+            // The alloc root is the agent's: tasks never see it, so plain creation is safe here.
+            Files.createDirectories(allocRoot);
+        } catch (IOException e) {
+            throw new TaskLaunchException("Couldn't create directory " + allocRoot + ": " + e.getMessage(), e);
         }
-        mkdir(taskDir.resolve("tmp"), "rwxrwxrwx");
-        chmodSticky(taskDir.resolve("tmp"));
-        for (String mountPoint : List.of("dev", "proc", "sys")) {
-            mkdir(taskDir.resolve(mountPoint), "rwxr-xr-x");
+        Path allocDir = ensureDir(allocRoot, "alloc", DIR_MODE);
+        for (String d : List.of("data", "logs", "tmp")) {
+            ensureDir(allocDir, d, DIR_MODE);
         }
-        chrootEnv.forEach((host, inTask) -> {
-            Path src = Path.of(host);
-            if (!Files.exists(src)) {
-                return; // Nomad skips missing sources silently; so does the sandbox.
-            }
-            Path dst = taskDir.resolve(inTask.substring(1));
-            if (Files.isDirectory(src)) {
-                mkdirs(dst);
-            } else {
-                mkdirs(dst.getParent());
-                try {
-                    if (!Files.exists(dst, LinkOption.NOFOLLOW_LINKS)) {
-                        Files.createFile(dst);
-                    }
-                } catch (IOException e) {
-                    throw new TaskLaunchException("Couldn't create mount point " + dst + " for chroot_env entry "
-                            + host + ": " + e.getMessage(), e);
-                }
-            }
-        });
+        Path taskDir = ensureDir(allocRoot, taskName, DIR_MODE);
+        for (String d : List.of("local", "secrets", "private", "alloc")) {
+            ensureDir(taskDir, d, DIR_MODE);
+        }
+        ensureDir(taskDir, "tmp", STICKY_DIR_MODE);
+        for (String d : List.of("dev", "proc", "sys")) {
+            ensureDir(taskDir, d, MOUNT_POINT_MODE);
+        }
+        chrootEnv.forEach((host, inTask) -> mountPoint(taskDir, Path.of(host), inTask));
         return new TaskDirectory(allocRoot, allocDir, taskDir);
     }
 
-    private static void mkdir(Path p, String perms) {
+    /** An empty directory or file at {@code inTask} for a chroot_env entry whose host source exists. */
+    private static void mountPoint(Path taskDir, Path src, String inTask) {
+        if (!Files.exists(src)) {
+            return; // Nomad skips missing sources silently; so does the sandbox.
+        }
+        Path rel = Path.of("/").relativize(Path.of("/").resolve(inTask).normalize());
+        if (rel.getNameCount() == 0 || rel.toString().isEmpty()) {
+            return;
+        }
+        Path parent = taskDir;
+        int dirs = Files.isDirectory(src) ? rel.getNameCount() : rel.getNameCount() - 1;
+        for (int i = 0; i < dirs; i++) {
+            parent = ensureDir(parent, rel.getName(i).toString(), -1);
+        }
+        if (!Files.isDirectory(src)) {
+            Path file = parent.resolve(rel.getFileName().toString());
+            try {
+                Files.newByteChannel(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS).close();
+            } catch (FileAlreadyExistsException e) {
+                if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new TaskLaunchException("Couldn't create mount point " + file + " for chroot_env entry " + src
+                            + ": something that is not a regular file is there (a symbolic link left by the task?)");
+                }
+            } catch (IOException e) {
+                throw new TaskLaunchException("Couldn't create mount point " + file + " for chroot_env entry " + src
+                        + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * {@code parent/name} as a real directory: mkdir (which never follows a link at the last
+     * component), then open it O_NOFOLLOW and fchmod it to {@code mode} (-1: leave the mode).
+     */
+    private static Path ensureDir(Path parent, String name, int mode) {
+        Path p = parent.resolve(name);
+        boolean created = false;
         try {
-            Files.createDirectories(p);
-            // chmod after create: the umask would otherwise cut the 0777 Nomad wants.
-            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(perms));
+            Files.createDirectory(p);
+            created = true;
+        } catch (FileAlreadyExistsException e) {
+            // checked below
         } catch (IOException e) {
             throw new TaskLaunchException("Couldn't create directory " + p + ": " + e.getMessage(), e);
         }
-    }
-
-    private static void mkdirs(Path p) {
         try {
-            Files.createDirectories(p);
-        } catch (IOException e) {
-            throw new TaskLaunchException("Couldn't create destination directory " + p + ": " + e.getMessage(), e);
+            LinuxSyscalls.checkDirNoFollow(p, mode >= 0 ? mode : created ? MOUNT_POINT_MODE : -1);
+        } catch (LinuxSyscalls.ErrnoException e) {
+            // With O_DIRECTORY the kernel reports a link as ENOTDIR rather than ELOOP.
+            String what = e.errno() == LinuxSyscalls.ELOOP || Files.isSymbolicLink(p) ? "it is a symbolic link (left by a task?)"
+                    : e.errno() == LinuxSyscalls.ENOTDIR ? "it is not a directory" : e.getMessage();
+            throw new TaskLaunchException("Couldn't use " + p + " as a directory of the task layout: " + what
+                    + "; remove it and start the task again");
         }
-    }
-
-    private static void chmodSticky(Path p) {
-        try {
-            // NIO has no sticky bit; "unix:mode" does.
-            Files.setAttribute(p, "unix:mode", 01777);
-        } catch (IOException | UnsupportedOperationException e) {
-            throw new TaskLaunchException("Couldn't set mode 01777 on " + p + ": " + e.getMessage(), e);
-        }
+        return p;
     }
 }

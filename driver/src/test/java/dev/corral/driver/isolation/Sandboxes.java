@@ -144,6 +144,21 @@ final class Sandboxes implements AutoCloseable {
         }
     }
 
+    /** Waits until the task's log holds {@code text} (the sandbox copies the task's pipe asynchronously). */
+    static String awaitLog(TaskConfig t, String stream, String text) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        for (;;) {
+            String log = log(t, stream);
+            if (log.contains(text)) {
+                return log;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the task's " + stream + " never showed \"" + text + "\": " + log);
+            }
+            Thread.sleep(10);
+        }
+    }
+
     private static synchronized void installAttack(Path dst) {
         try {
             if (attackBinary == null) {

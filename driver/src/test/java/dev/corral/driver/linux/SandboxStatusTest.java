@@ -63,6 +63,24 @@ class SandboxStatusTest {
     }
 
     @Test
+    void parse_randomBytesAndTruncations_neverThrow() {
+        String good = "version=1\nstate=exited\nsandbox_pid=10\ninit_pid=11\ntask_pid=2\nexec_ok=1\nstarted_ns=5\n"
+                + "exit_code=0\nsignal=0\nfinished_ns=6\nutime_us=1\nstime_us=1\nmaxrss_kb=100\n";
+        java.util.Random random = new java.util.Random(20261127L);
+        for (int i = 0; i <= good.length(); i++) {
+            // A reader may race a writer that is not atomic (older sandboxes): every prefix is safe.
+            assertThat(SandboxStatus.parse(good.substring(0, i))).isNotNull();
+        }
+        for (int i = 0; i < 2000; i++) {
+            byte[] b = new byte[random.nextInt(200)];
+            random.nextBytes(b);
+            String noise = new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertThat(SandboxStatus.parse(noise)).isNotNull();
+            assertThat(SandboxStatus.parse("version=1\nstate=exited\n" + noise)).isPresent();
+        }
+    }
+
+    @Test
     void read_missingFile_isEmpty(@TempDir Path dir) throws Exception {
         assertThat(SandboxStatus.read(dir.resolve("nope"))).isEmpty();
         Files.writeString(dir.resolve("s"), "version=1\nstate=exited\nexec_ok=1\nexit_code=0\nsignal=9\n");

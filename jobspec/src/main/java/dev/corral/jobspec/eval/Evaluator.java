@@ -54,7 +54,7 @@ public final class Evaluator {
 
     private final Map<String, Value> globals;
     private final Functions functions;
-    private final Map<String, SourcePos> unknownNames = new LinkedHashMap<>();
+    private final Map<String, SourcePos> unknownNames;
     private final boolean keepUnknown;
 
     /**
@@ -70,9 +70,21 @@ public final class Evaluator {
      *                    var files, where nothing is left for the client)
      */
     public Evaluator(Map<String, Value> globals, Functions functions, boolean keepUnknown) {
+        this(globals, functions, keepUnknown, new LinkedHashMap<>());
+    }
+
+    private Evaluator(Map<String, Value> globals, Functions functions, boolean keepUnknown, Map<String, SourcePos> unknownNames) {
         this.globals = Map.copyOf(globals);
         this.functions = functions;
         this.keepUnknown = keepUnknown;
+        this.unknownNames = unknownNames;
+    }
+
+    /** An evaluator with one more variable (e.g. a dynamic block's iterator); unknown names are shared. */
+    public Evaluator with(String name, Value value) {
+        Map<String, Value> g = new java.util.HashMap<>(globals);
+        g.put(name, value);
+        return new Evaluator(g, functions, keepUnknown, unknownNames);
     }
 
     /** True when the name is a client-side runtime reference kept verbatim. */
@@ -119,8 +131,14 @@ public final class Evaluator {
         // Nomad's job parser turns every unknown variable into the text "${...}" for the client;
         // names that are not runtime roots are most likely typos, so they are remembered for a warning.
         if (!keepUnknown) {
-            throw new EvalException(pos, "variables are not allowed here (found \"" + name
-                    + "\"); write a literal value, and quote strings");
+            if (globals.isEmpty() && scope.isEmpty()) {
+                throw new EvalException(pos, "variables are not allowed here (found \"" + name
+                        + "\"); write a literal value, and quote strings");
+            }
+            List<String> names = new ArrayList<>(globals.keySet());
+            names.sort(null);
+            throw new EvalException(pos, "Unknown variable: there is no variable named \"" + name + "\""
+                    + Suggest.didYouMean(name, names));
         }
         if (!isRuntimeRoot(name)) {
             unknownNames.putIfAbsent(name, pos);
@@ -306,6 +324,13 @@ public final class Evaluator {
         // try() and can() look at errors of their arguments, so they evaluate them lazily.
         if (f.name().equals("try") || f.name().equals("can")) {
             return tryOrCan(f, scope);
+        }
+        // convert(value, type): the second argument is a type expression, not a value.
+        if (f.name().equals("convert")) {
+            if (f.args().size() != 2) {
+                throw new EvalException(f.pos(), "convert() takes 2 arguments, a value and a type such as list(string)");
+            }
+            return TypeConstraints.convert(f.args().get(1), eval(f.args().get(0), scope), "convert()", f.args().get(0).pos());
         }
         List<Value> args = new ArrayList<>();
         for (int i = 0; i < f.args().size(); i++) {

@@ -71,6 +71,7 @@ public final class Functions {
         numeric();
         encoding();
         files();
+        network();
     }
 
     /**
@@ -88,6 +89,7 @@ public final class Functions {
         Set<String> s = new TreeSet<>(defs.keySet());
         s.add("try");
         s.add("can");
+        s.add("convert");
         return s;
     }
 
@@ -352,6 +354,15 @@ public final class Functions {
             }
             return limited(out, p);
         });
+        def("hasindex", 2, 2, (a, p) -> switch (a.get(0)) {
+            case ListValue l -> {
+                BigDecimal i = num(a.get(1), p, "hasindex");
+                yield new Bool(i.signum() >= 0 && i.stripTrailingZeros().scale() <= 0
+                        && i.compareTo(BigDecimal.valueOf(l.items().size())) < 0);
+            }
+            case MapValue m -> new Bool(m.entries().containsKey(str(a.get(1), p, "hasindex")));
+            default -> throw new EvalException(p, "hasindex() needs a list or map, got " + Values.describe(a.get(0)));
+        });
         def("contains", 2, 2, (a, p) -> new Bool(list(a.get(0), p, "contains").contains(a.get(1))));
         def("index", 2, 2, (a, p) -> {
             int i = list(a.get(0), p, "index").indexOf(a.get(1));
@@ -566,6 +577,7 @@ public final class Functions {
     // ------------------------------------------------------------------ numeric
 
     private void numeric() {
+        def("int", 1, 1, (a, p) -> new Num(num(a.get(0), p, "int").setScale(0, RoundingMode.DOWN)));
         def("abs", 1, 1, (a, p) -> new Num(num(a.get(0), p, "abs").abs()));
         def("ceil", 1, 1, (a, p) -> new Num(num(a.get(0), p, "ceil").setScale(0, RoundingMode.CEILING)));
         def("floor", 1, 1, (a, p) -> new Num(num(a.get(0), p, "floor").setScale(0, RoundingMode.FLOOR)));
@@ -640,6 +652,7 @@ public final class Functions {
                 def("base64" + alg, 1, 1, (a, p) -> new Str(Base64.getEncoder().encodeToString(digest(javaName, str(a.get(0), p, "base64" + alg)))));
             }
         }
+        def("uuidv4", 0, 0, (a, p) -> new Str(UUID.randomUUID().toString()));
         def("uuidv5", 2, 2, (a, p) -> {
             String ns = str(a.get(0), p, "uuidv5");
             UUID nsId = switch (ns) {
@@ -816,7 +829,202 @@ public final class Functions {
             Path parent = Path.of(str(a.get(0), p, "dirname")).getParent();
             return new Str(parent == null ? "." : parent.toString());
         });
+        def("pathexpand", 1, 1, (a, p) -> {
+            String s = str(a.get(0), p, "pathexpand");
+            String home = System.getProperty("user.home");
+            return new Str(s.equals("~") ? home : s.startsWith("~/") ? home + s.substring(1) : s);
+        });
+        def("fileset", 2, 2, (a, p) -> {
+            Path dir = resolve(str(a.get(0), p, "fileset"), p);
+            String pattern = str(a.get(1), p, "fileset");
+            java.nio.file.PathMatcher m;
+            try {
+                m = dir.getFileSystem().getPathMatcher("glob:" + pattern);
+            } catch (IllegalArgumentException e) {
+                throw new EvalException(p, "fileset(): invalid pattern \"" + pattern + "\": " + e.getMessage());
+            }
+            List<Value> out = new ArrayList<>();
+            if (Files.isDirectory(dir)) {
+                try (java.util.stream.Stream<Path> s = Files.walk(dir, 32)) {
+                    s.filter(Files::isRegularFile).map(dir::relativize).filter(m::matches).map(Path::toString).sorted()
+                            .limit(MAX_ELEMENTS).forEach(x -> out.add(new Str(x)));
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    throw new EvalException(p, "fileset(): cannot list " + dir + ": " + e.getMessage());
+                }
+            }
+            return new ListValue(out);
+        });
         def("abspath", 1, 1, (a, p) -> new Str(resolve(str(a.get(0), p, "abspath"), p).toString()));
+    }
+
+    // ------------------------------------------------------------------ network (cidr*)
+
+    private void network() {
+        def("cidrhost", 2, 2, (a, p) -> {
+            Cidr c = Cidr.parse(str(a.get(0), p, "cidrhost"), p);
+            BigInteger n = BigInteger.valueOf(Values.asLong(a.get(1), p, "cidrhost() host number"));
+            BigInteger size = BigInteger.ONE.shiftLeft(c.bits() - c.prefix());
+            if (n.signum() < 0) {
+                n = n.add(size);
+            }
+            if (n.signum() < 0 || n.compareTo(size) >= 0) {
+                throw new IllegalArgumentException("prefix of " + c.prefix() + " does not accommodate a host numbered " + a.get(1).toJava());
+            }
+            return new Str(Cidr.format(c.base().add(n), c.bits()));
+        });
+        def("cidrnetmask", 1, 1, (a, p) -> {
+            Cidr c = Cidr.parse(str(a.get(0), p, "cidrnetmask"), p);
+            if (c.bits() != 32) {
+                throw new IllegalArgumentException("only IPv4 networks have a netmask");
+            }
+            BigInteger mask = BigInteger.ONE.shiftLeft(32).subtract(BigInteger.ONE.shiftLeft(32 - c.prefix()));
+            return new Str(Cidr.format(mask, 32));
+        });
+        def("cidrsubnet", 3, 3, (a, p) -> {
+            Cidr c = Cidr.parse(str(a.get(0), p, "cidrsubnet"), p);
+            int newbits = integer(a.get(1), p, "cidrsubnet");
+            long num = Values.asLong(a.get(2), p, "cidrsubnet() network number");
+            return new Str(c.subnet(newbits, num).toString());
+        });
+        def("cidrsubnets", 1, -1, (a, p) -> {
+            Cidr c = Cidr.parse(str(a.get(0), p, "cidrsubnets"), p);
+            List<Value> out = new ArrayList<>();
+            BigInteger next = c.base();
+            BigInteger end = c.base().add(BigInteger.ONE.shiftLeft(c.bits() - c.prefix()));
+            for (Value nb : a.subList(1, a.size())) {
+                int newbits = integer(nb, p, "cidrsubnets");
+                if (newbits < 1 || c.prefix() + newbits > c.bits()) {
+                    throw new IllegalArgumentException("would extend prefix to " + (c.prefix() + newbits) + " bits, which is too long");
+                }
+                BigInteger size = BigInteger.ONE.shiftLeft(c.bits() - c.prefix() - newbits);
+                // Align to the subnet size, as Terraform/Nomad do.
+                BigInteger rem = next.subtract(c.base()).mod(size);
+                if (rem.signum() != 0) {
+                    next = next.add(size.subtract(rem));
+                }
+                if (next.add(size).compareTo(end) > 0) {
+                    throw new IllegalArgumentException("not enough remaining address space for a subnet with a prefix of "
+                            + (c.prefix() + newbits) + " bits");
+                }
+                out.add(new Str(new Cidr(next, c.prefix() + newbits, c.bits()).toString()));
+                next = next.add(size);
+            }
+            return new ListValue(out);
+        });
+    }
+
+    /** An IPv4 or IPv6 network as a number, prefix length and address width. */
+    record Cidr(BigInteger base, int prefix, int bits) {
+
+        static Cidr parse(String s, SourcePos pos) {
+            int slash = s.indexOf('/');
+            if (slash < 0) {
+                throw new EvalException(pos, "invalid CIDR address \"" + s + "\"; write it like 10.0.0.0/16");
+            }
+            byte[] addr = address(s.substring(0, slash), pos);
+            int bits = addr.length * 8;
+            int prefix;
+            try {
+                prefix = Integer.parseInt(s.substring(slash + 1));
+            } catch (NumberFormatException e) {
+                prefix = -1;
+            }
+            if (prefix < 0 || prefix > bits) {
+                throw new EvalException(pos, "invalid CIDR prefix in \"" + s + "\"");
+            }
+            BigInteger n = new BigInteger(1, addr);
+            BigInteger mask = BigInteger.ONE.shiftLeft(bits).subtract(BigInteger.ONE.shiftLeft(bits - prefix));
+            return new Cidr(n.and(mask), prefix, bits);
+        }
+
+        private static byte[] address(String s, SourcePos pos) {
+            // Only literal addresses: no name lookups.
+            if (!s.matches("[0-9.]+") && !s.matches("[0-9A-Fa-f:.]+")) {
+                throw new EvalException(pos, "invalid IP address \"" + s + "\"");
+            }
+            if (s.contains(".") && !s.contains(":")) {
+                String[] parts = s.split("\\.", -1);
+                if (parts.length != 4) {
+                    throw new EvalException(pos, "invalid IPv4 address \"" + s + "\"");
+                }
+                byte[] b = new byte[4];
+                for (int i = 0; i < 4; i++) {
+                    int v;
+                    try {
+                        v = parts[i].length() > 3 ? -1 : Integer.parseInt(parts[i]);
+                    } catch (NumberFormatException e) {
+                        v = -1;
+                    }
+                    if (v < 0 || v > 255) {
+                        throw new EvalException(pos, "invalid IPv4 address \"" + s + "\"");
+                    }
+                    b[i] = (byte) v;
+                }
+                return b;
+            }
+            try {
+                return java.net.InetAddress.ofLiteral(s).getAddress();
+            } catch (IllegalArgumentException e) {
+                throw new EvalException(pos, "invalid IP address \"" + s + "\"");
+            }
+        }
+
+        Cidr subnet(int newbits, long num) {
+            if (newbits < 0 || prefix + newbits > bits) {
+                throw new IllegalArgumentException("would extend prefix to " + (prefix + newbits) + " bits, which is too long for a "
+                        + (bits == 32 ? "IPv4" : "IPv6") + " address");
+            }
+            if (num < 0 || BigInteger.valueOf(num).compareTo(BigInteger.ONE.shiftLeft(newbits)) >= 0) {
+                throw new IllegalArgumentException("prefix extension of " + newbits + " does not accommodate a subnet numbered " + num);
+            }
+            return new Cidr(base.add(BigInteger.valueOf(num).shiftLeft(bits - prefix - newbits)), prefix + newbits, bits);
+        }
+
+        static String format(BigInteger n, int bits) {
+            byte[] raw = n.toByteArray();
+            byte[] b = new byte[bits / 8];
+            int copy = Math.min(raw.length, b.length);
+            System.arraycopy(raw, raw.length - copy, b, b.length - copy, copy);
+            try {
+                String s = java.net.InetAddress.getByAddress(b).getHostAddress();
+                return bits == 128 ? compressV6(s) : s;
+            } catch (java.net.UnknownHostException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** Java prints 2001:db8:0:0:0:0:0:1; Go prints 2001:db8::1. */
+        private static String compressV6(String s) {
+            String[] g = s.split(":");
+            int bestStart = -1;
+            int bestLen = 0;
+            for (int i = 0; i < g.length; ) {
+                if (g[i].equals("0")) {
+                    int j = i;
+                    while (j < g.length && g[j].equals("0")) {
+                        j++;
+                    }
+                    if (j - i > bestLen && j - i > 1) {
+                        bestStart = i;
+                        bestLen = j - i;
+                    }
+                    i = j;
+                } else {
+                    i++;
+                }
+            }
+            if (bestStart < 0) {
+                return s;
+            }
+            String left = String.join(":", java.util.Arrays.copyOfRange(g, 0, bestStart));
+            String right = String.join(":", java.util.Arrays.copyOfRange(g, bestStart + bestLen, g.length));
+            return left + "::" + right;
+        }
+
+        @Override
+        public String toString() {
+            return format(base, bits) + "/" + prefix;
+        }
     }
 
     private Path resolve(String name, SourcePos pos) {

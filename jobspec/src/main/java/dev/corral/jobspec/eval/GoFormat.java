@@ -4,7 +4,6 @@ import dev.corral.jobspec.SourcePos;
 import dev.corral.jobspec.model.Value;
 import dev.corral.jobspec.model.Value.ListValue;
 import dev.corral.jobspec.model.Value.MapValue;
-import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.List;
 
@@ -115,5 +114,4 @@ final class GoFormat {
         }
         return s;
     }
-
 }

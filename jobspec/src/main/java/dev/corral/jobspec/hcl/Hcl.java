@@ -21,6 +21,16 @@ public final class Hcl {
     }
 
     /**
+     * Parses text as a bare template, the way HCL reads a JSON string: {@code ${...}} and
+     * {@code %{...}} sequences, {@code $${} / {@code %%{} escapes, no backslash escapes.
+     *
+     * @throws ParseException on a malformed sequence
+     */
+    public static Ast.Template parseTemplate(String file, String text) {
+        return new Parser(file, text).parseBareTemplate();
+    }
+
+    /**
      * Parses one expression (newlines are insignificant), as used for {@code -var} values.
      *
      * @throws ParseException on a syntax error or trailing input

@@ -121,8 +121,7 @@ final class Parser {
     // ---------------------------------------------------------------- structure
 
     Body parseFile() {
-        Body body = parseBody(false, lx.here());
-        return body;
+        return parseBody(false, lx.here());
     }
 
     Expr parseStandaloneExpression() {
@@ -171,6 +170,10 @@ final class Parser {
 
     private BodyItem parseItem(boolean inBlock) {
         Token name = peek();
+        if (name.is(Type.OQUOTE)) {
+            throw new ParseException(name.pos(), "attribute names in a block cannot be quoted; for keys such as \"a.b\" "
+                    + "write a map attribute instead, e.g. meta = { \"a.b\" = \"x\" }");
+        }
         if (!name.is(Type.IDENT)) {
             throw new ParseException(name.pos(), "expected an attribute name or a block type, found " + name.describe());
         }
@@ -810,6 +813,35 @@ final class Parser {
         return finishTemplate(items, true, span(intro.pos(), intro.start()));
     }
 
+    /**
+     * The whole input as template content (like a heredoc body without its markers): what an
+     * HCL JSON string is. {@code $${} and {@code %%{} escape; backslashes are literal.
+     */
+    Template parseBareTemplate() {
+        List<Item> items = new ArrayList<>();
+        Lit lit = null;
+        SourcePos start = lx.here();
+        while (!lx.atEnd()) {
+            if (lx.startsWith("${") || lx.startsWith("%{")) {
+                items.add(templateSequence());
+                lit = null;
+                continue;
+            }
+            if (lit == null) {
+                lit = newLit();
+                items.add(new Item(lit, null, null, null, null, null, false, false, null));
+            }
+            if (lx.startsWith("$${") || lx.startsWith("%%{")) {
+                lit.text.append(lx.peekChar(0)).append('{');
+                lx.advance(3);
+            } else {
+                lit.text.append(lx.advance());
+            }
+        }
+        lastEnd = lx.pos;
+        return finishTemplate(items, false, new Span(start, lx.src));
+    }
+
     /** At a line start: if the line is (spaces +) marker + newline/EOF, consume up to the newline. */
     private boolean closingMarker(String marker) {
         int i = lx.pos;
@@ -913,7 +945,9 @@ final class Parser {
             if (it.lit() != null) {
                 cursor[0]++;
                 if (!it.lit().text.isEmpty()) {
-                    out.add(new TemplateLiteral(it.lit().text.toString(), new Span(it.lit().pos, it.lit().text.toString())));
+                    // HCL imposes NFC normalisation on string literals (hclsyntax spec, "Source Code Representation").
+                    String value = java.text.Normalizer.normalize(it.lit().text, java.text.Normalizer.Form.NFC);
+                    out.add(new TemplateLiteral(value, new Span(it.lit().pos, it.lit().text.toString())));
                 }
                 continue;
             }

@@ -1,6 +1,8 @@
 package dev.corral.jobspec.json;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -34,6 +36,7 @@ import dev.corral.jobspec.model.TaskGroup;
 import dev.corral.jobspec.model.Value;
 import dev.corral.jobspec.model.VolumeMount;
 import dev.corral.jobspec.model.VolumeRequest;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -259,28 +262,145 @@ public final class JobJson {
      */
     public static JobParser.Result read(String fileName, String text) {
         JsonNode root;
+        Map<String, SourcePos> locations = new java.util.HashMap<>();
         try {
-            root = MAPPER.readTree(text);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            var loc = e.getLocation();
+            root = parseLocated(text, fileName, locations);
+        } catch (IOException e) {
+            var loc = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getLocation() : null;
             SourcePos pos = loc == null ? new SourcePos(fileName, 1, 1)
                     : new SourcePos(fileName, Math.max(1, loc.getLineNr()), Math.max(1, loc.getColumnNr()));
-            throw new JobSpecException(Diagnostic.error(pos, "", "invalid JSON: " + e.getOriginalMessage()));
+            String msg = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+            throw new JobSpecException(Diagnostic.error(pos, "", "invalid JSON: " + msg));
         }
-        Reader r = new Reader(fileName);
+        Reader r = new Reader(fileName, locations, root != null && root.has("Job"));
         Job job = r.job(root);
         r.check();
-        List<Diagnostic> warnings = JobParser.validate(job, fileName);
+        List<Diagnostic> warnings = new ArrayList<>(JobParser.validate(job, fileName, r.modelPositions));
+        if (!r.unsupported.isEmpty()) {
+            warnings.add(Diagnostic.warning(r.at("Job"), "", "Corral parses but does not act on these parts of the job: "
+                    + String.join(", ", r.unsupported)));
+        }
         return new JobParser.Result(job, warnings);
+    }
+
+    /**
+     * Reads JSON into a tree, recording where every value starts by path: {@code $} is the
+     * document, {@code $.Job.TaskGroups[0].Count} a field.
+     */
+    static JsonNode parseLocated(String text, String file, Map<String, SourcePos> locations) throws IOException {
+        try (JsonParser p = MAPPER.getFactory().createParser(text)) {
+            if (p.nextToken() == null) {
+                throw new JobSpecException(Diagnostic.error(new SourcePos(file, 1, 1), "", "the JSON document is empty"));
+            }
+            JsonNode n = value(p, "$", file, locations);
+            if (p.nextToken() != null) {
+                var l = p.currentTokenLocation();
+                throw new JobSpecException(Diagnostic.error(new SourcePos(file, l.getLineNr(), l.getColumnNr()), "",
+                        "invalid JSON: unexpected content after the job object"));
+            }
+            return n;
+        }
+    }
+
+    private static JsonNode value(JsonParser p, String path, String file, Map<String, SourcePos> locations) throws IOException {
+        var l = p.currentTokenLocation();
+        locations.put(path, new SourcePos(file, Math.max(1, l.getLineNr()), Math.max(1, l.getColumnNr())));
+        JsonToken t = p.currentToken();
+        return switch (t) {
+            case START_OBJECT -> {
+                ObjectNode o = F.objectNode();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    p.nextToken();
+                    o.set(name, value(p, path + "." + name, file, locations));
+                }
+                yield o;
+            }
+            case START_ARRAY -> {
+                ArrayNode a = F.arrayNode();
+                int i = 0;
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    a.add(value(p, path + "[" + i++ + "]", file, locations));
+                }
+                yield a;
+            }
+            case VALUE_STRING -> F.textNode(p.getText());
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> number(p, file, l);
+            case VALUE_TRUE -> F.booleanNode(true);
+            case VALUE_FALSE -> F.booleanNode(false);
+            case VALUE_NULL -> F.nullNode();
+            default -> throw new JobSpecException(Diagnostic.error(new SourcePos(file, l.getLineNr(), l.getColumnNr()), "",
+                    "invalid JSON: unexpected " + t));
+        };
+    }
+
+    private static JsonNode number(JsonParser p, String file, com.fasterxml.jackson.core.JsonLocation l) throws IOException {
+        try {
+            if (p.currentToken() == JsonToken.VALUE_NUMBER_FLOAT) {
+                return F.numberNode(p.getDecimalValue());
+            }
+            return switch (p.getNumberType()) {
+                case INT -> F.numberNode(p.getIntValue());
+                case LONG -> F.numberNode(p.getLongValue());
+                default -> F.numberNode(p.getBigIntegerValue());
+            };
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new JobSpecException(Diagnostic.error(new SourcePos(file, Math.max(1, l.getLineNr()), Math.max(1, l.getColumnNr())),
+                    "", "invalid JSON: the number " + p.getText() + " is out of range"));
+        }
     }
 
     /** Collects type errors by JSON path so that all are reported at once. */
     private static final class Reader {
         private final String file;
         private final List<Diagnostic> errors = new ArrayList<>();
+        private final Map<String, SourcePos> locations;
+        private final boolean wrapped;
+        /** Nomad fields that are set but not acted on, as "path (file:line:col)". */
+        final List<String> unsupported = new ArrayList<>();
 
-        Reader(String file) {
+        /** Notes every set field among Nomad's fields that Corral does not act on. */
+        void unsupported(JsonNode n, String path, String... fields) {
+            for (String f : fields) {
+                JsonNode v = n.get(f);
+                if (v != null && !v.isNull() && !(v.isContainerNode() && v.isEmpty())) {
+                    unsupported.add(path + "." + f + " (" + at(path + "." + f) + ")");
+                }
+            }
+        }
+
+        /** Positions by the model's field paths ({@code job["x"].group["g"].count}), for validation messages. */
+        final Map<String, SourcePos> modelPositions = new java.util.HashMap<>();
+
+        Reader(String file, Map<String, SourcePos> locations, boolean wrapped) {
             this.file = file;
+            this.locations = locations;
+            this.wrapped = wrapped;
+        }
+
+        /** Where a JSON path ({@code Job.TaskGroups[0].Count}) was written, or its nearest parent. */
+        SourcePos at(String jsonPath) {
+            String p = wrapped ? "$." + jsonPath : "$" + jsonPath.substring("Job".length());
+            while (true) {
+                SourcePos pos = locations.get(p);
+                if (pos != null) {
+                    return pos;
+                }
+                int cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('['));
+                if (cut <= 0) {
+                    return locations.getOrDefault("$", new SourcePos(file, 1, 1));
+                }
+                p = p.substring(0, cut);
+            }
+        }
+
+        /** Records that a model field path was read from a JSON path. */
+        void map(String modelPath, String jsonPath) {
+            modelPositions.put(modelPath, at(jsonPath));
+        }
+
+        static String label(String parent, String type, String name) {
+            return (parent.isEmpty() ? "" : parent + ".") + type + "[\"" + name.replace("\\", "\\\\").replace("\"", "\\\"") + "\"]";
         }
 
         void check() {
@@ -290,17 +410,20 @@ public final class JobJson {
         }
 
         private void error(String path, String message) {
-            errors.add(Diagnostic.error(new SourcePos(file, 0, 0), path, message));
+            errors.add(Diagnostic.error(at(path), path, message));
         }
 
-        private SourcePos pos() {
-            return new SourcePos(file, 0, 0);
-        }
 
         Job job(JsonNode root) {
             if (root == null || !root.isObject()) {
                 throw new JobSpecException(Diagnostic.error(new SourcePos(file, 1, 1), "",
                         "a JSON job must be an object: {\"Job\": {...}}"));
+            }
+            if (!root.has("Job") && root.has("job") && !root.has("ID")) {
+                throw new JobSpecException(Diagnostic.error(locations.getOrDefault("$.job", new SourcePos(file, 1, 1)), "job",
+                        "this is HCL's JSON syntax ({\"job\": {\"<name>\": ...}}), which Corral does not read; "
+                                + "write the job in HCL, or in Nomad's API JSON ({\"Job\": {\"ID\": ...}}) as printed by "
+                                + "nomad job inspect or corral job inspect"));
             }
             JsonNode j = root.has("Job") ? root.get("Job") : root;
             if (!j.isObject()) {
@@ -320,20 +443,37 @@ public final class JobJson {
                 error("Job.Type", "invalid job type \"" + typeName + "\"; use service, batch, system or sysbatch");
                 type = JobType.SERVICE;
             }
+            unsupported(j, "Job", "Update", "Spreads", "Periodic", "ParameterizedJob", "Multiregion", "VaultToken", "ConsulToken");
+            String jp = label("", "job", id);
+            map(jp, "Job");
+            map(jp + ".name", "Job.Name");
+            map(jp + ".priority", "Job.Priority");
+            map(jp + ".datacenters", "Job.Datacenters");
+            mapConstraints(jp, "Job", j);
             List<TaskGroup> groups = new ArrayList<>();
             int gi = 0;
             for (JsonNode g : array(j, "TaskGroups", "Job")) {
-                groups.add(group(g, "Job.TaskGroups[" + gi++ + "]", type));
+                groups.add(group(g, "Job.TaskGroups[" + gi++ + "]", type, jp));
             }
             List<String> dcs = j.hasNonNull("Datacenters") ? strings(j, "Datacenters", "Job") : List.of("*");
             return new Job(id, str(j, "Name", "Job", id), type, str(j, "Region", "Job", "global"),
                     str(j, "Namespace", "Job", "default"), dcs, str(j, "NodePool", "Job", "default"),
                     integer(j, "Priority", "Job", 50), stringMap(j, "Meta", "Job"), constraints(j, "Job"),
-                    affinities(j, "Job"), groups, pos());
+                    affinities(j, "Job"), groups, at("Job"));
         }
 
-        TaskGroup group(JsonNode g, String path, JobType type) {
+        TaskGroup group(JsonNode g, String path, JobType type, String jobPath) {
             String name = str(g, "Name", path, "");
+            unsupported(g, path, "Services", "Update", "Migrate", "Scaling", "Spreads", "Consul", "Disconnect",
+                    "MaxClientDisconnect", "StopAfterClientDisconnect");
+            String gp = label(jobPath, "group", name);
+            map(gp, path);
+            map(gp + ".count", path + ".Count");
+            mapRestart(gp, path);
+            mapConstraints(gp, path, g);
+            map(gp + ".ephemeral_disk.size", path + ".EphemeralDisk.SizeMB");
+            map(gp + ".network", path + ".Networks[0]");
+            map(gp + ".network.mode", path + ".Networks[0].Mode");
             RestartPolicy restart = restart(g.get("RestartPolicy"), path + ".RestartPolicy", RestartPolicy.defaultFor(type));
             ReschedulePolicy resched = ReschedulePolicy.defaultFor(type);
             JsonNode rp = g.get("ReschedulePolicy");
@@ -355,8 +495,13 @@ public final class JobJson {
                     int i = 0;
                     for (JsonNode p : array(n, kind, np)) {
                         String pp = np + "." + kind + "[" + i++ + "]";
-                        ports.add(new Network.Port(str(p, "Label", pp, ""), integer(p, "Value", pp, 0), integer(p, "To", pp, 0),
-                                str(p, "HostNetwork", pp, "default")));
+                        Network.Port port = new Network.Port(str(p, "Label", pp, ""), integer(p, "Value", pp, 0),
+                                integer(p, "To", pp, 0), str(p, "HostNetwork", pp, "default"));
+                        String mp = label(gp + ".network", "port", port.label());
+                        map(mp, pp);
+                        map(mp + ".static", pp + ".Value");
+                        map(mp + ".to", pp + ".To");
+                        ports.add(port);
                     }
                 }
                 Network.Dns dns = null;
@@ -381,6 +526,9 @@ public final class JobJson {
             if (vn != null && vn.isObject()) {
                 vn.properties().forEach(e -> {
                     String vp = path + ".Volumes." + e.getKey();
+                    map(label(gp, "volume", e.getKey()), vp);
+                    map(label(gp, "volume", e.getKey()) + ".type", vp + ".Type");
+                    map(label(gp, "volume", e.getKey()) + ".source", vp + ".Source");
                     JsonNode v = e.getValue();
                     volumes.put(e.getKey(), new VolumeRequest(str(v, "Name", vp, e.getKey()), str(v, "Type", vp, "host"),
                             str(v, "Source", vp, ""), bool(v, "ReadOnly", vp, false)));
@@ -390,17 +538,36 @@ public final class JobJson {
             List<Task> tasks = new ArrayList<>();
             int ti = 0;
             for (JsonNode t : array(g, "Tasks", path)) {
-                tasks.add(task(t, path + ".Tasks[" + ti++ + "]", restart));
+                tasks.add(task(t, path + ".Tasks[" + ti++ + "]", restart, gp));
             }
             return new TaskGroup(name, integer(g, "Count", path, 1), constraints(g, path), affinities(g, path), restart, resched,
-                    network, disk, stringMap(g, "Meta", path), volumes, shutdownDelay, tasks, pos());
+                    network, disk, stringMap(g, "Meta", path), volumes, shutdownDelay, tasks, at(path));
         }
 
-        Task task(JsonNode t, String path, RestartPolicy groupRestart) {
+        Task task(JsonNode t, String path, RestartPolicy groupRestart, String groupPath) {
+            unsupported(t, path, "Services", "Templates", "Vault", "Consul", "Identity", "Identities", "DispatchPayload",
+                    "CSIPluginConfig", "ScalingPolicies", "Kind");
+            String tp = label(groupPath, "task", str(t, "Name", path, ""));
+            map(tp, path);
+            for (String[] f : new String[][] {{"driver", "Driver"}, {"kill_timeout", "KillTimeout"}, {"kill_signal", "KillSignal"},
+                {"shutdown_delay", "ShutdownDelay"}, {"leader", "Leader"}, {"resources", "Resources"}, {"resources.cpu", "Resources.CPU"},
+                {"resources.cores", "Resources.Cores"}, {"resources.memory", "Resources.MemoryMB"},
+                {"resources.memory_max", "Resources.MemoryMaxMB"}, {"logs", "LogConfig"}, {"logs.max_files", "LogConfig.MaxFiles"},
+                {"logs.max_file_size", "LogConfig.MaxFileSizeMB"}, {"lifecycle", "Lifecycle"}, {"lifecycle.sidecar", "Lifecycle.Sidecar"},
+                {"config", "Config"}}) {
+                map(tp + "." + f[0], path + "." + f[1]);
+            }
+            mapRestart(tp, path);
+            mapConstraints(tp, path, t);
             Map<String, Value> config = new LinkedHashMap<>();
+            Map<String, SourcePos> configPos = new LinkedHashMap<>();
             JsonNode c = t.get("Config");
             if (c != null && c.isObject()) {
-                c.properties().forEach(e -> config.put(e.getKey(), Functions.fromJson(e.getValue())));
+                c.properties().forEach(e -> {
+                    config.put(e.getKey(), Functions.fromJson(e.getValue()));
+                    configPos.put(e.getKey(), at(path + ".Config." + e.getKey()));
+                    map(tp + ".config." + e.getKey(), path + ".Config." + e.getKey());
+                });
             } else if (c != null && !c.isNull()) {
                 error(path + ".Config", "must be an object");
             }
@@ -416,7 +583,13 @@ public final class JobJson {
             List<Artifact> artifacts = new ArrayList<>();
             int ai = 0;
             for (JsonNode a : array(t, "Artifacts", path)) {
-                String ap = path + ".Artifacts[" + ai++ + "]";
+                String ap = path + ".Artifacts[" + ai + "]";
+                String mp = tp + ".artifact[" + ai++ + "]";
+                map(mp, ap);
+                map(mp + ".source", ap + ".GetterSource");
+                map(mp + ".destination", ap + ".RelativeDest");
+                map(mp + ".mode", ap + ".GetterMode");
+                map(mp + ".options.checksum", ap + ".GetterOptions.checksum");
                 String modeName = str(a, "GetterMode", ap, "any");
                 ArtifactMode mode = switch (modeName) {
                     case "file" -> ArtifactMode.FILE;
@@ -428,7 +601,7 @@ public final class JobJson {
                     }
                 };
                 artifacts.add(new Artifact(str(a, "GetterSource", ap, ""), str(a, "RelativeDest", ap, "local/"), mode,
-                        stringMap(a, "GetterOptions", ap), stringMap(a, "GetterHeaders", ap), pos()));
+                        stringMap(a, "GetterOptions", ap), stringMap(a, "GetterHeaders", ap), at(ap)));
             }
             LogConfig logs = LogConfig.DEFAULT;
             JsonNode ln = t.get("LogConfig");
@@ -457,17 +630,41 @@ public final class JobJson {
             List<VolumeMount> mounts = new ArrayList<>();
             int mi = 0;
             for (JsonNode m : array(t, "VolumeMounts", path)) {
-                String mp = path + ".VolumeMounts[" + mi++ + "]";
+                String mp = path + ".VolumeMounts[" + mi + "]";
+                String vm = tp + ".volume_mount[" + mi++ + "]";
+                map(vm, mp);
+                map(vm + ".volume", mp + ".Volume");
+                map(vm + ".destination", mp + ".Destination");
+                map(vm + ".propagation_mode", mp + ".PropagationMode");
                 mounts.add(new VolumeMount(str(m, "Volume", mp, ""), str(m, "Destination", mp, ""), bool(m, "ReadOnly", mp, false),
                         str(m, "PropagationMode", mp, "private")));
             }
             String killSignal = str(t, "KillSignal", path, "");
-            return new Task(str(t, "Name", path, ""), str(t, "Driver", path, ""), new DriverConfig(config, Map.of(), pos()),
+            return new Task(str(t, "Name", path, ""), str(t, "Driver", path, ""), new DriverConfig(config, configPos, at(path + ".Config")),
                     stringMap(t, "Env", path), res, artifacts, str(t, "User", path, ""),
                     duration(t, "KillTimeout", path, Duration.ofSeconds(5)), killSignal.isEmpty() ? "SIGINT" : killSignal, logs,
                     stringMap(t, "Meta", path), restart(t.get("RestartPolicy"), path + ".RestartPolicy", groupRestart),
                     lifecycle, bool(t, "Leader", path, false), duration(t, "ShutdownDelay", path, Duration.ZERO), mounts,
-                    constraints(t, path), affinities(t, path), pos());
+                    constraints(t, path), affinities(t, path), at(path));
+        }
+
+        void mapRestart(String modelPath, String path) {
+            map(modelPath + ".restart", path + ".RestartPolicy");
+            for (String[] f : new String[][] {{"attempts", "Attempts"}, {"interval", "Interval"}, {"delay", "Delay"}, {"mode", "Mode"}}) {
+                map(modelPath + ".restart." + f[0], path + ".RestartPolicy." + f[1]);
+            }
+        }
+
+        void mapConstraints(String modelPath, String path, JsonNode n) {
+            JsonNode cs = n.get("Constraints");
+            for (int i = 0; cs != null && cs.isArray() && i < cs.size(); i++) {
+                String cp = path + ".Constraints[" + i + "]";
+                String mp = modelPath + ".constraint[" + i + "]";
+                map(mp, cp);
+                map(mp + ".attribute", cp + ".LTarget");
+                map(mp + ".operator", cp + ".Operand");
+                map(mp + ".value", cp + ".RTarget");
+            }
         }
 
         RestartPolicy restart(JsonNode r, String path, RestartPolicy base) {
@@ -492,7 +689,7 @@ public final class JobJson {
             int i = 0;
             for (JsonNode c : array(n, "Constraints", path)) {
                 String cp = path + ".Constraints[" + i++ + "]";
-                out.add(new Constraint(str(c, "LTarget", cp, ""), str(c, "Operand", cp, "="), str(c, "RTarget", cp, ""), pos()));
+                out.add(new Constraint(str(c, "LTarget", cp, ""), str(c, "Operand", cp, "="), str(c, "RTarget", cp, ""), at(cp)));
             }
             return out;
         }
@@ -503,7 +700,7 @@ public final class JobJson {
             for (JsonNode c : array(n, "Affinities", path)) {
                 String cp = path + ".Affinities[" + i++ + "]";
                 out.add(new Affinity(str(c, "LTarget", cp, ""), str(c, "Operand", cp, "="), str(c, "RTarget", cp, ""),
-                        integer(c, "Weight", cp, 50), pos()));
+                        integer(c, "Weight", cp, 50), at(cp)));
             }
             return out;
         }

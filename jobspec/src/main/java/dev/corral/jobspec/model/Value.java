@@ -37,6 +37,11 @@ public sealed interface Value {
     record Num(BigDecimal value) implements Value {
         public Num {
             value = value.signum() == 0 ? BigDecimal.ZERO : value.stripTrailingZeros();
+            // Keep whole numbers in plain form (100, not 1E+2) so toString() is what users wrote;
+            // astronomically large exponents stay scientific rather than expanding to huge digit strings.
+            if (value.scale() < 0 && value.scale() >= -1000) {
+                value = value.setScale(0);
+            }
         }
 
         public static Num of(long v) {

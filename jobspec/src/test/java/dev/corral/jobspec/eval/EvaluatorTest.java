@@ -175,6 +175,13 @@ class EvaluatorTest {
         assertThat(ev("tonumber(\"42\")")).isEqualTo("42");
         assertThat(ev("tostring(5)")).isEqualTo("\"5\"");
         assertThat(ev("tobool(\"true\")")).isEqualTo("true");
+        assertThat(ev("int(-3.7)")).isEqualTo("-3");
+        assertThat(ev("convert([1, \"2\"], list(number))")).isEqualTo("[1,2]");
+        assertThat(ev("convert({a = 1}, map(string))")).isEqualTo("{\"a\":\"1\"}");
+        assertThat(err("convert(\"x\", number)")).isEqualTo("t.hcl:1:9: convert(): expected a number, got the string \"x\"");
+        assertThat(ev("hasindex([1, 2], 1)")).isEqualTo("true");
+        assertThat(ev("hasindex([1, 2], 2)")).isEqualTo("false");
+        assertThat(ev("hasindex({a = 1}, \"a\")")).isEqualTo("true");
     }
 
     @Test
@@ -194,6 +201,21 @@ class EvaluatorTest {
     }
 
     @Test
+    void networkFunctions() {
+        assertThat(ev("cidrhost(\"10.12.112.0/20\", 16)")).isEqualTo("\"10.12.112.16\"");
+        assertThat(ev("cidrhost(\"10.12.112.0/20\", 268)")).isEqualTo("\"10.12.113.12\"");
+        assertThat(ev("cidrhost(\"fd00:fd12:3456:7890:00a2::/72\", 34)")).isEqualTo("\"fd00:fd12:3456:7890::22\"");
+        assertThat(ev("cidrnetmask(\"172.16.0.0/12\")")).isEqualTo("\"255.240.0.0\"");
+        assertThat(ev("cidrsubnet(\"172.16.0.0/12\", 4, 2)")).isEqualTo("\"172.18.0.0/16\"");
+        assertThat(ev("cidrsubnet(\"10.1.2.0/24\", 4, 15)")).isEqualTo("\"10.1.2.240/28\"");
+        assertThat(ev("cidrsubnets(\"10.1.0.0/16\", 4, 4, 8, 4)"))
+                .isEqualTo("[\"10.1.0.0/20\",\"10.1.16.0/20\",\"10.1.32.0/24\",\"10.1.48.0/20\"]");
+        assertThat(err("cidrhost(\"10.0.0.0/30\", 4)")).contains("does not accommodate a host numbered 4");
+        assertThat(err("cidrsubnet(\"not-an-ip/8\", 1, 1)")).contains("invalid IP address \"not-an-ip\"");
+        assertThat(eval("uuidv4()").toJava().toString()).matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+    }
+
+    @Test
     void fileFunctions_resolveRelativeToTheJobFile(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("a.txt"), "content");
         Evaluator e = new Evaluator(Map.of(), Functions.standard(dir));
@@ -202,6 +224,11 @@ class EvaluatorTest {
         assertThat(e.evaluate(Hcl.parseExpression("t", "filebase64(\"a.txt\")"))).isEqualTo(Value.of("Y29udGVudA=="));
         assertThat(e.evaluate(Hcl.parseExpression("t", "basename(\"/x/y.txt\")"))).isEqualTo(Value.of("y.txt"));
         assertThat(e.evaluate(Hcl.parseExpression("t", "dirname(\"/x/y.txt\")"))).isEqualTo(Value.of("/x"));
+        Files.createDirectories(dir.resolve("conf/sub"));
+        Files.writeString(dir.resolve("conf/a.hcl"), "");
+        Files.writeString(dir.resolve("conf/sub/b.hcl"), "");
+        Files.writeString(dir.resolve("conf/c.txt"), "");
+        assertThat(e.evaluate(Hcl.parseExpression("t", "fileset(\"conf\", \"**.hcl\")"))).isEqualTo(Value.fromJava(List.of("a.hcl", "sub/b.hcl")));
         assertThatThrownBy(() -> e.evaluate(Hcl.parseExpression("t", "file(\"missing.txt\")")))
                 .isInstanceOf(EvalException.class).hasMessageContaining("t:1:1: file(): cannot read " + dir.resolve("missing.txt"));
     }

@@ -274,6 +274,12 @@ class ParserTest {
     }
 
     @Test
+    void errors_quotedAttributeNameInBlock_suggestsMapAttribute() {
+        assertThat(err("meta {\n  \"a.b\" = \"x\"\n}\n")).isEqualTo("job.hcl:2:3: attribute names in a block cannot be quoted; "
+                + "for keys such as \"a.b\" write a map attribute instead, e.g. meta = { \"a.b\" = \"x\" }");
+    }
+
+    @Test
     void errors_duplicateAttributeNamesTheFirst() {
         assertThat(err("a = 1\nb = 2\na = 3\n")).isEqualTo(
                 "job.hcl:3:1: attribute \"a\" is already set at job.hcl:1:1; each attribute may be set only once per block");
@@ -285,6 +291,15 @@ class ParserTest {
         assertThat(err("x {\n  a = 1 }\n")).endsWith("put the closing \"}\" on its own line");
         assertThat(err("x { a = 1\n b = 2 }\n")).startsWith("job.hcl:1:10: a block written on one line can hold only one attribute");
         assertThat(err("x { y {} }\n")).startsWith("job.hcl:1:7: a block written on one line can hold only one attribute");
+    }
+
+    @Test
+    void errors_invalidOneLineFormsFromTheSpecSuite() {
+        assertThat(err("a { b = \"foo\", c = \"bar\" }\n")).contains("can hold only one attribute");
+        assertThat(err("a { b = \"foo\"\n}\n")).contains("can hold only one attribute");
+        assertThat(err("a { b = \"foo\"\n  c = \"bar\" }\n")).contains("can hold only one attribute");
+        assertThat(err("a { d {} }\n")).contains("can hold only one attribute");
+        assertThat(err("a = \"a value\", b = \"b value\"\n")).isEqualTo("job.hcl:1:14: expected a newline after the value of \"a\", found \",\"");
     }
 
     @Test
@@ -314,6 +329,13 @@ class ParserTest {
         assertThat(err(deep)).contains("nesting is too deep");
         String bang = "a = " + "!".repeat(5000) + "x\n";
         assertThat(err(bang)).contains("nesting is too deep");
+    }
+
+    @Test
+    void bareTemplate_likeAJsonString() {
+        assertThat(Sexp.of(Hcl.parseTemplate("cfg", "a\\n${b}$${c} %{ if d }e%{ endif }"))).isEqualTo("(tpl 'a\\n' ${b} '${c} ' (if d ('e') ()))");
+        assertThatThrownBy(() -> Hcl.parseTemplate("cfg", "x ${y")).isInstanceOf(ParseException.class)
+                .hasMessageStartingWith("cfg:1:6: expected \"}\" to close the interpolation opened at cfg:1:3");
     }
 
     @Test

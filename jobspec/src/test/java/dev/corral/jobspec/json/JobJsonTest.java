@@ -36,7 +36,8 @@ class JobJsonTest {
                     "Env": { "A": "1" },
                     "Resources": { "CPU": 300, "MemoryMB": 64, "Networks": null },
                     "KillTimeout": 7000000000,
-                    "Templates": null
+                    "Templates": null,
+                    "Services": [{ "Name": "web" }]
                   }]
                 }]
               }
@@ -58,6 +59,13 @@ class JobJsonTest {
         assertThat(t.resources().cpu()).isEqualTo(300);
         assertThat(t.resources().memory().mebibytes()).isEqualTo(64);
         assertThat(ExecConfig.of(t.config()).args()).containsExactly("${NOMAD_ALLOC_ID}", "3");
+    }
+
+    @Test
+    void read_setFieldsCorralDoesNotActOn_areOneWarning() {
+        assertThat(JobJson.read("job.json", NOMAD_JSON).warnings()).extracting(Diagnostic::toString).containsExactly(
+                "job.json:2:10: Corral parses but does not act on these parts of the job: "
+                        + "Job.TaskGroups[0].Tasks[0].Services (job.json:21:21)");
     }
 
     @Test
@@ -84,16 +92,26 @@ class JobJsonTest {
         assertThatThrownBy(() -> JobJson.read("bad.json", bad))
                 .isInstanceOfSatisfying(JobSpecException.class, e -> assertThat(e.diagnostics()).extracting(Diagnostic::toString)
                         .containsExactlyInAnyOrder(
-                                "bad.json: Job.Priority: must be a whole number, got \"high\"",
-                                "bad.json: Job.TaskGroups[0].Tasks[0].KillTimeout: must be a duration in nanoseconds, got \"5s\"",
-                                "bad.json: Job.TaskGroups[0].Count: must be a whole number, got 1.5"));
+                                "bad.json:1:33: Job.Priority: must be a whole number, got \"high\"",
+                                "bad.json:2:96: Job.TaskGroups[0].Tasks[0].KillTimeout: must be a duration in nanoseconds, got \"5s\"",
+                                "bad.json:1:79: Job.TaskGroups[0].Count: must be a whole number, got 1.5"));
     }
 
     @Test
     void read_validationErrors_useNomadMessages() {
         String bad = NOMAD_JSON.replace("\"MemoryMB\": 64", "\"MemoryMB\": 4");
         assertThatThrownBy(() -> JobJson.read("v.json", bad)).isInstanceOf(JobSpecException.class)
-                .hasMessageContaining("minimum MemoryMB value is 10; got 4");
+                .hasMessage("v.json:18:48: job[\"example\"].group[\"g\"].task[\"t\"].resources.memory: minimum MemoryMB value is 10; got 4");
+        String noCommand = NOMAD_JSON.replace("\"command\": \"/bin/echo\", ", "");
+        assertThatThrownBy(() -> JobJson.read("c.json", noCommand)).isInstanceOf(JobSpecException.class)
+                .hasMessage("c.json:16:19: job[\"example\"].group[\"g\"].task[\"t\"].config.command: "
+                        + "missing required argument \"command\" in the exec driver config");
+    }
+
+    @Test
+    void read_hclJsonSyntax_isRejectedWithAnExplanation() {
+        assertThatThrownBy(() -> JobJson.read("h.json", "{\"job\": {\"x\": {\"group\": {}}}}"))
+                .isInstanceOf(JobSpecException.class).hasMessageStartingWith("h.json:1:9: job: this is HCL's JSON syntax");
     }
 
     @Test
