@@ -92,12 +92,14 @@ static int read_deny_file(struct sandbox_options *o, const char *path, struct sa
         if (n < 0) {
             int err = errno;
             close(fd);
+            free(buf);
             FAIL(e, "parse_options", err, "--seccomp %s: read", path);
         }
         if (n == 0) break;
         size += (size_t)n;
         if (size == SECCOMP_FILE_MAX) {
             close(fd);
+            free(buf);
             FAIL(e, "parse_options", 0, "--seccomp %s: larger than %u bytes", path, SECCOMP_FILE_MAX);
         }
     }

@@ -217,6 +217,7 @@ public final class Agent implements AutoCloseable {
                         case "pids_limit" -> b.pidsLimit(((BigDecimal) v).intValueExact());
                         case "rootfs" -> b.rootfs(RootfsMode.parse("rootfs", String.valueOf(v)));
                         case "cgroup_parent" -> b.cgroupParent(String.valueOf(v));
+                        case "seccomp" -> b.seccomp(String.valueOf(v));
                         default -> errors.add("plugin \"exec\" config: unsupported key " + k);
                     }
                 } catch (RuntimeException e) {
@@ -356,6 +357,9 @@ public final class Agent implements AutoCloseable {
             EvalRecord eval = t.putEval(newEval(job.job(), rec.jobModifyIndex(), "job-deregister", nowNs));
             if (purge) {
                 t.deleteJob(namespace, id);
+                if (store.allocsForJob(namespace, id).isEmpty()) {
+                    t.deleteJobVersions(namespace, id);
+                }
             } else {
                 JobStatus.refresh(t, store, namespace, id);
             }
@@ -706,6 +710,22 @@ public final class Agent implements AutoCloseable {
     }
 
     private GcReport collect(boolean forced) {
+        if (forced) {
+            // A terminal allocation's runner may still be finishing its bookkeeping; let it.
+            for (AllocRecord a : store.allocs()) {
+                AllocRunner r = runners.get(a.id());
+                if (a.clientTerminal() && r != null) {
+                    try {
+                        r.done().get(5, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                        LOG.warn("allocation {} is terminal but its runner has not finished", a.id());
+                    }
+                }
+            }
+        }
         List<String> collected = new ArrayList<>();
         List<String> reasons = new ArrayList<>();
         List<AllocRecord> candidates = gcCandidates();
@@ -738,7 +758,8 @@ public final class Agent implements AutoCloseable {
     private List<AllocRecord> gcCandidates() {
         List<AllocRecord> out = new ArrayList<>();
         for (AllocRecord a : store.allocs()) {
-            boolean runnerDone = !runners.containsKey(a.id());
+            AllocRunner r = runners.get(a.id());
+            boolean runnerDone = r == null || r.done().isDone();
             if (a.clientTerminal() && runnerDone) {
                 out.add(a);
             }
@@ -750,7 +771,12 @@ public final class Agent implements AutoCloseable {
     private void destroyAlloc(AllocRecord a, String reason) {
         LOG.info("destroying allocation {}: {}", a.id(), reason);
         deleteTree(allocDir(a.id()));
-        store.update(t -> t.deleteAlloc(a.id()));
+        store.update(t -> {
+            t.deleteAlloc(a.id());
+            if (store.job(a.namespace(), a.jobId()).isEmpty() && store.allocsForJob(a.namespace(), a.jobId()).isEmpty()) {
+                t.deleteJobVersions(a.namespace(), a.jobId());
+            }
+        });
     }
 
     private static void deleteTree(Path root) {

@@ -168,7 +168,8 @@ class AgentConsistencyIT {
             }
         }
         for (String p : purged) {
-            if (a.job("default", p).isPresent() || !a.jobAllocations("default", p).isEmpty()) {
+            if (a.job("default", p).isPresent() || !a.jobAllocations("default", p).isEmpty()
+                    || !a.jobVersions("default", p).isEmpty()) {
                 return false;
             }
         }

@@ -248,6 +248,36 @@ class AgentRecoveryIT {
     }
 
     @Test
+    void agentKilledDuringRestartDelay_resumesTheDelay_andStartsTheTaskOnce() throws Exception {
+        assumeTrue(AgentFixture.isRoot(), "needs root");
+        cgroup = AgentFixture.cgroupParent();
+        String jobId = "delay-" + cgroup.substring(cgroup.length() - 8);
+        jobs.add(jobId);
+        agent = startAgent();
+        RestartPolicy slow = new RestartPolicy(2, Duration.ofMinutes(30), Duration.ofSeconds(3), RestartPolicy.Mode.FAIL);
+        Task t = Task.exec("t", "/bin/sh", List.of("-c", "trap 'exit 0' INT; while true; do sleep 0.1; done"));
+        agent.call("register " + Json.write(Job.of(jobId, "service", List.of(TaskGroup.of("g", 1, List.of(t)).withRestart(slow)))));
+        AllocRecord a = await(Duration.ofSeconds(60), () -> running(jobId), l -> l.size() == 1, "running").getFirst();
+        assertThat(HostProcesses.crashTask(a.id())).isPositive();
+        TaskStateRecord waiting = await(Duration.ofSeconds(30), () -> view().taskStates(a.id()).get("t"),
+                s -> s.state().equals("pending") && s.events().getLast().type().equals("Restarting"), "restart delay");
+        agent.kill9();
+        TaskEvent restarting = waiting.events().getLast();
+        long dueNs = restarting.timeNs() + Long.parseLong(restarting.details().get("start_delay"));
+        agent = startAgent();
+        TaskStateRecord st = await(Duration.ofSeconds(60), () -> view().taskStates(a.id()).get("t"),
+                s -> s.state().equals("running"), "running after the delay");
+        TaskEvent started = st.events().getLast();
+        assertThat(started.type()).isEqualTo("Started");
+        assertThat(started.timeNs()).as("the restart waited for the rest of its delay").isGreaterThanOrEqualTo(dueNs);
+        assertThat(st.restarts()).isEqualTo(1);
+        assertThat(st.events().stream().filter(e -> e.type().equals("Started"))).hasSize(2);
+        long pid = attachedPid(a.id());
+        assertThat(HostProcesses.withEnv("NOMAD_ALLOC_ID=" + a.id()).stream()
+                .filter(p -> p.sandbox() && p.pid() == pid)).hasSize(1);
+    }
+
+    @Test
     void batchJob_completesOnce_andIsNotRestartedAfterAgentRestart() throws Exception {
         assumeTrue(AgentFixture.isRoot(), "needs root");
         cgroup = AgentFixture.cgroupParent();

@@ -97,7 +97,20 @@ class AgentScaleIT {
         Files.writeString(cfg, "data_dir = \"" + dir.resolve("data") + "\"\n"
                 + "client {\n  gc_interval = \"1h\"\n}\n"
                 + "plugin \"exec\" {\n  config {\n    cgroup_parent = \"" + cgroup + "\"\n  }\n}\n");
-        List<String> jvm = List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx256m");
+        Path logback = dir.resolve("logback.xml");
+        Files.writeString(logback, """
+                <configuration>
+                  <statusListener class="ch.qos.logback.core.status.NopStatusListener"/>
+                  <appender name="E" class="ch.qos.logback.core.ConsoleAppender"><target>System.err</target>
+                    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{20} %msg%n%ex</pattern></encoder></appender>
+                  <logger name="dev.corral.agent.Agent" level="INFO"/>
+                  <root level="WARN"><appender-ref ref="E"/></root>
+                </configuration>
+                """);
+        // -Dcorral.scale.jvm="..." measures other JVM settings ("default" = the JVM's own ergonomics).
+        String flags = System.getProperty("corral.scale.jvm", "-XX:+UseSerialGC -Xms32m -Xmx256m");
+        List<String> jvm = new ArrayList<>(flags.equals("default") ? List.of() : List.of(flags.trim().split("\\s+")));
+        jvm.add("-Dlogback.configurationFile=" + logback);
         agent = new AgentProcess(cfg, dir.resolve("agent.log"), jvm);
         view = StateStore.open(dir.resolve("data").resolve("state.db"));
         long pid = agent.process.pid();
@@ -137,7 +150,7 @@ class AgentScaleIT {
             assertThat(ProcessHandle.of(p).map(ProcessHandle::isAlive)).contains(true);
         }
         List<String> lines = new ArrayList<>();
-        lines.add("tasks=" + TASKS + " jvm=" + String.join(" ", jvm));
+        lines.add("tasks=" + TASKS + " jvm=" + flags);
         lines.add("agent_rss_idle_kb=" + idleRss);
         lines.add("agent_rss_with_tasks_kb=" + busyRss);
         lines.add("agent_rss_after_reattach_kb=" + rssAfter);

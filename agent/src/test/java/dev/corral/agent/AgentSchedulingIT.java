@@ -117,6 +117,29 @@ class AgentSchedulingIT {
     }
 
     @Test
+    void failedAllocation_isRescheduledPerPolicy_thenLeftFailed() throws Exception {
+        start("");
+        var noRestart = new dev.corral.agent.restart.RestartPolicy(0, Duration.ofMinutes(1), Duration.ofSeconds(1),
+                dev.corral.agent.restart.RestartPolicy.Mode.FAIL);
+        var once = new dev.corral.agent.job.ReschedulePolicy(1, Duration.ofHours(1), Duration.ofMillis(500), "constant",
+                Duration.ZERO, false);
+        TaskGroup g = TaskGroup.of("g", 1, List.of(sh("t", "exit 7"))).withRestart(noRestart).withReschedule(once);
+        agent.registerJob(Job.of("resched", "batch", List.of(g)));
+        List<AllocRecord> two = await(agent, Duration.ofSeconds(60), () -> agent.jobAllocations("default", "resched"),
+                l -> l.size() == 2 && l.stream().allMatch(a -> a.clientStatus().equals("failed")), "two failed allocs");
+        AllocRecord first = two.stream().filter(a -> a.previousAllocation() == null).findFirst().orElseThrow();
+        AllocRecord second = two.stream().filter(a -> a.previousAllocation() != null).findFirst().orElseThrow();
+        assertThat(second.previousAllocation()).isEqualTo(first.id());
+        assertThat(agent.allocation(first.id()).get().nextAllocation()).isEqualTo(second.id());
+        assertThat(second.name()).isEqualTo(first.name());
+        // One attempt only: a further evaluation places nothing.
+        var again = agent.registerJob(Job.of("resched", "batch", List.of(g)));
+        agent.awaitEval(again.evalId(), Duration.ofSeconds(30));
+        assertThat(agent.jobAllocations("default", "resched")).hasSize(2);
+        assertThat(agent.job("default", "resched").get().status()).isEqualTo("dead");
+    }
+
+    @Test
     void jobUpdate_replacesChangedAllocs_countChangeIsInPlace() throws Exception {
         start("");
         String loop = "trap 'exit 0' INT; while true; do sleep 0.1; done";

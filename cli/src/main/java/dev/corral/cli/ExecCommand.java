@@ -61,9 +61,12 @@ final class ExecCommand extends ClientCommand {
         String restoreStty = null;
         if (useTty && stdin) {
             restoreStty = Terminal.makeRaw();
-            int[] size = Terminal.size();
-            if (size != null) {
-                send(socket, "{\"tty_size\":{\"height\":" + size[0] + ",\"width\":" + size[1] + "}}");
+            sendSize(socket);
+            try {
+                // follow the local window's size, as Nomad's client does
+                sun.misc.Signal.handle(new sun.misc.Signal("WINCH"), sig -> sendSize(socket));
+            } catch (IllegalArgumentException noWinch) {
+                // no SIGWINCH on this platform: the size stays the initial one
             }
         }
         Thread.ofPlatform().daemon().name("exec-heartbeat").start(() -> heartbeat(socket, s));
@@ -81,6 +84,13 @@ final class ExecCommand extends ClientCommand {
                 Terminal.restore(restoreStty);
             }
             socket.abort();
+        }
+    }
+
+    private static void sendSize(WebSocket socket) {
+        int[] size = Terminal.size();
+        if (size != null) {
+            send(socket, "{\"tty_size\":{\"height\":" + size[0] + ",\"width\":" + size[1] + "}}");
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.corral.cli;
 
+import dev.corral.agent.artifact.ArtifactSpec;
 import dev.corral.agent.logs.LogReader;
 import dev.corral.driver.ExecDriver;
 import dev.corral.driver.ExecTaskConfig;
@@ -43,9 +44,18 @@ final class LocalTask {
     }
 
     /** The driver's view of a job-file task: interpolated command, args and environment, resources, logs. */
-    static TaskConfig taskConfig(Job job, TaskGroup group, Task task, String allocId, int index, TaskDirectory dirs) {
-        TaskEnv env = TaskEnv.builder(job, group, task).allocId(allocId).allocIndex(index)
-                .hostEnv(System.getenv()).build();
+    static TaskEnv taskEnv(Job job, TaskGroup group, Task task, String allocId, int index) {
+        return TaskEnv.builder(job, group, task).allocId(allocId).allocIndex(index).hostEnv(System.getenv()).build();
+    }
+
+    /** The task's {@code artifact} blocks with runtime references resolved, as the fetcher takes them. */
+    static List<ArtifactSpec> artifacts(Task task, TaskEnv env) {
+        return task.artifacts().stream().map(a -> new ArtifactSpec(env.interpolate(a.source()),
+                env.interpolate(a.destination()), ArtifactSpec.Mode.valueOf(a.mode().name()),
+                env.interpolate(a.options()), env.interpolate(a.headers()), false)).toList();
+    }
+
+    static TaskConfig taskConfig(Job job, TaskGroup group, Task task, String allocId, TaskEnv env, TaskDirectory dirs) {
         ExecConfig ec = ExecConfig.of(task.config());
         ExecTaskConfig driverConfig = new ExecTaskConfig(env.interpolate(ec.command()), env.interpolate(ec.args()),
                 ec.pidMode(), ec.ipcMode(), ec.capAdd(), ec.capDrop(), env.interpolate(ec.workDir()));

@@ -1,5 +1,8 @@
 package dev.corral.cli;
 
+import dev.corral.agent.artifact.ArtifactConfig;
+import dev.corral.agent.artifact.ArtifactException;
+import dev.corral.agent.artifact.ArtifactFetcher;
 import dev.corral.agent.logs.LogReader;
 import dev.corral.driver.DriverException;
 import dev.corral.driver.ExecDriver;
@@ -11,6 +14,7 @@ import dev.corral.driver.TaskHandle;
 import dev.corral.jobspec.Diagnostic;
 import dev.corral.jobspec.JobParser;
 import dev.corral.jobspec.JobSpecException;
+import dev.corral.jobspec.TaskEnv;
 import dev.corral.jobspec.model.Job;
 import dev.corral.jobspec.model.JobType;
 import dev.corral.jobspec.model.LifecycleHook;
@@ -70,6 +74,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
     boolean quiet;
 
     private final PrintStream out = System.out;
+    private ArtifactFetcher fetcher;
     private final PrintStream err = System.err;
 
     @Override
@@ -163,10 +168,13 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
             if (job.type() != JobType.BATCH && job.type() != JobType.SYSBATCH && !interrupted.get() && !quiet) {
                 err.println("==> all tasks of service job \"" + job.id() + "\" exited; corral run does not restart them (the agent does)");
             }
-        } catch (DriverException e) {
+        } catch (DriverException | RunFailure e) {
             err.println("Error: " + e.getMessage());
             exit = 1;
         } finally {
+            if (fetcher != null) {
+                fetcher.close();
+            }
             synchronized (tasks) {
                 for (LocalTask t : tasks) {
                     t.destroy(driver);
@@ -218,7 +226,19 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         event(label, "Received", "Task received by client");
         TaskDirectory dirs = TaskDirectory.create(allocRoot, task.name(), driver.config().chrootEnv());
         event(label, "Task Setup", "Building Task Directory");
-        TaskHandle handle = driver.startTask(LocalTask.taskConfig(job, group, task, allocId, index, dirs));
+        TaskEnv env = LocalTask.taskEnv(job, group, task, allocId, index);
+        if (!task.artifacts().isEmpty()) {
+            try {
+                artifacts().fetchAll(LocalTask.artifacts(task, env), dirs.taskDir(), null,
+                        ev -> ev.taskEventType().ifPresent(type -> event(label, type, ev.displayMessage())));
+            } catch (ArtifactException e) {
+                throw new RunFailure(e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RunFailure("interrupted while downloading artifacts");
+            }
+        }
+        TaskHandle handle = driver.startTask(LocalTask.taskConfig(job, group, task, allocId, env, dirs));
         event(label, "Started", "Task started by client");
         LocalTask lt = new LocalTask(label, task, handle, dirs, out);
         synchronized (tasks) {
@@ -226,6 +246,25 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         }
         lt.streamLogs();
         return lt;
+    }
+
+    /** One fetcher per run, created on first use: most jobs have no artifacts. */
+    private ArtifactFetcher artifacts() {
+        if (fetcher == null) {
+            try {
+                fetcher = new ArtifactFetcher(ArtifactConfig.defaults());
+            } catch (IOException e) {
+                throw new RunFailure("cannot set up artifact downloads: " + e.getMessage());
+            }
+        }
+        return fetcher;
+    }
+
+    /** A failure before the task could start that is not the driver's (artifacts). */
+    static final class RunFailure extends RuntimeException {
+        RunFailure(String message) {
+            super(message);
+        }
     }
 
     void event(String label, String type, String message) {

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code corral agent -dev -config FILE -http-port 0} in its own JVM: it prints its address,
+ * {@code corral agent -dev -config FILE -http-port 0} from the packaged jar, in its own JVM: it prints its address,
  * serves the API, logs without debug noise, and stops cleanly on SIGTERM.
  */
 @Tag("root")
@@ -36,12 +36,14 @@ class AgentCommandIT {
         assumeTrue(AgentFixture.isRoot(), "needs root");
         String cgroup = AgentFixture.cgroupParent();
         Path config = dir.resolve("agent.hcl");
-        Files.writeString(config, "data_dir = \"" + dir.resolve("data") + "\"\n"
+        Files.writeString(config, "data_dir = \"" + dir.resolve("data") + "\"\nlog_json = true\n"
                 + "plugin \"exec\" {\n  config {\n    cgroup_parent = \"" + cgroup + "\"\n  }\n}\n");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
-                "-Dmsgpack.universal-buffer=true", "-cp", System.getProperty("java.class.path"),
-                "dev.corral.cli.Main", "agent", "-dev", "-config", config.toString(), "-http-port", "0"))
+        // the shaded jar that the package phase built: what bin/corral runs
+        Path jar = Path.of("target/corral.jar").toAbsolutePath();
+        assertThat(jar).as("run through mvn verify, which packages before integration tests").exists();
+        Process p = new ProcessBuilder(List.of(java.toString(), "-Dmsgpack.universal-buffer=true", "-jar",
+                jar.toString(), "agent", "-dev", "-config", config.toString(), "-http-port", "0"))
                 .redirectErrorStream(false).start();
         LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
         StringBuilder stderr = new StringBuilder();
@@ -72,16 +74,24 @@ class AgentCommandIT {
                 assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
                 assertThat(health.body()).contains("\"ok\":true");
             }
-            p.destroy(); // SIGTERM, by pid
+            p.toHandle().destroy(); // SIGTERM by pid; Process.destroy() would also close our end of its pipes
             assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
             String rest;
             StringBuilder tail = new StringBuilder();
             while ((rest = lines.poll(5, TimeUnit.SECONDS)) != null) {
                 tail.append(rest).append('\n');
             }
-            assertThat(tail).contains("Caught signal");
+            assertThat(tail).as("exit " + p.exitValue() + ", stderr: " + stderr).contains("Caught signal");
             errPump.join(5000);
             assertThat(stderr.toString()).doesNotContain("DEBUG").doesNotContain("Exception");
+            // log_json = true: every log line is one JSON object
+            for (String line : stderr.toString().split("\n")) {
+                if (!line.isBlank()) {
+                    assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line).has("level"))
+                            .as(line).isTrue();
+                }
+            }
+            assertThat(stderr.toString()).contains("HTTP API listening");
         } finally {
             if (p.isAlive()) {
                 p.destroyForcibly();

@@ -79,6 +79,59 @@ class RunCommandIT {
         assertThat(r.stderr).contains("Exit Code: 137, Signal: 9");
     }
 
+    /** The seed page's second example: a checksummed artifact run by bare name from {@code local/}. */
+    @Test
+    void seedArtifactExample_downloadsVerifiesAndRunsFromLocal() throws Exception {
+        byte[] binary = "#!/bin/sh\necho \"hello from an artifact, args: $*\"\n".getBytes(StandardCharsets.UTF_8);
+        String sha256 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(binary));
+        var requests = new java.util.concurrent.atomic.AtomicInteger();
+        var server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/name-of-my-binary", ex -> {
+            requests.incrementAndGet();
+            ex.sendResponseHeaders(200, binary.length);
+            try (var body = ex.getResponseBody()) {
+                body.write(binary);
+            }
+        });
+        server.start();
+        try {
+            Path job = tmp.resolve("artifact.hcl");
+            String source = "http://127.0.0.1:" + server.getAddress().getPort() + "/name-of-my-binary";
+            Files.writeString(job, """
+                    job "example" {
+                      type = "batch"
+                      group "g" {
+                        task "example" {
+                          driver = "exec"
+                          config {
+                            command = "name-of-my-binary"
+                            args    = ["${NOMAD_TASK_NAME}"]
+                          }
+                          artifact {
+                            source = "%s"
+                            options {
+                              checksum = "sha256:%s"
+                            }
+                          }
+                        }
+                      }
+                    }
+                    """.formatted(source, sha256));
+            Result ok = run(job.toString());
+            assertThat(ok.code).as(ok.toString()).isZero();
+            assertThat(ok.stdout).isEqualTo("hello from an artifact, args: example\n");
+            assertThat(ok.stderr).contains("Downloading Artifacts");
+            assertThat(requests.get()).isEqualTo(1);
+
+            Files.writeString(job, Files.readString(job).replace(sha256, "0".repeat(64)));
+            Result bad = run(job.toString());
+            assertThat(bad.code).isEqualTo(1);
+            assertThat(bad.stderr).contains("Failed Artifact Download").contains("Checksums did not match");
+        } finally {
+            server.stop(0);
+        }
+    }
+
     @Test
     void badInput_clearErrorsAndNonZeroExit() throws Exception {
         Path noCommand = tmp.resolve("nocmd.hcl");

@@ -50,7 +50,12 @@ final class AllocFs {
     Path resolve(Allocation a, String requested) throws IOException {
         Path root = backend.allocationDir(a.id()).toAbsolutePath().normalize();
         String rel = requested == null || requested.isEmpty() ? "/" : requested;
-        Path p = root.resolve(rel.replaceFirst("^/+", "")).normalize();
+        Path p;
+        try {
+            p = root.resolve(rel.replaceFirst("^/+", "")).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw ApiException.badRequest("invalid path \"" + rel + "\": " + e.getReason());
+        }
         if (!p.startsWith(root)) {
             throw new ApiException(403, "Path \"" + rel + "\" is outside the allocation directory");
         }
@@ -104,6 +109,9 @@ final class AllocFs {
         long limit = c.number("limit", -1);
         if (offset < 0) {
             throw ApiException.badRequest("offset must be non-negative");
+        }
+        if (Files.isDirectory(f)) {
+            throw ApiException.badRequest("file \"" + c.query("path") + "\" is a directory");
         }
         OutputStream out = c.startStream("text/plain; charset=utf-8");
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {

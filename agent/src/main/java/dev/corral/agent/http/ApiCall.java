@@ -98,6 +98,11 @@ final class ApiCall {
     }
 
     byte[] bodyBytes() throws IOException {
+        // Refuse a declared length over the limit before reading: a client must not hold the request open
+        // by promising bytes it never sends.
+        if (request.getLength() > MAX_BODY) {
+            throw new ApiException(413, "Request body too large");
+        }
         try (InputStream in = Request.asInputStream(request)) {
             byte[] b = in.readNBytes((int) MAX_BODY + 1);
             if (b.length > MAX_BODY) {
@@ -107,12 +112,36 @@ final class ApiCall {
         }
     }
 
+    /**
+     * Reads and drops what the handler left of a bounded body, so that Jetty keeps the connection
+     * open: otherwise it closes it after the answer and a client that reuses it sees no reply.
+     */
+    private void drainBody() {
+        if (request.getLength() > MAX_BODY || response.isCommitted()) {
+            return;
+        }
+        try (InputStream in = Request.asInputStream(request)) {
+            byte[] sink = new byte[8192];
+            long total = 0;
+            int n;
+            while (total <= MAX_BODY && (n = in.read(sink)) >= 0) {
+                total += n;
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // Nothing left to read, or the client went away: the answer is all that matters now.
+        }
+    }
+
     /** The body as JSON; malformed JSON is a 400 naming what is wrong, as Nomad does. */
     JsonNode bodyJson() throws IOException {
         byte[] b = bodyBytes();
         if (b.length == 0) {
             throw ApiException.badRequest("Request body is empty");
         }
+        return tree(b);
+    }
+
+    private static JsonNode tree(byte[] b) throws IOException {
         try {
             return NomadJson.mapper().readTree(b);
         } catch (JsonProcessingException e) {
@@ -122,7 +151,18 @@ final class ApiCall {
 
     /** The body decoded into a record, with decode failures as 400. */
     <T> T body(Class<T> type) throws IOException {
-        JsonNode tree = bodyJson();
+        return decode(bodyJson(), type);
+    }
+
+    /** Raw body bytes decoded into a record, with decode failures (and a body that is no object) as 400. */
+    static <T> T decode(byte[] raw, Class<T> type) throws IOException {
+        return decode(tree(raw), type);
+    }
+
+    private static <T> T decode(JsonNode tree, Class<T> type) throws IOException {
+        if (!tree.isObject()) {
+            throw ApiException.badRequest("Failed to decode request: the body must be a JSON object");
+        }
         try {
             return NomadJson.mapper().treeToValue(tree, type);
         } catch (JsonProcessingException e) {
@@ -194,6 +234,7 @@ final class ApiCall {
 
     /** Completes the response: closing the sink ends the body. */
     void finish() throws IOException {
+        drainBody();
         stream().close();
     }
 }

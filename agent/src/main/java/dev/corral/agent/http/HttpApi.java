@@ -87,6 +87,7 @@ public final class HttpApi implements AutoCloseable {
         ws.setHandler(new Dispatch());
         context.setHandler(ws);
         server.setHandler(context);
+        server.setErrorHandler(new PlainTextErrors());
     }
 
     public HttpApi start() throws Exception {
@@ -139,10 +140,17 @@ public final class HttpApi implements AutoCloseable {
                 // The client went away mid-stream (for example a follow it stopped reading).
                 callback.failed(e);
             } catch (Exception e) {
-                status = 500;
-                LOG.atWarn().setCause(e).addKeyValue("path", path).log("request failed");
-                reply(call, callback, 500, "Internal error: " + e.getClass().getSimpleName()
-                        + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+                if (diskFull(e)) {
+                    // The store could not write: say so (507 Insufficient Storage); reads are still served.
+                    status = 507;
+                    LOG.atWarn().addKeyValue("path", path).log("request failed, disk full: " + e.getMessage());
+                    reply(call, callback, 507, e.getMessage());
+                } else {
+                    status = 500;
+                    LOG.atWarn().setCause(e).addKeyValue("path", path).log("request failed");
+                    reply(call, callback, 500, "Internal error: " + e.getClass().getSimpleName()
+                            + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+                }
             } finally {
                 metrics.request(request.getMethod(), status);
             }
@@ -162,6 +170,37 @@ public final class HttpApi implements AutoCloseable {
                 callback.failed(e);
             }
         }
+    }
+
+    /**
+     * Jetty's own refusals (an ambiguous or malformed URI, headers too large) answer with a plain-text
+     * reason for every method, like the API's errors; Jetty's default writes an empty body for PUT.
+     */
+    private static final class PlainTextErrors extends org.eclipse.jetty.server.handler.ErrorHandler {
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            int status = request.getAttribute(ERROR_STATUS) instanceof Integer i ? i : response.getStatus();
+            String message = request.getAttribute(ERROR_MESSAGE) instanceof String m && !m.isBlank() ? m
+                    : org.eclipse.jetty.http.HttpStatus.getMessage(status);
+            byte[] b = (status + " " + message).getBytes(StandardCharsets.UTF_8);
+            response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+            response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH, b.length);
+            response.write(true, java.nio.ByteBuffer.wrap(b), callback);
+            return true;
+        }
+    }
+
+    /** Whether {@code e} comes from a full disk (SQLite's SQLITE_FULL or ENOSPC). */
+    static boolean diskFull(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.sqlite.SQLiteException s && s.getResultCode() == org.sqlite.SQLiteErrorCode.SQLITE_FULL) {
+                return true;
+            }
+            if (t.getMessage() != null && t.getMessage().contains("No space left on device")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ---- routes ----
@@ -225,7 +264,7 @@ public final class HttpApi implements AutoCloseable {
                 requireAlloc(c.param("id"));
                 byte[] raw = c.bodyBytes();
                 AllocationRestartRequest r = raw.length == 0 ? new AllocationRestartRequest(null, false)
-                        : NomadJson.mapper().readValue(raw, AllocationRestartRequest.class);
+                        : ApiCall.decode(raw, AllocationRestartRequest.class);
                 backend.restart(c.param("id"), blankToNull(r.taskName()), r.allTasks());
                 c.json(200, Map.of());
             })

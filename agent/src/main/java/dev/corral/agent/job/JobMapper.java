@@ -21,9 +21,12 @@ public final class JobMapper {
             for (var t : g.tasks()) {
                 tasks.add(task(t));
             }
+            var rs = g.reschedule();
+            ReschedulePolicy reschedule = rs == null ? null : new ReschedulePolicy(rs.attempts(), rs.interval(),
+                    rs.delay(), rs.delayFunction(), rs.maxDelay(), rs.unlimited());
             groups.add(new TaskGroup(g.name(), g.count(), constraints(g.constraints()), restart(g.restart()),
                     g.shutdownDelay(), g.ephemeralDisk() == null ? 300 : g.ephemeralDisk().size().mebibytes(), g.meta(),
-                    tasks));
+                    tasks, reschedule));
         }
         return new Job(spec.namespace(), spec.id(), spec.name(), spec.type().jobFileName(), spec.priority(),
                 spec.datacenters(), spec.meta(), constraints(spec.constraints()), groups);

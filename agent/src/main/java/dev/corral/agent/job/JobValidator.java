@@ -9,6 +9,16 @@ import java.util.Set;
 
 /** Submit-time checks the agent needs before a job can be scheduled (the jobspec module does the full validation). */
 public final class JobValidator {
+    /** Longest job ID and group or task name: they become directory, cgroup and log file names. */
+    public static final int MAX_NAME = 128;
+    /** Most groups in a job and tasks in a group; one node cannot run more, and each costs a sandbox. */
+    public static final int MAX_GROUPS = 256;
+    public static final int MAX_TASKS = 256;
+    /** Largest group count a single node accepts. */
+    public static final int MAX_COUNT = 1000;
+    /** Longest command or argument: Linux refuses longer exec arguments (MAX_ARG_STRLEN). */
+    public static final int MAX_ARG = 128 * 1024;
+
     private JobValidator() {}
 
     /** @throws JobValidationException listing every problem */
@@ -18,6 +28,12 @@ public final class JobValidator {
             p.add("Missing job ID");
         } else if (job.id().contains(" ") || job.id().contains("\0")) {
             p.add("Job ID contains a space or null character");
+        } else if (job.id().length() > MAX_NAME) {
+            p.add("Job ID is " + job.id().length() + " characters long; the limit is " + MAX_NAME);
+        }
+        if (job.groups().size() > MAX_GROUPS) {
+            p.add("Job has " + job.groups().size() + " task groups; the limit is " + MAX_GROUPS);
+            throw new JobValidationException(p);
         }
         if (!Set.of("service", "batch", "system", "sysbatch").contains(job.type())) {
             p.add("Invalid job type: \"" + job.type() + "\"");
@@ -28,7 +44,17 @@ public final class JobValidator {
         constraints(job.constraints(), "job", p);
         Set<String> groupNames = new HashSet<>();
         for (TaskGroup g : job.groups()) {
-            String gp = "group \"" + g.name() + "\"";
+            String gp = "group \"" + abbreviate(g.name()) + "\"";
+            if (g.name() != null && g.name().length() > MAX_NAME) {
+                p.add(gp + ": group name is " + g.name().length() + " characters long; the limit is " + MAX_NAME);
+            }
+            if (g.count() > MAX_COUNT) {
+                p.add(gp + ": Task group count is " + g.count() + "; the limit on one node is " + MAX_COUNT);
+            }
+            if (g.tasks().size() > MAX_TASKS) {
+                p.add(gp + ": group has " + g.tasks().size() + " tasks; the limit is " + MAX_TASKS);
+                continue;
+            }
             if (!groupNames.add(g.name())) {
                 p.add("Job task group " + g.name() + " redefined");
             }
@@ -42,10 +68,20 @@ public final class JobValidator {
             Set<String> names = new HashSet<>();
             int leaders = 0;
             for (Task t : g.tasks()) {
-                String tp = gp + " -> task \"" + t.name() + "\"";
+                String tp = gp + " -> task \"" + abbreviate(t.name()) + "\"";
                 if (t.name() == null || t.name().isBlank()) {
                     p.add(gp + ": Task missing name");
                     continue;
+                }
+                if (t.name().length() > MAX_NAME) {
+                    p.add(tp + ": task name is " + t.name().length() + " characters long; the limit is " + MAX_NAME);
+                }
+                if (t.config().get("command") instanceof String cmd && cmd.length() > MAX_ARG) {
+                    p.add(tp + ": config: command is " + cmd.length() + " characters long; the limit is " + MAX_ARG);
+                }
+                if (t.config().get("args") instanceof List<?> args
+                        && args.stream().anyMatch(a -> a instanceof String s && s.length() > MAX_ARG)) {
+                    p.add(tp + ": config: an argument is longer than the limit of " + MAX_ARG + " characters");
                 }
                 if (!names.add(t.name())) {
                     p.add(gp + ": Task " + t.name() + " redefined");
@@ -98,6 +134,11 @@ public final class JobValidator {
             throw new JobValidationException(p);
         }
         return job;
+    }
+
+    /** A name short enough to quote in a message. */
+    private static String abbreviate(String s) {
+        return s == null || s.length() <= 64 ? s : s.substring(0, 64) + "...";
     }
 
     private static void constraints(List<Constraint> cs, String where, List<String> p) {

@@ -12,9 +12,11 @@ import java.util.Map;
  * @param restart        the group's {@code restart} block, or null for the job type's default
  * @param shutdownDelay  group {@code shutdown_delay}
  * @param diskMb         {@code ephemeral_disk.size} (default 300)
+ * @param reschedule     the group's {@code reschedule} block, or null for the job type's default
  */
 public record TaskGroup(String name, int count, List<Constraint> constraints, RestartPolicy restart,
-                        Duration shutdownDelay, long diskMb, Map<String, String> meta, List<Task> tasks) {
+                        Duration shutdownDelay, long diskMb, Map<String, String> meta, List<Task> tasks,
+                        ReschedulePolicy reschedule) {
     public TaskGroup {
         constraints = constraints == null ? List.of() : List.copyOf(constraints);
         shutdownDelay = shutdownDelay == null ? Duration.ZERO : shutdownDelay;
@@ -24,27 +26,36 @@ public record TaskGroup(String name, int count, List<Constraint> constraints, Re
     }
 
     public static TaskGroup of(String name, int count, List<Task> tasks) {
-        return new TaskGroup(name, count, List.of(), null, null, 300, Map.of(), tasks);
+        return new TaskGroup(name, count, List.of(), null, null, 300, Map.of(), tasks, null);
     }
 
     public TaskGroup withCount(int c) {
-        return new TaskGroup(name, c, constraints, restart, shutdownDelay, diskMb, meta, tasks);
+        return new TaskGroup(name, c, constraints, restart, shutdownDelay, diskMb, meta, tasks, reschedule);
     }
 
     public TaskGroup withRestart(RestartPolicy r) {
-        return new TaskGroup(name, count, constraints, r, shutdownDelay, diskMb, meta, tasks);
+        return new TaskGroup(name, count, constraints, r, shutdownDelay, diskMb, meta, tasks, reschedule);
     }
 
     public TaskGroup withTasks(List<Task> t) {
-        return new TaskGroup(name, count, constraints, restart, shutdownDelay, diskMb, meta, t);
+        return new TaskGroup(name, count, constraints, restart, shutdownDelay, diskMb, meta, t, reschedule);
     }
 
     public TaskGroup withShutdownDelay(Duration d) {
-        return new TaskGroup(name, count, constraints, restart, d, diskMb, meta, tasks);
+        return new TaskGroup(name, count, constraints, restart, d, diskMb, meta, tasks, reschedule);
     }
 
     public TaskGroup withConstraints(List<Constraint> c) {
-        return new TaskGroup(name, count, c, restart, shutdownDelay, diskMb, meta, tasks);
+        return new TaskGroup(name, count, c, restart, shutdownDelay, diskMb, meta, tasks, reschedule);
+    }
+
+    public TaskGroup withReschedule(ReschedulePolicy r) {
+        return new TaskGroup(name, count, constraints, restart, shutdownDelay, diskMb, meta, tasks, r);
+    }
+
+    /** The reschedule policy: the group's own, else the job type's default (null: never). */
+    public ReschedulePolicy rescheduleFor(String jobType) {
+        return reschedule != null ? reschedule : ReschedulePolicy.defaultFor(jobType);
     }
 
     /** The restart policy for {@code task}: its own, else the group's, else the job type's default. */

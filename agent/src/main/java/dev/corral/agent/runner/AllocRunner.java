@@ -238,7 +238,10 @@ public final class AllocRunner {
                 AllocRecord base = cur.get();
                 AllocRecord a = t.putAlloc(cs[0].equals(base.clientStatus()) ? base : base.withClient(cs[0], cs[1], now));
                 t.putTaskState(a.id(), task, next);
-                JobStatus.refresh(t, ctx.store(), a.namespace(), a.jobId());
+                if (!a.clientStatus().equals(base.clientStatus())) {
+                    // The job's status only depends on whether its allocations are terminal.
+                    JobStatus.refresh(t, ctx.store(), a.namespace(), a.jobId());
+                }
                 return a;
             });
             states.put(task, next);

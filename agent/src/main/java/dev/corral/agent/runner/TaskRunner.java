@@ -53,6 +53,8 @@ final class TaskRunner {
     private final Object lock = new Object();
     private TaskDriver.Started started;
     private boolean killRequested;
+    /** Completes when the last StopTask call returned; destroy waits for it so the two never race. */
+    private CompletableFuture<Void> stopping = CompletableFuture.completedFuture(null);
     /** A kill is being recorded (its event is persisted before {@link #killRequested} is set). */
     private boolean killing;
     /** The event that came with the kill request (kept for diagnostics). */
@@ -273,6 +275,17 @@ final class TaskRunner {
             }
             ExitResult exit = waitForExit(current);
             TaskEvent terminated = events.terminated(exit);
+            CompletableFuture<Void> stop;
+            synchronized (lock) {
+                stop = stopping;
+            }
+            try {
+                stop.get(ctx.maxKillTimeout().toMillis() + 20_000, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.warn("StopTask of {} did not return: {}", current.taskId(), e.toString());
+            }
             try {
                 driver().destroy(current.taskId());
             } catch (RuntimeException e) {
@@ -568,11 +581,17 @@ final class TaskRunner {
         Duration timeout = task.killTimeout().compareTo(ctx.maxKillTimeout()) > 0 ? ctx.maxKillTimeout() : task.killTimeout();
         String signal = task.killSignal().isEmpty() ? "SIGINT" : task.killSignal();
         // StopTask can block for the whole timeout; do it beside the waiter so the exit is seen at once.
+        CompletableFuture<Void> stopped = new CompletableFuture<>();
+        synchronized (lock) {
+            stopping = stopped;
+        }
         Thread.ofVirtual().name("kill-" + alloc.shortId() + "-" + task.name()).start(() -> {
             try {
                 driver().stop(s.taskId(), timeout, signal);
             } catch (RuntimeException e) {
                 LOG.warn("stopping task {} failed: {}", s.taskId(), e.getMessage());
+            } finally {
+                stopped.complete(null);
             }
         });
     }

@@ -10,7 +10,6 @@ import dev.corral.agent.state.EvalRecord;
 import dev.corral.agent.state.JobRecord;
 import dev.corral.agent.state.JobStatus;
 import dev.corral.agent.state.StateStore;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -110,7 +109,7 @@ public final class Scheduler {
                     if (a.clientTerminal()) {
                         // complete: done for batch; failed: reschedule if the policy allows.
                         if (a.clientStatus().equals("failed")) {
-                            Optional<Long> at = Reschedule.nextAttemptMs(job.type(), a, store, nowMs);
+                            Optional<Long> at = Reschedule.nextAttemptMs(declared.rescheduleFor(job.type()), a, store, nowMs);
                             if (at.isPresent() && at.get() <= nowMs) {
                                 toReplace.add(a);
                                 continue;
@@ -277,15 +276,19 @@ public final class Scheduler {
         return new GroupAsk(job.namespace(), job.id(), g.name(), jobCs, groupCs, drivers, tasks, g.diskMb(), dh);
     }
 
-    /** Nomad's default reschedule policies, applied to failed allocations. */
+    /** Nomad's reschedule rule for failed allocations. */
     static final class Reschedule {
         private Reschedule() {}
 
         /** When the failed allocation may be replaced; empty when the policy forbids it. */
-        static Optional<Long> nextAttemptMs(String jobType, AllocRecord failed, StateStore store, long nowMs) {
+        static Optional<Long> nextAttemptMs(dev.corral.agent.job.ReschedulePolicy policy, AllocRecord failed,
+                                            StateStore store, long nowMs) {
+            if (policy == null) {
+                return Optional.empty();
+            }
             long failedAtMs = failed.modifyTimeNs() / 1_000_000L;
             int previous = 0;
-            long windowStart = nowMs - Duration.ofHours(24).toMillis();
+            long windowStart = nowMs - policy.interval().toMillis();
             AllocRecord cur = failed;
             while (cur.previousAllocation() != null) {
                 Optional<AllocRecord> p = store.alloc(cur.previousAllocation());
@@ -293,20 +296,14 @@ public final class Scheduler {
                     break;
                 }
                 cur = p.get();
-                if (cur.modifyTimeNs() / 1_000_000L >= windowStart) {
+                if (policy.unlimited() || cur.modifyTimeNs() / 1_000_000L >= windowStart) {
                     previous++;
                 }
             }
-            return switch (jobType) {
-                case "service" -> {
-                    // delay 30s, exponential, max_delay 1h, unlimited
-                    long delay = Math.min(Duration.ofHours(1).toMillis(),
-                            Duration.ofSeconds(30).toMillis() << Math.min(previous, 20));
-                    yield Optional.of(failedAtMs + delay);
-                }
-                case "batch" -> previous >= 1 ? Optional.empty() : Optional.of(failedAtMs + 5_000);
-                default -> Optional.empty();
-            };
+            if (!policy.unlimited() && previous >= policy.attempts()) {
+                return Optional.empty();
+            }
+            return Optional.of(failedAtMs + policy.delayFor(previous).toMillis());
         }
     }
 }

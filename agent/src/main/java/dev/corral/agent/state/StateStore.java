@@ -52,6 +52,7 @@ public final class StateStore implements AutoCloseable {
     public static StateStore open(Path file) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
+            refuseUntrusted(file);
             Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
             try (Statement s = c.createStatement()) {
                 s.execute("PRAGMA busy_timeout=5000");
@@ -66,6 +67,46 @@ public final class StateStore implements AutoCloseable {
         } catch (SQLException | java.io.IOException e) {
             throw new StateStoreException("cannot open state store " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Checks an existing store before anything may write to it (WAL pragmas, migrations): a corrupt
+     * file or a schema newer than this code is refused with a message naming the file, and left
+     * exactly as it was. Reads it as immutable, which creates no -wal or -shm file.
+     */
+    private static void refuseUntrusted(Path file) throws SQLException, java.io.IOException {
+        if (!Files.exists(file) || Files.size(file) == 0) {
+            return;
+        }
+        String what;
+        try (Connection ro = DriverManager.getConnection("jdbc:sqlite:file:" + file.toAbsolutePath() + "?immutable=1");
+             Statement s = ro.createStatement()) {
+            try (ResultSet rs = s.executeQuery("PRAGMA quick_check")) {
+                what = rs.next() ? rs.getString(1) : "no answer from quick_check";
+            }
+            if (what.equals("ok")) {
+                boolean versioned;
+                try (ResultSet rs = s.executeQuery(
+                        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")) {
+                    versioned = rs.next() && rs.getInt(1) == 1;
+                }
+                if (versioned) {
+                    try (ResultSet rs = s.executeQuery("SELECT max(version) FROM schema_version")) {
+                        int v = rs.next() ? rs.getInt(1) : 0;
+                        if (v > Migrations.latest()) {
+                            throw new StateStoreException("state store " + file + " has schema version " + v
+                                    + ", newer than this agent's " + Migrations.latest()
+                                    + "; it was left untouched: run a newer corral or use another data_dir");
+                        }
+                    }
+                }
+                return;
+            }
+        } catch (SQLException e) {
+            what = e.getMessage();
+        }
+        throw new StateStoreException("state store " + file + " is corrupt (" + what + "); it was left untouched:"
+                + " restore it from a backup, or move it away to start with an empty store");
     }
 
     public Path file() {
@@ -183,6 +224,7 @@ public final class StateStore implements AutoCloseable {
             Txn txn = new Txn(latestIndexLocked() + 1);
             conn.setAutoCommit(false);
             T result;
+            Exception failure = null;
             try {
                 result = body.apply(txn);
                 if (!txn.tables.isEmpty()) {
@@ -198,13 +240,26 @@ public final class StateStore implements AutoCloseable {
                 }
                 conn.commit();
             } catch (RuntimeException | SQLException e) {
-                conn.rollback();
+                failure = e;
+                // SQLite may have rolled back already (SQLITE_FULL does): a failing rollback must not hide why.
+                try {
+                    conn.rollback();
+                } catch (SQLException r) {
+                    e.addSuppressed(r);
+                }
                 if (e instanceof RuntimeException re) {
                     throw re;
                 }
                 throw new StateStoreException("write to " + file + " failed: " + e.getMessage(), e);
             } finally {
-                conn.setAutoCommit(true);
+                try {
+                    conn.setAutoCommit(true);
+                } catch (SQLException a) {
+                    if (failure == null) {
+                        throw a;
+                    }
+                    failure.addSuppressed(a); // no transaction left to end after SQLite's own rollback
+                }
             }
             if (!txn.tables.isEmpty()) {
                 for (Table t : txn.tables) {
@@ -328,6 +383,33 @@ public final class StateStore implements AutoCloseable {
             ps.setString(1, namespace);
             ps.setString(2, jobId);
         }, rs -> Json.read(rs.getString(1), AllocRecord.class));
+    }
+
+    /** How many of the job's allocations are not terminal (desired run, client pending or running). */
+    public int liveAllocCount(String namespace, String jobId) {
+        return query("SELECT count(*) FROM allocs WHERE namespace = ? AND job_id = ? AND desired_status = 'run'"
+                + " AND client_status IN ('pending', 'running')", ps -> {
+                    ps.setString(1, namespace);
+                    ps.setString(2, jobId);
+                }, rs -> rs.getInt(1)).getFirst();
+    }
+
+    /** How many allocations and how many open (pending or blocked) evaluations the job has. */
+    public int[] allocAndOpenEvalCounts(String namespace, String jobId) {
+        int allocs = query("SELECT count(*) FROM allocs WHERE namespace = ? AND job_id = ?", ps -> {
+            ps.setString(1, namespace);
+            ps.setString(2, jobId);
+        }, rs -> rs.getInt(1)).getFirst();
+        int open = query("SELECT count(*) FROM evals WHERE namespace = ? AND job_id = ? AND status IN ('pending', 'blocked')",
+                ps -> {
+                    ps.setString(1, namespace);
+                    ps.setString(2, jobId);
+                }, rs -> rs.getInt(1)).getFirst();
+        int evals = query("SELECT count(*) FROM evals WHERE namespace = ? AND job_id = ?", ps -> {
+            ps.setString(1, namespace);
+            ps.setString(2, jobId);
+        }, rs -> rs.getInt(1)).getFirst();
+        return new int[] {allocs, open, evals};
     }
 
     /** Task name to state, in task name order. */
@@ -463,13 +545,19 @@ public final class StateStore implements AutoCloseable {
             return stored;
         }
 
-        /** Removes a job and its versions (purge); its allocations and evaluations are removed separately. */
+        /**
+         * Removes a job (purge). Its versions stay until {@link #deleteJobVersions} (after its last
+         * allocation is gone), so a restarted agent can still stop allocations of a purged job.
+         */
         public void deleteJob(String namespace, String id) {
             exec("DELETE FROM jobs WHERE namespace = ? AND id = ?", namespace, id);
-            exec("DELETE FROM job_versions WHERE namespace = ? AND id = ?", namespace, id);
             tables.add(Table.JOBS);
-            tables.add(Table.JOB_VERSIONS);
             events.add(new StateEvent("Job", "JobDeregistered", id, namespace, index, null));
+        }
+
+        public void deleteJobVersions(String namespace, String id) {
+            exec("DELETE FROM job_versions WHERE namespace = ? AND id = ?", namespace, id);
+            tables.add(Table.JOB_VERSIONS);
         }
 
         public EvalRecord putEval(EvalRecord eval) {

@@ -9,8 +9,13 @@ import dev.corral.driver.TaskConfig;
 import dev.corral.driver.TaskHandle;
 import dev.corral.driver.linux.LinuxSyscalls;
 import java.io.RandomAccessFile;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -138,6 +143,29 @@ class FilesystemEscapeIT {
                 + "find / -xdev -name status -newer /local/attack 2>/dev/null | sed 's/^/leak=/'; echo done=1";
         Map<String, String> v = s.attack(s.sh("spy", "root", script));
         assertThat(v).containsEntry("done", "1").doesNotContainKey("leak");
+    }
+
+    @Test
+    void hostUnixSocket_likeTheAgentsApiSocket_cannotBeConnectedTo() throws Exception {
+        Path sock = s.root.resolve("agent.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(sock));
+            Files.setPosixFilePermissions(sock, PosixFilePermissions.fromString("rwxrwxrwx"));
+            // positive control: the same probe on the host reaches the socket
+            Path attack = s.task("control", "", ExecTaskConfig.of("/bin/true")).taskDir().resolve("local/attack");
+            Process host = new ProcessBuilder(attack.toString(), "connect-unix", sock.toString()).redirectErrorStream(true).start();
+            assertThat(new String(host.getInputStream().readAllBytes())).contains("connect=OK");
+            assertThat(host.waitFor()).isZero();
+            server.accept().close();
+            List<String> paths = List.of(sock.toString(), "/proc/1/root" + sock, "/proc/1/cwd/../.." + sock);
+            for (String user : List.of("", "root")) {
+                Map<String, String> v = s.attack(s.sh("sock" + (user.isEmpty() ? "nobody" : "root"), user,
+                        "for p in " + String.join(" ", paths) + "; do /local/attack connect-unix $p | grep connect | sed \"s|^|$p:|\"; done"));
+                for (String p : paths) {
+                    assertThat(v.get(p + ":connect")).as("%s as %s", p, user.isEmpty() ? "nobody" : user).isIn("ENOENT", "EACCES");
+                }
+            }
+        }
     }
 
     /** The fd number under which this JVM has {@code file} open. */

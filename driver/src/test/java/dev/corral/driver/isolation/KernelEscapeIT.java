@@ -79,6 +79,26 @@ class KernelEscapeIT {
 
     @ParameterizedTest
     @ValueSource(strings = {ROOT, NOBODY})
+    void cgroupLimits_cannotBeLeftOrLoosened(String user) throws Exception {
+        String script = "before=$(cat /proc/self/cgroup | md5sum); "
+                + "mkdir -p /tmp/cg; mount -t cgroup -o pids none /tmp/cg 2>/dev/null && echo mount_cgroup=OK; "
+                + "mount -t cgroup2 none /tmp/cg 2>/dev/null && echo mount_cgroup2=OK; "
+                + "for f in /sys/fs/cgroup/pids/cgroup.procs /sys/fs/cgroup/cgroup.procs /sys/fs/cgroup/memory/memory.limit_in_bytes; do "
+                + "/local/attack write $f | grep open_write | sed \"s|^|$f:|\"; done; "
+                + "echo -1000 > /proc/self/oom_score_adj 2>/dev/null && echo oom_adj=OK; "
+                + "ulimit -H -n 1048576 2>/dev/null && echo raise_nofile=OK; "
+                + "test \"$(cat /proc/self/cgroup | md5sum)\" = \"$before\" && echo same_cgroup=1";
+        Map<String, String> v = s.attack(s.sh("cgroup", user, script));
+        assertThat(v).containsEntry("same_cgroup", "1").doesNotContainKeys("mount_cgroup", "mount_cgroup2", "oom_adj", "raise_nofile");
+        v.forEach((k, val) -> {
+            if (k.endsWith(":open_write")) {
+                assertThat(val).as(k).isIn("ENOENT", "EROFS", "EACCES");
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {ROOT, NOBODY})
     void mknod_blockDeviceCannotBeOpened(String user) throws Exception {
         // Nomad's default caps include CAP_MKNOD (ambient for nobody too): the node may be created, but
         // nodev on every writable mount and the read-only /dev keep it dead

@@ -17,7 +17,9 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -268,6 +270,31 @@ static int exhaust_fds(void) {
     return 0;
 }
 
+/* Connects to a unix socket by path (the agent's API or plugin socket, say). */
+static int connect_unix(const char *path) {
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof a.sun_path) return 2;
+    strcpy(a.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    report("socket", fd);
+    report("connect", fd < 0 ? -1 : connect(fd, (struct sockaddr *)&a, sizeof a));
+    return 0;
+}
+
+/* getpid through the i386 ABI (int 0x80, syscall 20): the default filter kills on a foreign ABI. */
+static int int80(void) {
+    long ret;
+    __asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory");
+    printf("int80=%s\n", ret > 0 ? "OK" : "failed");
+    return 0;
+}
+
+/* getpid through the x32 ABI (syscall number with bit 30 set). */
+static int x32(void) {
+    report("x32", syscall(0x40000000L | 39));
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     const char *cmd = argv[1];
@@ -288,6 +315,9 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "eat") == 0 && argc == 3) return eat(atol(argv[2]));
     if (strcmp(cmd, "forkbomb") == 0 && argc == 3) forkbomb(argv[2]);
     if (strcmp(cmd, "exhaust-fds") == 0) return exhaust_fds();
+    if (strcmp(cmd, "connect-unix") == 0 && argc == 3) return connect_unix(argv[2]);
+    if (strcmp(cmd, "int80") == 0) return int80();
+    if (strcmp(cmd, "x32") == 0) return x32();
     fprintf(stderr, "attack: unknown subcommand %s\n", cmd);
     return 2;
 }

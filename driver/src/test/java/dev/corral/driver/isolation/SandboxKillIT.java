@@ -1,0 +1,89 @@
+package dev.corral.driver.isolation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.corral.driver.ExecTaskConfig;
+import dev.corral.driver.ExitResult;
+import dev.corral.driver.TaskConfig;
+import dev.corral.driver.TaskHandle;
+import dev.corral.driver.linux.LinuxSyscalls;
+import dev.corral.driver.linux.ProcStat;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** Faults of the sandbox itself: SIGKILL of its processes from the host. */
+@Tag("root")
+class SandboxKillIT {
+
+    @Test
+    void sigkillOfTheSandboxInit_reportsTheTaskFailed_andLeavesNothing() throws Exception {
+        try (Sandboxes s = new Sandboxes()) {
+            String token = token();
+            // the token is the shell's $0, so the task's processes can be found on the host
+            TaskConfig t = s.task("victim", "", ExecTaskConfig.of("/bin/sh", "-c", "sleep 600 & sleep 600; wait", token));
+            TaskHandle h = s.start(t);
+            long init = Sandboxes.initPid(h);
+            awaitProcesses(token, 1);
+            LinuxSyscalls.kill(init, 9);
+            ExitResult exit = s.await(t, h).exit();
+            // the task's PID namespace dies with its init: the run process records that as a failure
+            assertThat(exit).isInstanceOf(ExitResult.SandboxFailed.class);
+            assertThat(((ExitResult.SandboxFailed) exit).step()).isEqualTo("init");
+            assertThat(exit.exitCode()).isEqualTo(128 + 9);
+            assertThat(hostProcessesWith(token)).isEmpty();
+            assertThat(ProcStat.read(h.sandboxPid()).filter(p -> p.state() != 'Z')).isEmpty();
+        }
+    }
+
+    @Test
+    void sigkillOfTheRunProcess_leavesTheTaskSupervised_untilItEnds() throws Exception {
+        try (Sandboxes s = new Sandboxes()) {
+            TaskConfig t = s.sh("orphan", "", "while [ ! -e /alloc/go ]; do sleep 0.05; done; echo done=1; exit 3");
+            TaskHandle h = s.start(t);
+            LinuxSyscalls.kill(h.sandboxPid(), 9);
+            // the driver must still see the task running (through its init) and then its real exit
+            Files.writeString(t.allocDir().resolve("go"), "");
+            Sandboxes.Result r = s.await(t, h);
+            assertThat(r.exit()).isEqualTo(new ExitResult.Exited(3, false));
+            assertThat(r.values()).containsEntry("done", "1");
+        }
+    }
+
+    private static String token() {
+        return "corral-kill-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+    }
+
+    private static void awaitProcesses(String token, int n) throws Exception {
+        long deadline = System.nanoTime() + Sandboxes.WAIT.toNanos();
+        while (hostProcessesWith(token).size() < n) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no process with " + token + " appeared");
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private static List<Long> hostProcessesWith(String token) throws Exception {
+        List<Long> pids = new ArrayList<>();
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    if (new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.ISO_8859_1).contains(token)) {
+                        pids.add(Long.parseLong(p.getFileName().toString()));
+                    }
+                } catch (java.io.IOException e) {
+                    // exited while we looked
+                }
+            }
+        }
+        return pids;
+    }
+}
