@@ -103,8 +103,10 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
 
         Path root = dataDir != null ? dataDir : defaultDataDir();
         boolean ownRoot = dataDir == null;
+        // The default driver state dir is shared by runs: the sandbox binary is extracted once, and
+        // each task's state lives (and is removed) under its own unique name.
         ExecDriver driver = new ExecDriver(ExecDriverConfig.builder()
-                .stateDir(root.resolve("driver"))
+                .stateDir(dataDir != null ? root.resolve("driver") : root.getParent().resolve("driver"))
                 .noPivotRoot(noPivotRoot)
                 .build());
         Fingerprint fp = driver.fingerprint();

@@ -181,7 +181,8 @@ public final class LogReader {
                 return c;
             }
             pos = c.next();
-            Thread.sleep(POLL);
+            // Never sleep past the caller's deadline: short waits (corral run's drain) stay short.
+            Thread.sleep(Math.max(1, Math.min(POLL.toMillis(), (deadline - System.nanoTime()) / 1_000_000)));
         }
     }
 
