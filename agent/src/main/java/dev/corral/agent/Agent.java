@@ -217,6 +217,7 @@ public final class Agent implements AutoCloseable {
                         case "pids_limit" -> b.pidsLimit(((BigDecimal) v).intValueExact());
                         case "rootfs" -> b.rootfs(RootfsMode.parse("rootfs", String.valueOf(v)));
                         case "cgroup_parent" -> b.cgroupParent(String.valueOf(v));
+                        case "seccomp" -> b.seccomp(String.valueOf(v));
                         default -> errors.add("plugin \"exec\" config: unsupported key " + k);
                     }
                 } catch (RuntimeException e) {

@@ -92,6 +92,9 @@ final class AgentCommand implements Callable<Integer> {
             return 1;
         }
         setLogLevel(c.logLevel());
+        if (c.logJson()) {
+            useJsonLogs();
+        }
         PrintStream out = System.out;
         Running r = start(c);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -121,6 +124,23 @@ final class AgentCommand implements Callable<Integer> {
         out.flush();
         stopped.await();
         return 0;
+    }
+
+    /** {@code log_json = true}: one JSON object per log event on stderr (logback's JsonEncoder). */
+    @SuppressWarnings("unchecked")
+    private static void useJsonLogs() {
+        if (!(org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx)) {
+            return;
+        }
+        var root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        if (root.getAppender("STDERR") instanceof ch.qos.logback.core.ConsoleAppender<?> app) {
+            var encoder = new ch.qos.logback.classic.encoder.JsonEncoder();
+            encoder.setContext(ctx);
+            encoder.start();
+            app.stop();
+            ((ch.qos.logback.core.ConsoleAppender<ch.qos.logback.classic.spi.ILoggingEvent>) app).setEncoder(encoder);
+            app.start();
+        }
     }
 
     /** Applies {@code log_level} to the root logger (logback is the agent's slf4j provider). */

@@ -36,7 +36,7 @@ class AgentCommandIT {
         assumeTrue(AgentFixture.isRoot(), "needs root");
         String cgroup = AgentFixture.cgroupParent();
         Path config = dir.resolve("agent.hcl");
-        Files.writeString(config, "data_dir = \"" + dir.resolve("data") + "\"\n"
+        Files.writeString(config, "data_dir = \"" + dir.resolve("data") + "\"\nlog_json = true\n"
                 + "plugin \"exec\" {\n  config {\n    cgroup_parent = \"" + cgroup + "\"\n  }\n}\n");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         // the shaded jar that the package phase built: what bin/corral runs
@@ -84,6 +84,14 @@ class AgentCommandIT {
             assertThat(tail).as("exit " + p.exitValue() + ", stderr: " + stderr).contains("Caught signal");
             errPump.join(5000);
             assertThat(stderr.toString()).doesNotContain("DEBUG").doesNotContain("Exception");
+            // log_json = true: every log line is one JSON object
+            for (String line : stderr.toString().split("\n")) {
+                if (!line.isBlank()) {
+                    assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line).has("level"))
+                            .as(line).isTrue();
+                }
+            }
+            assertThat(stderr.toString()).contains("HTTP API listening");
         } finally {
             if (p.isAlive()) {
                 p.destroyForcibly();

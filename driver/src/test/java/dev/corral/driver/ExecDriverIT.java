@@ -324,7 +324,7 @@ class ExecDriverIT {
 
     @Test
     void execTask_runsInsideTheTaskAsItsUser() throws Exception {
-        TaskConfig t = h.task("ex", ExecTaskConfig.of("/bin/sh", "-c", "echo secret > /local/marker; exec sleep 1000"));
+        TaskConfig t = h.task("ex", ExecTaskConfig.of("/bin/sh", "-c", "echo secret > /local/marker.tmp; mv /local/marker.tmp /local/marker; exec sleep 1000"));
         h.start(t);
         DriverHarness.awaitFile(t.taskDir().resolve("local/marker"), WAIT);
         ExecResult r = h.driver.execTask(t.id(), List.of("/bin/sh", "-c",

@@ -24,7 +24,7 @@ public final class AgentConfigParser {
             "git_timeout", "hg_timeout", "s3_timeout", "decompression_size_limit", "decompression_file_count_limit",
             "disable_filesystem_isolation", "set_environment_variables", "filesystem_isolation_extra_paths");
     private static final Set<String> EXEC_KEYS = Set.of("no_pivot_root", "default_pid_mode", "default_ipc_mode",
-            "allow_caps", "pids_limit", "rootfs", "cgroup_parent");
+            "allow_caps", "pids_limit", "rootfs", "cgroup_parent", "seccomp");
     private static final Set<String> RAW_EXEC_KEYS = Set.of("enabled", "no_cgroups");
 
     private AgentConfigParser() {}

@@ -30,9 +30,10 @@ public final class PluginConfigSchema {
     public static final ConfigField<String> STATE_DIR = ConfigField.string("state_dir", false);
     public static final ConfigField<String> SANDBOX_BINARY = ConfigField.string("sandbox_binary", false);
     public static final ConfigField<String> CGROUP_PARENT = ConfigField.string("cgroup_parent", false);
+    public static final ConfigField<String> SECCOMP = ConfigField.string("seccomp", "default");
 
     public static final List<ConfigField<?>> FIELDS = List.of(NO_PIVOT_ROOT, DEFAULT_PID_MODE, DEFAULT_IPC_MODE,
-            ALLOW_CAPS, PIDS_LIMIT, ROOTFS, CHROOT_ENV, STATE_DIR, SANDBOX_BINARY, CGROUP_PARENT);
+            ALLOW_CAPS, PIDS_LIMIT, ROOTFS, CHROOT_ENV, STATE_DIR, SANDBOX_BINARY, CGROUP_PARENT, SECCOMP);
 
     /** What ConfigSchema returns. */
     public static final Spec SPEC = SpecValidator.requireValid(ConfigField.objectSpec(FIELDS));
@@ -76,6 +77,7 @@ public final class PluginConfigSchema {
         STATE_DIR.read(r).ifPresent(v -> b.stateDir(Path.of(v)));
         SANDBOX_BINARY.read(r).ifPresent(v -> b.sandboxBinary(Path.of(v)));
         CGROUP_PARENT.read(r).ifPresent(b::cgroupParent);
+        SECCOMP.read(r).ifPresent(b::seccomp);
         return b.build().validate();
     }
 }

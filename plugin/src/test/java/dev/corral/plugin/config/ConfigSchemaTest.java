@@ -117,6 +117,7 @@ class ConfigSchemaTest {
         cfg.put("state_dir", "/srv/corral");
         cfg.put("sandbox_binary", "/opt/corral/corral-sandbox");
         cfg.put("cgroup_parent", "nomad-corral");
+        cfg.put("seccomp", "unconfined");
         assertThat(cfg.keySet()).isEqualTo(PluginConfigSchema.FIELDS.stream().map(ConfigField::key).collect(Collectors.toSet()));
         ExecDriverConfig c = PluginConfigSchema.decode(CtyConfigEncoder.encode(PluginConfigSchema.SPEC, cfg));
         assertThat(c.noPivotRoot()).isTrue();
@@ -129,6 +130,7 @@ class ConfigSchemaTest {
         assertThat(c.stateDir()).isEqualTo(Path.of("/srv/corral"));
         assertThat(c.sandboxBinary()).contains(Path.of("/opt/corral/corral-sandbox"));
         assertThat(c.cgroupParent()).isEqualTo("nomad-corral");
+        assertThat(c.seccomp()).isEqualTo(dev.corral.driver.SeccompProfile.UNCONFINED);
     }
 
     @Test
