@@ -207,7 +207,7 @@ class ApiLoadIT {
                 .append(" s against one agent on loopback (").append(Runtime.getRuntime().availableProcessors())
                 .append(" CPUs), batch jobs running /bin/true or sleep 1\n");
         sb.append("reproduce: mvn -B -o -pl agent -am verify -Dit.test=ApiLoadIT -Dcorral.load.seconds=").append(seconds)
-                .append(" -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false\n");
+                .append(" -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false\n");
         sb.append("requests: ").append(samples.size()).append(" (").append(samples.size() / Math.max(1, seconds))
                 .append("/s), jobs submitted: ").append(jobs).append(", stopped: ").append(stops)
                 .append(", errors: ").append(errors).append(", lost jobs: ").append(lost)
