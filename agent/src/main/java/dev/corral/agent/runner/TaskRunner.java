@@ -184,7 +184,12 @@ final class TaskRunner {
             throw new IllegalStateException("Task not running");
         }
         alloc.persist(task.name(), st -> apply(st, null, List.of(events.signaling(signal, reason))), t -> {});
-        driver().signal(s.taskId(), signal);
+        try {
+            driver().signal(s.taskId(), signal);
+        } catch (dev.corral.driver.DriverException.TaskNotFoundException exited) {
+            // The task ended between the check above and the signal: the caller asked too late, not an agent fault.
+            throw new IllegalStateException("Task not running", exited);
+        }
     }
 
     /** Host pid of the task's sandbox, if it runs. */
