@@ -67,7 +67,7 @@ class AgentCommandIT {
                 started = lines.poll(60, TimeUnit.SECONDS);
                 assertThat(started).as("started line; stderr: " + stderr).isNotNull();
             } while (!started.contains("Corral agent started!"));
-            try (HttpClient http = HttpClient.newHttpClient()) {
+            try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
                 HttpResponse<String> health = http.send(HttpRequest.newBuilder(
                         URI.create("http://" + address + "/v1/agent/health")).build(),
                         HttpResponse.BodyHandlers.ofString());

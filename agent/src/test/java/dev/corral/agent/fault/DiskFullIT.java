@@ -75,7 +75,7 @@ class DiskFullIT {
         Files.createDirectories(mount);
         run("mount", "-t", "tmpfs", "-o", "size=24m,mode=0755", "tmpfs", mount.toString());
         try (LiveAgent live = new LiveAgent(mount, "");
-             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build()) {
             assertThat(send(http, live, "PUT", "/v1/jobs", job("before-full")).statusCode()).isEqualTo(200);
             AgentFixture.await(live.agent, Duration.ofSeconds(60), () -> live.agent.jobAllocations("default", "before-full"),
                     l -> l.size() == 1 && l.getFirst().clientStatus().equals("running"), "running");

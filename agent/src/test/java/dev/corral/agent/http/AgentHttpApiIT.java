@@ -50,7 +50,7 @@ class AgentHttpApiIT {
     private AgentBackend backend;
     private HttpApi api;
     private String cgroup;
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeEach
     void start() throws Exception {

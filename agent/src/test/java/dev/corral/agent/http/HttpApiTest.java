@@ -37,7 +37,7 @@ class HttpApiTest {
     Path tmp;
     private InMemoryBackend backend;
     private HttpApi api;
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeEach
     void start() throws Exception {

@@ -111,7 +111,7 @@ class ApiFuzzIT {
         long seed = Long.getLong("corral.fuzz.seed", System.nanoTime());
         System.out.println("ApiFuzzIT seed " + seed + " (rerun with -Dcorral.fuzz.seed=" + seed + ")");
         try (LiveAgent live = new LiveAgent(dir, "");
-             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build()) {
             Targets targets = Targets.create(live, http);
             AtomicInteger sent = new AtomicInteger();
             Map<String, AtomicLong> byStatus = new ConcurrentHashMap<>();

@@ -41,7 +41,7 @@ class BadInputIT {
     @TempDir
     static Path dir;
     private LiveAgent live;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     private final List<String> report = new ArrayList<>();
 
     @BeforeAll

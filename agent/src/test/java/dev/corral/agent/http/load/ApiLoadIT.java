@@ -60,7 +60,8 @@ class ApiLoadIT {
         long seed = Long.getLong("corral.load.seed", System.nanoTime());
         System.out.println("ApiLoadIT: " + CLIENTS + " clients for " + seconds + " s, seed " + seed);
         try (LiveAgent live = new LiveAgent(dir, "  gc_max_allocs = 100000");
-             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
+             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                     .connectTimeout(Duration.ofSeconds(10)).build()) {
             ObjectNode base = (ObjectNode) JSON.readTree(send(http, live, "PUT", "/v1/jobs/parse",
                     JSON.writeValueAsString(Map.of("JobHCL", """
                             job "load" {
