@@ -116,7 +116,8 @@ final class EvalMonitor {
                 index = Math.max(index, r.index());
                 String s = a.path("ClientStatus").asText();
                 String prev = last.put(id, s);
-                if (!s.equals(prev)) {
+                // A new allocation starts out pending: only a real change is worth a line.
+                if (!s.equals(prev == null ? "pending" : prev)) {
                     line("Allocation \"" + Output.shortId(id) + "\" status changed: \"" + (prev == null ? "pending"
                             : prev) + "\" -> \"" + s + "\"" + (a.path("ClientDescription").asText().isEmpty() ? ""
                             : " (" + a.path("ClientDescription").asText() + ")"));
