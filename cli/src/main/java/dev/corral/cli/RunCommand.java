@@ -171,7 +171,9 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                 err.println("==> all tasks of service job \"" + job.id() + "\" exited; corral run does not restart them (the agent does)");
             }
         } catch (DriverException | RunFailure e) {
-            err.println("Error: " + e.getMessage());
+            if (quiet || e instanceof RunFailure) {
+                err.println("Error: " + e.getMessage()); // otherwise the Driver Failure event said it
+            }
             exit = 1;
         } finally {
             if (fetcher != null) {
@@ -240,7 +242,13 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                 throw new RunFailure("interrupted while downloading artifacts");
             }
         }
-        TaskHandle handle = driver.startTask(LocalTask.taskConfig(job, group, task, allocId, env, dirs));
+        TaskHandle handle;
+        try {
+            handle = driver.startTask(LocalTask.taskConfig(job, group, task, allocId, env, dirs));
+        } catch (DriverException e) {
+            event(label, "Driver Failure", e.getMessage());
+            throw e;
+        }
         event(label, "Started", "Task started by client");
         LocalTask lt = new LocalTask(label, task, handle, dirs, out);
         synchronized (tasks) {
