@@ -70,6 +70,10 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
     @Option(names = "--no-pivot-root", description = "Use chroot instead of pivot_root (ramdisk roots).")
     boolean noPivotRoot;
 
+    @Option(names = "--cgroup-parent", paramLabel = "NAME",
+            description = "Parent cgroup of the tasks under each hierarchy (the driver's cgroup_parent; default corral).")
+    String cgroupParent;
+
     @Option(names = {"-q", "--quiet"}, description = "Print only the tasks' output, no events.")
     boolean quiet;
 
@@ -105,10 +109,13 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         boolean ownRoot = dataDir == null;
         // The default driver state dir is shared by runs: the sandbox binary is extracted once, and
         // each task's state lives (and is removed) under its own unique name.
-        ExecDriver driver = new ExecDriver(ExecDriverConfig.builder()
+        ExecDriverConfig.Builder config = ExecDriverConfig.builder()
                 .stateDir(dataDir != null ? root.resolve("driver") : root.getParent().resolve("driver"))
-                .noPivotRoot(noPivotRoot)
-                .build());
+                .noPivotRoot(noPivotRoot);
+        if (cgroupParent != null) {
+            config.cgroupParent(cgroupParent);
+        }
+        ExecDriver driver = new ExecDriver(config.build());
         Fingerprint fp = driver.fingerprint();
         if (!fp.healthy()) {
             err.println("Error: the exec driver is not usable on this machine: " + fp.description());

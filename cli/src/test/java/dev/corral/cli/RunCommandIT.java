@@ -29,6 +29,8 @@ class RunCommandIT {
     Path tmp;
     private Path dataDir;
     private String mountsBefore;
+    /** A cgroup parent of this test's own, removed after it: tests never touch the default one. */
+    private final String cgroupParent = "corral-test-run-" + java.util.UUID.randomUUID().toString().substring(0, 8);
 
     @BeforeEach
     void setUp() throws IOException {
@@ -39,6 +41,15 @@ class RunCommandIT {
 
     @AfterEach
     void nothingLeftOnTheHost() throws IOException {
+        // Every task cgroup is gone; then the test's own parent (empty) is removed in every hierarchy.
+        try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path parent : hierarchies.map(h -> h.resolve(cgroupParent)).filter(Files::isDirectory).toList()) {
+                try (var children = Files.list(parent)) {
+                    assertThat(children.filter(Files::isDirectory).toList()).as("task cgroups left in " + parent).isEmpty();
+                }
+                Files.delete(parent);
+            }
+        }
         assertThat(hostMounts()).isEqualTo(mountsBefore);
         if (Files.exists(dataDir.resolve("alloc"))) {
             try (var s = Files.list(dataDir.resolve("alloc"))) {
@@ -194,7 +205,7 @@ class RunCommandIT {
 
     private Result run(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-jar", JAR.toString(), "run", "--data-dir", dataDir.toString()));
+                "-jar", JAR.toString(), "run", "--data-dir", dataDir.toString(), "--cgroup-parent", cgroupParent));
         cmd.addAll(List.of(args));
         Path errFile = Files.createTempFile(tmp, "stderr", ".txt");
         Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
