@@ -3,11 +3,8 @@
 # (root, real kernel: namespaces, cgroups, mounts). Usage: ./test.sh [maven args]
 set -euo pipefail
 cd "$(dirname "$0")"
-if [ -z "${JAVA_HOME:-}" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -q 'version "25'; then
-    for d in /usr/lib/jvm/temurin-25* /usr/lib/jvm/*-25*; do
-        [ -x "$d/bin/java" ] && { export JAVA_HOME="$d"; break; }
-    done
-fi
+. ./bin/java25.sh
+java25_home test.sh
 echo "test.sh: JAVA_HOME=$JAVA_HOME, uid $(id -u), kernel $(uname -r)"
 
 # No -q: CI reads the Surefire/Failsafe summaries.

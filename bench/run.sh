@@ -12,18 +12,8 @@ if [ "$(id -u)" != 0 ]; then
     echo "bench/run.sh: must run as root (namespaces, cgroups, mounts)" >&2; exit 1
 fi
 
-find_java() {
-    if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ] &&
-       "$JAVA_HOME/bin/java" -version 2>&1 | grep -q 'version "25'; then
-        echo "$JAVA_HOME"; return
-    fi
-    for d in /usr/lib/jvm/temurin-25* /usr/lib/jvm/*-25* /usr/lib/jvm/jdk-25*; do
-        if [ -x "$d/bin/java" ]; then echo "$d"; return; fi
-    done
-    echo "bench/run.sh: no Java 25 found; set JAVA_HOME to a JDK 25" >&2
-    exit 1
-}
-JAVA_HOME=$(find_java); export JAVA_HOME
+. "$here/bin/java25.sh"
+java25_home bench/run.sh
 
 # Peers: installed from the distribution when missing; the harness skips (with a note) what is absent.
 missing=""
