@@ -12,18 +12,21 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/** One agent JVM driven through {@link AgentProcessMain}. */
-final class AgentProcess {
-    final Process process;
+/**
+ * A real agent in a child JVM driven through {@link AgentProcessMain}: commands on stdin, one
+ * {@code reply ...} line per command on stdout; {@link #kill9()} sends SIGKILL.
+ */
+public final class AgentProcess {
+    public final Process process;
     final PrintWriter in;
-    final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
+    public final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
     final long startMillis;
 
-    AgentProcess(Path config, Path log) throws Exception {
+    public AgentProcess(Path config, Path log) throws Exception {
         this(config, log, java.util.List.of());
     }
 
-    AgentProcess(Path config, Path log, java.util.List<String> jvmArgs) throws Exception {
+    public AgentProcess(Path config, Path log, java.util.List<String> jvmArgs) throws Exception {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(javaBin,
                 "--enable-native-access=ALL-UNNAMED", "-Dmsgpack.universal-buffer=true"));
@@ -47,13 +50,22 @@ final class AgentProcess {
                 // process gone
             }
         });
-        String started = reply();
-        assertThat(started).startsWith("started ");
+        String started = replies.poll(120, TimeUnit.SECONDS);
+        if (started == null || !started.startsWith("started ")) {
+            process.destroyForcibly();
+            throw new AssertionError("agent did not start (" + started + "); see " + log);
+        }
         startMillis = Long.parseLong(started.split(" ")[1]);
     }
 
-    String call(String command) throws InterruptedException {
+    /** Sends a command without waiting for its reply (see {@link #replies}). */
+    public void send(String command) {
         in.println(command);
+    }
+
+    /** Sends a command and waits for its reply, which must not be an error. */
+    public String call(String command) throws InterruptedException {
+        send(command);
         String r = reply();
         assertThat(r).as("reply to %s", command).doesNotStartWith("error");
         return r;
@@ -67,7 +79,7 @@ final class AgentProcess {
         return r;
     }
 
-    void kill9() throws InterruptedException {
+    public void kill9() throws InterruptedException {
         process.destroyForcibly(); // SIGKILL
         assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.corral.agent.AgentFixture;
+import dev.corral.agent.AgentProcess;
 import dev.corral.agent.job.Job;
 import dev.corral.agent.job.Task;
 import dev.corral.agent.job.TaskGroup;
@@ -57,7 +58,7 @@ class AgentKillIT {
     Path dir;
     private String cgroup;
     private String prefix;
-    private ChildAgent agent;
+    private AgentProcess agent;
     private HttpServer artifacts;
     private StateStore view;
 
@@ -88,14 +89,14 @@ class AgentKillIT {
         }
     }
 
-    private ChildAgent startAgent() throws Exception {
+    private AgentProcess startAgent() throws Exception {
         Path cfg = dir.resolve("agent.hcl");
         if (!Files.exists(cfg)) {
             Files.writeString(cfg, "data_dir = \"" + dir.resolve("data") + "\"\n"
                     + "client {\n  gc_interval = \"1h\"\n  gc_max_allocs = 1000\n}\n"
                     + "plugin \"exec\" {\n  config {\n    cgroup_parent = \"" + cgroup + "\"\n  }\n}\n");
         }
-        return new ChildAgent(cfg, dir.resolve("agent.log"));
+        return new AgentProcess(cfg, dir.resolve("agent.log"), List.of("-XX:TieredStopAtLevel=1"));
     }
 
     private StateStore view() {
