@@ -276,6 +276,11 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /** The groups of {@code job} this node could not fully place now, with why ({@code job plan}); writes nothing. */
+    public Map<String, dev.corral.agent.state.AllocMetric> planFailures(dev.corral.agent.job.Job job) {
+        return scheduler.planFailures(job);
+    }
+
     /** This node as the scheduler sees it. */
     public Node node() {
         return node;

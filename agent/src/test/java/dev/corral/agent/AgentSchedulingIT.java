@@ -87,6 +87,43 @@ class AgentSchedulingIT {
     }
 
     @Test
+    void plan_reportsWhatWouldNotFit_withoutWritingAnything() throws Exception {
+        start("");
+        long mem = agent.node().resources().memoryMb() * 4 / 10;
+        String loop = "trap 'exit 0' INT; while true; do sleep 0.1; done";
+        Task big = sh("t", loop).withResources(new ResourceAsk(100, 0, mem, 0));
+        Job first = Job.of("planned", "service", List.of(TaskGroup.of("g", 1, List.of(big))));
+        assertThat(agent.planFailures(first)).isEmpty();
+        agent.registerJob(first);
+        await(agent, Duration.ofSeconds(60), () -> agent.jobAllocations("default", "planned"),
+                l -> l.size() == 1 && l.getFirst().clientStatus().equals("running"), "planned running");
+        long index = agent.store().latestIndex();
+
+        // The running allocation keeps its memory when the group is unchanged: 1 more fits, 2 more do not.
+        assertThat(agent.planFailures(Job.of("planned", "service", List.of(TaskGroup.of("g", 2, List.of(big))))))
+                .isEmpty();
+        var m = agent.planFailures(Job.of("planned", "service", List.of(TaskGroup.of("g", 3, List.of(big)))))
+                .get("g");
+        assertThat(m.dimensionExhausted()).isEqualTo(Map.of("memory", 1));
+        assertThat(m.coalescedFailures()).isZero();
+        // A destructive update frees the old allocation's memory first, as Nomad's plan assumes.
+        Task changed = sh("t", loop + " # v2").withResources(new ResourceAsk(100, 0, mem, 0));
+        assertThat(agent.planFailures(Job.of("planned", "service", List.of(TaskGroup.of("g", 2, List.of(changed))))))
+                .isEmpty();
+        // Another job competes with the running one; a missing driver is a filter, not a dimension.
+        var other = agent.planFailures(Job.of("other", "service", List.of(TaskGroup.of("g", 3, List.of(big)))));
+        assertThat(other.get("g").dimensionExhausted()).isEqualTo(Map.of("memory", 1));
+        assertThat(other.get("g").coalescedFailures()).isEqualTo(1);
+        Task raw = big.withDriver("raw_exec");
+        assertThat(Placement.describe(agent.planFailures(Job.of("rawjob", "batch",
+                List.of(TaskGroup.of("g", 1, List.of(raw))))).get("g")))
+                .containsExactly("* Constraint \"missing drivers\" filtered 1 nodes");
+
+        assertThat(agent.store().latestIndex()).as("plan writes nothing").isEqualTo(index);
+        assertThat(agent.job("default", "other")).isEmpty();
+    }
+
+    @Test
     void blockedJob_isPlacedWhenResourcesFreeUp_andStopCancelsBlockedEvals() throws Exception {
         start("");
         long mem = agent.node().resources().memoryMb() * 6 / 10;

@@ -363,8 +363,10 @@ public final class AgentBackend implements ApiBackend, AutoCloseable {
             updates.put(g.name(), new DesiredUpdates(ignore, place, 0, stop, 0, destructive, 0, 0));
         }
         JobDiff d = diff ? PlanDiffs.job(current.map(AgentBackend::jobJson).orElse(null), proposed) : null;
+        Map<String, AllocationMetric> failed = new LinkedHashMap<>();
+        agent.planFailures(mapped).forEach((g, m) -> failed.put(g, metric(m)));
         return new JobPlanResponse(current.map(JobRecord::jobModifyIndex).orElse(0L), List.of(), d,
-                new PlanAnnotations(updates, List.of()), Map.of(), NomadJson.ZERO_TIME, "");
+                new PlanAnnotations(updates, List.of()), failed, NomadJson.ZERO_TIME, "");
     }
 
     @Override

@@ -211,6 +211,67 @@ public final class Scheduler {
         return new Outcome(done, placed, stopped, updated, Optional.ofNullable(followUp));
     }
 
+    /**
+     * What {@code job plan} shows under "Scheduler dry-run": for each group of {@code job} that could
+     * not be fully placed on this node, the failure metric (coalesced as an evaluation would record
+     * it). Reads the store, writes nothing. Allocations of this job that the new version would keep
+     * (same tasks, index below the new count) keep their resources; the ones it would stop or
+     * replace free theirs, as in Nomad's plan.
+     */
+    public Map<String, AllocMetric> planFailures(Job job) {
+        Node n = node.get();
+        Optional<JobRecord> current = store.job(job.namespace(), job.id());
+        Map<String, Integer> kept = new HashMap<>();
+        List<AllocRecord> live = new ArrayList<>();
+        for (AllocRecord a : store.allocs()) {
+            if (a.terminal()) {
+                continue;
+            }
+            if (!a.namespace().equals(job.namespace()) || !a.jobId().equals(job.id())) {
+                live.add(a);
+                continue;
+            }
+            Optional<TaskGroup> now = job.group(a.taskGroup());
+            Optional<TaskGroup> then = store.jobVersion(a.namespace(), a.jobId(), a.jobVersion())
+                    .flatMap(v -> v.job().group(a.taskGroup()));
+            if (now.isPresent() && then.isPresent() && current.isPresent() && sameTasks(then.get(), now.get())
+                    && a.index() < groupCount(job, now.get())
+                    && job.constraints().equals(current.get().job().constraints())) {
+                live.add(a);
+                kept.merge(a.taskGroup(), 1, Integer::sum);
+            }
+        }
+        Map<String, AllocMetric> failed = new LinkedHashMap<>();
+        for (TaskGroup g : job.groups()) {
+            GroupAsk ask = ask(job, g);
+            int toPlace = Math.max(0, groupCount(job, g) - kept.getOrDefault(g.name(), 0));
+            AllocMetric failure = null;
+            int failures = 0;
+            for (int i = 0; i < toPlace; i++) {
+                Placement.Result r = datacenterOk(job, n) ? Placement.place(n, ask, live)
+                        : new Placement.Failed(new AllocMetric(0, 0, Map.of(), Map.of(), 0, Map.of(), 0));
+                if (r instanceof Placement.Placed p) {
+                    live.add(new AllocRecord("plan-" + g.name() + "-" + i, job.namespace(), "", job.id() + "."
+                            + g.name() + "[" + i + "]", n.id(), n.name(), job.id(), 0, g.name(), i, "run", "",
+                            "pending", "", p.resources(), g.diskMb(), null, null, 0, 0, 0, 0));
+                } else {
+                    failures++;
+                    if (failure == null) {
+                        failure = r.metric();
+                    }
+                }
+            }
+            if (failure != null) {
+                failed.put(g.name(), failure.withCoalescedFailures(failures - 1));
+            }
+        }
+        return failed;
+    }
+
+    private static int groupCount(Job job, TaskGroup g) {
+        return job.type().equals("system") || job.type().equals("sysbatch") ? 1 : g.count();
+    }
+
     private List<AllocRecord> liveOnNode(List<AllocRecord> placedNow) {
         List<AllocRecord> live = new ArrayList<>();
         Set<String> seen = new HashSet<>();
