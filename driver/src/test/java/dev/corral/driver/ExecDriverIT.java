@@ -324,12 +324,18 @@ class ExecDriverIT {
 
     @Test
     void execTask_runsInsideTheTaskAsItsUser() throws Exception {
-        TaskConfig t = h.task("ex", ExecTaskConfig.of("/bin/sh", "-c", "echo secret > /local/marker.tmp; mv /local/marker.tmp /local/marker; exec sleep 1000"));
+        TaskConfig t = h.task("ex", ExecTaskConfig.of("/bin/sh", "-c", "grep -E '^Cap(Eff|Bnd|Amb):' /proc/self/status"
+                + " > /local/caps; echo secret > /local/marker.tmp; mv /local/marker.tmp /local/marker; exec sleep 1000"));
         h.start(t);
         DriverHarness.awaitFile(t.taskDir().resolve("local/marker"), WAIT);
         ExecResult r = h.driver.execTask(t.id(), List.of("/bin/sh", "-c",
                 "id -u; cat /local/marker; grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status | tr -d '\\t'; exit 4"), WAIT);
         assertThat(new String(r.output())).isEqualTo("65534\nsecret\nNoNewPrivs:1\nSeccomp:2\n");
+        // Nomad runs exec'd commands with the task's capabilities: same effective, bounding and ambient sets.
+        String taskCaps = java.nio.file.Files.readString(t.taskDir().resolve("local/caps"));
+        assertThat(taskCaps).contains("CapEff:").doesNotContain("CapEff:\t0000000000000000");
+        assertThat(new String(h.driver.execTask(t.id(), List.of("/bin/sh", "-c",
+                "grep -E '^Cap(Eff|Bnd|Amb):' /proc/self/status"), WAIT).output())).isEqualTo(taskCaps);
         assertThat(r.exitCode()).isEqualTo(4);
         assertThat(r.timedOut()).isFalse();
     }
