@@ -112,6 +112,13 @@ public record ArtifactConfig(
         return b;
     }
 
+    /** Every key of the client's {@code artifact} block: Nomad's, then Corral's own. */
+    public static final List<String> KEYS = List.of("http_read_timeout", "http_max_size", "gcs_timeout",
+            "git_timeout", "hg_timeout", "s3_timeout", "decompression_size_limit", "decompression_file_count_limit",
+            "disable_filesystem_isolation", "filesystem_isolation_extra_paths", "set_environment_variables",
+            "allow_local_sources", "cache_dir", "cache_size_limit", "http_connect_timeout", "http_retries",
+            "http_retry_backoff", "parallel_downloads");
+
     /**
      * Reads the client block's keys as written in the agent configuration: durations in Go syntax
      * ({@code "30m"}, {@code "1h30m"}), sizes as Nomad parses them ({@code "100GB"} is 10^11 bytes,

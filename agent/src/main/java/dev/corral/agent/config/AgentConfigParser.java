@@ -1,5 +1,6 @@
 package dev.corral.agent.config;
 
+import dev.corral.agent.artifact.ArtifactConfig;
 import dev.corral.agent.gc.GcConfig;
 import dev.corral.agent.node.HostFingerprint;
 import dev.corral.agent.node.NodeResources;
@@ -20,9 +21,6 @@ import java.util.Set;
 /** Parses Nomad-style agent configuration HCL; unknown keys and bad values are errors with positions. */
 public final class AgentConfigParser {
     private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
-    private static final Set<String> ARTIFACT_KEYS = Set.of("http_read_timeout", "http_max_size", "gcs_timeout",
-            "git_timeout", "hg_timeout", "s3_timeout", "decompression_size_limit", "decompression_file_count_limit",
-            "disable_filesystem_isolation", "set_environment_variables", "filesystem_isolation_extra_paths");
     private static final Set<String> EXEC_KEYS = Set.of("no_pivot_root", "default_pid_mode", "default_ipc_mode",
             "allow_caps", "pids_limit", "rootfs", "cgroup_parent", "seccomp");
     private static final Set<String> RAW_EXEC_KEYS = Set.of("enabled", "no_cgroups");
@@ -147,11 +145,18 @@ public final class AgentConfigParser {
         Map<String, String> artifact = new LinkedHashMap<>();
         c.block("artifact").ifPresent(b -> {
             BlockReader a = c.child(b, "artifact");
-            for (String k : ARTIFACT_KEYS) {
+            for (String k : ArtifactConfig.KEYS) {
                 a.attr(k).ifPresent(attr -> {
                     Object v = a.value(attr.expr(), k);
-                    artifact.put(k, v instanceof List<?> l ? String.join(",", l.stream().map(String::valueOf).toList())
-                            : String.valueOf(v));
+                    String text = v instanceof List<?> l ? String.join(",", l.stream().map(String::valueOf).toList())
+                            : String.valueOf(v);
+                    try {
+                        // Checked here, one key at a time, so a bad value is reported at its line.
+                        ArtifactConfig.fromKeys(Map.of(k, text));
+                        artifact.put(k, text);
+                    } catch (IllegalArgumentException e) {
+                        a.error(attr.pos(), k, e.getMessage().replaceFirst("^artifact(\\.[a-z_]+)?:? ", ""));
+                    }
                 });
             }
             a.finish();

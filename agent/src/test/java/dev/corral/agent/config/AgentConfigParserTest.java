@@ -114,6 +114,35 @@ class AgentConfigParserTest {
     }
 
     @Test
+    void artifactBlock_takesCorralKeys_andReportsABadValueAtItsLine() {
+        AgentConfig c = AgentConfigParser.parse("agent.hcl", """
+                client {
+                  artifact {
+                    allow_local_sources = true
+                    cache_dir           = "/var/cache/corral"
+                    cache_size_limit    = "2GB"
+                    http_retries        = 5
+                  }
+                }
+                """, false);
+        assertThat(c.client().artifact()).containsEntry("allow_local_sources", "true")
+                .containsEntry("cache_dir", "/var/cache/corral").containsEntry("cache_size_limit", "2GB")
+                .containsEntry("http_retries", "5");
+        assertThat(dev.corral.agent.artifact.ArtifactConfig.fromKeys(c.client().artifact()).allowLocalSources())
+                .isTrue();
+        assertThatThrownBy(() -> AgentConfigParser.parse("agent.hcl", """
+                client {
+                  artifact {
+                    http_read_timeout = "ten minutes"
+                    http_retries      = "many"
+                  }
+                }
+                """, false))
+                .hasMessageContaining("agent.hcl:3:5: client.artifact.http_read_timeout: is not a valid duration")
+                .hasMessageContaining("agent.hcl:4:5: client.artifact.http_retries: is not an integer");
+    }
+
+    @Test
     void unknownKeys_areErrorsWithPositionAndPath() {
         String text = """
                 data_dir = "/d"
