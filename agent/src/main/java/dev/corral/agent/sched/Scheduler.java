@@ -144,8 +144,6 @@ public final class Scheduler {
                     occupied.put(a.index(), a);
                 }
                 GroupAsk ask = ask(job, g);
-                AllocMetric failure = null;
-                int failures = 0;
                 TreeSet<Integer> missing = new TreeSet<>();
                 for (int i = 0; i < g.count(); i++) {
                     if (!occupied.containsKey(i)) {
@@ -157,30 +155,18 @@ public final class Scheduler {
                     replacing.put(a.index(), a);
                     missing.add(a.index());
                 }
-                for (int idx : missing) {
-                    List<AllocRecord> live = liveOnNode(placed);
-                    Placement.Result r = datacenterOk(job, n) ? Placement.place(n, ask, live)
-                            : new Placement.Failed(new AllocMetric(0, 0, Map.of(), Map.of(), 0, Map.of(), 0));
-                    if (r instanceof Placement.Placed p) {
-                        AllocRecord prev = replacing.get(idx);
-                        AllocRecord a = new AllocRecord(ids.get(), job.namespace(), eval.id(),
-                                job.id() + "." + g.name() + "[" + idx + "]", n.id(), n.name(), job.id(), jr.version(),
-                                g.name(), idx, "run", "", "pending", "", p.resources(), g.diskMb(),
-                                prev == null ? null : prev.id(), null, nowNs, nowNs, 0, 0);
-                        placed.add(t.putAlloc(a));
-                        if (prev != null) {
-                            t.putAlloc(prev.withNextAllocation(a.id(), nowNs));
-                        }
-                    } else {
-                        failures++;
-                        if (failure == null) {
-                            failure = r.metric();
-                        }
+                placeEach(n, job, ask, missing, liveOnNode(placed), (idx, p) -> {
+                    AllocRecord prev = replacing.get(idx);
+                    AllocRecord a = t.putAlloc(new AllocRecord(ids.get(), job.namespace(), eval.id(),
+                            job.id() + "." + g.name() + "[" + idx + "]", n.id(), n.name(), job.id(), jr.version(),
+                            g.name(), idx, "run", "", "pending", "", p.resources(), g.diskMb(),
+                            prev == null ? null : prev.id(), null, nowNs, nowNs, 0, 0));
+                    placed.add(a);
+                    if (prev != null) {
+                        t.putAlloc(prev.withNextAllocation(a.id(), nowNs));
                     }
-                }
-                if (failure != null) {
-                    failed.put(g.name(), failure.withCoalescedFailures(failures - 1));
-                }
+                    return a;
+                }).ifPresent(m -> failed.put(g.name(), m));
             }
         }
         EvalRecord done;
@@ -243,29 +229,38 @@ public final class Scheduler {
         }
         Map<String, AllocMetric> failed = new LinkedHashMap<>();
         for (TaskGroup g : job.groups()) {
-            GroupAsk ask = ask(job, g);
             int toPlace = Math.max(0, groupCount(job, g) - kept.getOrDefault(g.name(), 0));
-            AllocMetric failure = null;
-            int failures = 0;
-            for (int i = 0; i < toPlace; i++) {
-                Placement.Result r = datacenterOk(job, n) ? Placement.place(n, ask, live)
-                        : new Placement.Failed(new AllocMetric(0, 0, Map.of(), Map.of(), 0, Map.of(), 0));
-                if (r instanceof Placement.Placed p) {
-                    live.add(new AllocRecord("plan-" + g.name() + "-" + i, job.namespace(), "", job.id() + "."
-                            + g.name() + "[" + i + "]", n.id(), n.name(), job.id(), 0, g.name(), i, "run", "",
-                            "pending", "", p.resources(), g.diskMb(), null, null, 0, 0, 0, 0));
-                } else {
-                    failures++;
-                    if (failure == null) {
-                        failure = r.metric();
-                    }
-                }
-            }
-            if (failure != null) {
-                failed.put(g.name(), failure.withCoalescedFailures(failures - 1));
-            }
+            List<Integer> indexes = java.util.stream.IntStream.range(0, toPlace).boxed().toList();
+            placeEach(n, job, ask(job, g), indexes, live, (i, p) -> new AllocRecord("plan-" + g.name() + "-" + i,
+                    job.namespace(), "", job.id() + "." + g.name() + "[" + i + "]", n.id(), n.name(), job.id(), 0,
+                    g.name(), i, "run", "", "pending", "", p.resources(), g.diskMb(), null, null, 0, 0, 0, 0))
+                    .ifPresent(m -> failed.put(g.name(), m));
         }
         return failed;
+    }
+
+    /**
+     * Places one allocation of {@code ask} per index, in order; each placed one ({@code record} makes
+     * it) holds its resources against the next. Returns the first failure's metric with the others
+     * coalesced into it, as an evaluation records it, or empty when all fit.
+     */
+    private static Optional<AllocMetric> placeEach(Node n, Job job, GroupAsk ask, Iterable<Integer> indexes,
+            List<AllocRecord> live, java.util.function.BiFunction<Integer, Placement.Placed, AllocRecord> record) {
+        AllocMetric failure = null;
+        int failures = 0;
+        for (int idx : indexes) {
+            Placement.Result r = datacenterOk(job, n) ? Placement.place(n, ask, live)
+                    : new Placement.Failed(new AllocMetric(0, 0, Map.of(), Map.of(), 0, Map.of(), 0));
+            if (r instanceof Placement.Placed p) {
+                live.add(record.apply(idx, p));
+            } else {
+                failures++;
+                if (failure == null) {
+                    failure = r.metric();
+                }
+            }
+        }
+        return failure == null ? Optional.empty() : Optional.of(failure.withCoalescedFailures(failures - 1));
     }
 
     private static int groupCount(Job job, TaskGroup g) {
