@@ -1,11 +1,13 @@
 package dev.corral.cli;
 
 import dev.corral.agent.Agent;
+import dev.corral.agent.acl.AclService;
 import dev.corral.agent.config.AgentConfig;
 import dev.corral.agent.config.AgentConfigException;
 import dev.corral.agent.config.AgentConfigParser;
 import dev.corral.agent.http.AgentBackend;
 import dev.corral.agent.http.HttpApi;
+import dev.corral.agent.http.HttpSecurity;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -64,7 +66,8 @@ final class AgentCommand implements Callable<Integer> {
         return new AgentConfig(dataDir != null ? dataDir.toAbsolutePath() : c.dataDir(),
                 bind != null ? bind : c.bindAddr(),
                 httpPort != null ? new AgentConfig.Ports(httpPort, c.ports().rpc(), c.ports().serf()) : c.ports(),
-                c.name(), c.datacenter(), c.region(), c.logLevel(), c.logJson(), c.client(), c.plugins(), c.dev());
+                c.name(), c.datacenter(), c.region(), c.logLevel(), c.logJson(), c.client(), c.plugins(), c.dev(),
+                c.acl(), c.tls());
     }
 
     /** Starts the agent and its HTTP API as configured; used by the command and by tests. */
@@ -72,8 +75,9 @@ final class AgentCommand implements Callable<Integer> {
         Agent agent = Agent.start(c);
         AgentBackend backend = new AgentBackend(agent);
         try {
+            HttpSecurity security = new HttpSecurity(c.acl().enabled() ? new AclService(agent.store()) : null, c.tls());
             HttpApi api = new HttpApi(backend, new InetSocketAddress(c.bindAddr(), c.ports().http()),
-                    PrometheusRegistry.defaultRegistry).start();
+                    PrometheusRegistry.defaultRegistry, security).start();
             return new Running(agent, backend, api);
         } catch (Exception e) {
             backend.close();
@@ -96,7 +100,13 @@ final class AgentCommand implements Callable<Integer> {
             useJsonLogs();
         }
         PrintStream out = System.out;
-        Running r = start(c);
+        Running r;
+        try {
+            r = start(c);
+        } catch (dev.corral.agent.tls.PemException e) {
+            System.err.println("Error starting agent: tls: " + e.getMessage());
+            return 1;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             out.println("==> Caught signal: shutting down agent (tasks keep running)...");
@@ -113,6 +123,9 @@ final class AgentCommand implements Callable<Integer> {
         out.println("==> Corral agent configuration:");
         out.println();
         out.println("       Bind Addrs: HTTP: [" + r.api().address().getAuthority() + "]");
+        out.println("              ACL: " + (c.acl().enabled() ? "enabled" : "disabled"));
+        out.println("              TLS: " + (c.tls().http() ? "HTTPS" + (c.tls().verifyHttpsClient()
+                ? " (client certificates required)" : "") : "disabled"));
         out.println("           Client: true");
         out.println("         Data Dir: " + r.agent().dataDir());
         out.println("          Node Id: " + r.agent().node().id());

@@ -19,12 +19,47 @@ import java.util.Set;
  * @param logLevel    {@code log_level}, upper case
  * @param plugins     {@code plugin "<name>" { config { ... } }} by plugin name
  * @param dev         started with {@code -dev}
+ * @param acl         {@code acl { }}
+ * @param tls         {@code tls { }}
  */
 public record AgentConfig(Path dataDir, String bindAddr, Ports ports, String name, String datacenter, String region,
-                          String logLevel, boolean logJson, Client client, Map<String, Plugin> plugins, boolean dev) {
+                          String logLevel, boolean logJson, Client client, Map<String, Plugin> plugins, boolean dev,
+                          Acl acl, Tls tls) {
 
     public AgentConfig {
         plugins = Map.copyOf(plugins);
+        acl = acl == null ? Acl.DISABLED : acl;
+        tls = tls == null ? Tls.OFF : tls;
+    }
+
+    /** A configuration without {@code acl} and {@code tls} blocks. */
+    public AgentConfig(Path dataDir, String bindAddr, Ports ports, String name, String datacenter, String region,
+                       String logLevel, boolean logJson, Client client, Map<String, Plugin> plugins, boolean dev) {
+        this(dataDir, bindAddr, ports, name, datacenter, region, logLevel, logJson, client, plugins, dev, Acl.DISABLED,
+                Tls.OFF);
+    }
+
+    /** {@code acl { enabled }}: with ACLs on, every API request needs a token its policies allow. */
+    public record Acl(boolean enabled) {
+        public static final Acl DISABLED = new Acl(false);
+    }
+
+    /**
+     * {@code tls { }} for the HTTP API (Nomad's keys; PEM files).
+     *
+     * @param http              serve HTTPS instead of HTTP
+     * @param caFile            CA certificates (PEM) that sign client certificates; needed by {@code verify_https_client}
+     * @param verifyHttpsClient refuse HTTPS clients without a certificate signed by {@code ca_file}
+     * @param minVersion        {@code tls_min_version}: {@code tls12} (default) or {@code tls13}
+     */
+    public record Tls(boolean http, Path certFile, Path keyFile, Path caFile, boolean verifyHttpsClient,
+                      String minVersion) {
+        public static final Tls OFF = new Tls(false, null, null, null, false, "tls12");
+
+        /** The JSSE protocol names {@code tls_min_version} allows. */
+        public List<String> protocols() {
+            return "tls13".equals(minVersion) ? List.of("TLSv1.3") : List.of("TLSv1.2", "TLSv1.3");
+        }
     }
 
     /** {@code ports { }}. */

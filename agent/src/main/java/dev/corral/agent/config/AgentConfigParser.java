@@ -108,11 +108,13 @@ public final class AgentConfigParser {
                 r.error(b.pos(), "plugin", "plugin \"" + pname + "\" is configured twice");
             }
         }
+        AgentConfig.Acl acl = r.block("acl").map(b -> SecurityBlocks.acl(r.child(b, "acl"))).orElse(AgentConfig.Acl.DISABLED);
+        AgentConfig.Tls tls = r.block("tls").map(b -> SecurityBlocks.tls(r.child(b, "tls"), b.pos())).orElse(AgentConfig.Tls.OFF);
         r.finish();
         if (!errors.isEmpty()) {
             throw new AgentConfigException(errors);
         }
-        return new AgentConfig(dataDir, bind, ports, name, dc, region, level, logJson, client, plugins, dev);
+        return new AgentConfig(dataDir, bind, ports, name, dc, region, level, logJson, client, plugins, dev, acl, tls);
     }
 
     private static boolean dataDirRelative(Ast.Attribute a, BlockReader r) {

@@ -59,18 +59,25 @@ public final class HttpApi implements AutoCloseable {
     private final Metrics metrics;
     private final String region;
     private final String datacenter;
+    private final HttpSecurity security;
 
     /**
      * @param bind where to listen; port 0 picks a free port (see {@link #port()})
      * @param registry where the agent's metrics live; {@code /v1/metrics} reports all of it
      */
     public HttpApi(ApiBackend backend, InetSocketAddress bind, PrometheusRegistry registry) {
+        this(backend, bind, registry, HttpSecurity.NONE);
+    }
+
+    /** @param security ACL checks and TLS ({@link HttpSecurity#NONE} for neither) */
+    public HttpApi(ApiBackend backend, InetSocketAddress bind, PrometheusRegistry registry, HttpSecurity security) {
         this.backend = backend;
         this.metrics = new Metrics(registry);
         this.region = "global";
         this.datacenter = "dc1";
+        this.security = security;
         this.server = new Server(new VirtualThreadPool());
-        this.connector = new ServerConnector(server);
+        this.connector = security.httpsEnabled() ? TlsConnector.create(server, security.tls()) : new ServerConnector(server);
         connector.setHost(bind.getHostString());
         connector.setPort(bind.getPort());
         // blocking queries wait up to MAX_WAIT (+ jitter) without writing: keep such connections open
@@ -85,7 +92,8 @@ public final class HttpApi implements AutoCloseable {
                     (rq, rs, cb) -> new ExecSocket(backend, rq));
         });
         ws.setHandler(new Dispatch());
-        context.setHandler(ws);
+        // ACLs are checked in front of everything, the exec WebSocket upgrade included
+        context.setHandler(security.acl() == null ? ws : new AclGate(security.acl(), ws));
         server.setHandler(context);
         server.setErrorHandler(new PlainTextErrors());
     }
@@ -101,13 +109,13 @@ public final class HttpApi implements AutoCloseable {
         return connector.getLocalPort();
     }
 
-    /** {@code http://host:port}, what clients put in {@code NOMAD_ADDR}. */
+    /** {@code http://host:port} ({@code https://} with TLS), what clients put in {@code NOMAD_ADDR}. */
     public URI address() {
         String host = connector.getHost() == null ? "127.0.0.1" : connector.getHost();
         if (host.equals("0.0.0.0")) {
             host = "127.0.0.1";
         }
-        return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port());
+        return URI.create((security.httpsEnabled() ? "https://" : "http://") + (host.contains(":") ? "[" + host + "]" : host) + ":" + port());
     }
 
     @Override
@@ -309,6 +317,7 @@ public final class HttpApi implements AutoCloseable {
             })
             .add("GET", "/v1/metrics", metrics::serve)
             .add("GET", "/v1/event/stream", this::eventStream);
+        new AclEndpoints(security.acl()).register(router);
     }
 
     private String leaderAddress() {
@@ -323,7 +332,8 @@ public final class HttpApi implements AutoCloseable {
 
     /** Node.HTTPAddr is where clients (the Nomad SDK among them) send client-side calls: this server. */
     private Node withAddress(Node n) {
-        return new Node(n.id(), n.datacenter(), n.name(), leaderAddress(), n.tlsEnabled(), n.attributes(),
+        return new Node(n.id(), n.datacenter(), n.name(), leaderAddress(), n.tlsEnabled() || security.httpsEnabled(),
+                n.attributes(),
                 n.nodeResources(), n.reservedResources(), n.links(), n.meta(), n.nodeClass(), n.nodePool(),
                 n.cgroupParent(), n.drain(), n.schedulingEligibility(), n.status(), n.statusDescription(),
                 n.statusUpdatedAt(), n.events(), n.drivers(), n.createIndex(), n.modifyIndex());

@@ -28,7 +28,16 @@ final class Migrations {
                     "CREATE TABLE driver_handles (alloc_id TEXT NOT NULL, task TEXT NOT NULL,"
                             + " version INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY (alloc_id, task))",
                     "CREATE TABLE restart_counters (alloc_id TEXT NOT NULL, task TEXT NOT NULL,"
-                            + " count INTEGER NOT NULL, window_start_ms INTEGER NOT NULL, PRIMARY KEY (alloc_id, task))"));
+                            + " count INTEGER NOT NULL, window_start_ms INTEGER NOT NULL, PRIMARY KEY (alloc_id, task))"),
+            // 1 -> 2: ACL tokens (only the SHA-256 of a secret is kept) and policies; acl_bootstrap holds one row
+            // once the bootstrap token was made, so bootstrap happens once.
+            List.of(
+                    "CREATE TABLE acl_tokens (accessor_id TEXT PRIMARY KEY, secret_sha256 TEXT NOT NULL UNIQUE,"
+                            + " modify_index INTEGER NOT NULL, json TEXT NOT NULL)",
+                    "CREATE TABLE acl_policies (name TEXT PRIMARY KEY, modify_index INTEGER NOT NULL,"
+                            + " json TEXT NOT NULL)",
+                    "CREATE TABLE acl_bootstrap (id INTEGER PRIMARY KEY CHECK (id = 1), accessor_id TEXT NOT NULL,"
+                            + " create_index INTEGER NOT NULL)"));
 
     static int latest() {
         return STEPS.size();

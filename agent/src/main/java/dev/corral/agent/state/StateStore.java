@@ -439,6 +439,39 @@ public final class StateStore implements AutoCloseable {
         }, rs -> new RestartCounter(allocId, task, rs.getInt(1), rs.getLong(2))).stream().findFirst();
     }
 
+    // ---- ACL ----
+
+    public Optional<AclTokenRecord> aclToken(String accessorId) {
+        return query("SELECT json FROM acl_tokens WHERE accessor_id = ?", ps -> ps.setString(1, accessorId),
+                rs -> Json.read(rs.getString(1), AclTokenRecord.class)).stream().findFirst();
+    }
+
+    /** The token whose secret hashes to {@code secretSha256} (the lookup is by hash; the secret is not stored). */
+    public Optional<AclTokenRecord> aclTokenBySecretHash(String secretSha256) {
+        return query("SELECT json FROM acl_tokens WHERE secret_sha256 = ?", ps -> ps.setString(1, secretSha256),
+                rs -> Json.read(rs.getString(1), AclTokenRecord.class)).stream().findFirst();
+    }
+
+    public List<AclTokenRecord> aclTokens() {
+        return query("SELECT json FROM acl_tokens ORDER BY accessor_id", ps -> {},
+                rs -> Json.read(rs.getString(1), AclTokenRecord.class));
+    }
+
+    public Optional<AclPolicyRecord> aclPolicy(String name) {
+        return query("SELECT json FROM acl_policies WHERE name = ?", ps -> ps.setString(1, name),
+                rs -> Json.read(rs.getString(1), AclPolicyRecord.class)).stream().findFirst();
+    }
+
+    public List<AclPolicyRecord> aclPolicies() {
+        return query("SELECT json FROM acl_policies ORDER BY name", ps -> {},
+                rs -> Json.read(rs.getString(1), AclPolicyRecord.class));
+    }
+
+    /** The index at which the ACL system was bootstrapped, if it was. */
+    public Optional<Long> aclBootstrapIndex() {
+        return query("SELECT create_index FROM acl_bootstrap", ps -> {}, rs -> rs.getLong(1)).stream().findFirst();
+    }
+
     /** Result of {@code PRAGMA integrity_check}: {@code ok} when the file is sound. */
     public String integrityCheck() {
         return query("PRAGMA integrity_check", ps -> {}, rs -> rs.getString(1)).getFirst();
@@ -625,6 +658,45 @@ public final class StateStore implements AutoCloseable {
                             + " ON CONFLICT(alloc_id, task) DO UPDATE SET count = excluded.count,"
                             + " window_start_ms = excluded.window_start_ms",
                     c.allocId(), c.task(), c.count(), c.windowStartMs());
+        }
+
+        public AclTokenRecord putAclToken(AclTokenRecord token) {
+            long create = aclToken(token.accessorId()).map(AclTokenRecord::createIndex).orElse(index);
+            AclTokenRecord stored = token.withIndexes(create, index);
+            exec("INSERT INTO acl_tokens (accessor_id, secret_sha256, modify_index, json) VALUES (?, ?, ?, ?)"
+                            + " ON CONFLICT(accessor_id) DO UPDATE SET secret_sha256 = excluded.secret_sha256,"
+                            + " modify_index = excluded.modify_index, json = excluded.json",
+                    stored.accessorId(), stored.secretSha256(), index, Json.write(stored));
+            tables.add(Table.ACL_TOKENS);
+            return stored;
+        }
+
+        public void deleteAclToken(String accessorId) {
+            exec("DELETE FROM acl_tokens WHERE accessor_id = ?", accessorId);
+            tables.add(Table.ACL_TOKENS);
+        }
+
+        /**
+         * Records the bootstrap: fails (the primary key allows one row) when it was done before, so two
+         * racing bootstraps cannot both succeed.
+         */
+        public void markAclBootstrapped(String accessorId) {
+            exec("INSERT INTO acl_bootstrap (id, accessor_id, create_index) VALUES (1, ?, ?)", accessorId, index);
+        }
+
+        public AclPolicyRecord putAclPolicy(AclPolicyRecord policy) {
+            long create = aclPolicy(policy.name()).map(AclPolicyRecord::createIndex).orElse(index);
+            AclPolicyRecord stored = policy.withIndexes(create, index);
+            exec("INSERT INTO acl_policies (name, modify_index, json) VALUES (?, ?, ?)"
+                            + " ON CONFLICT(name) DO UPDATE SET modify_index = excluded.modify_index, json = excluded.json",
+                    stored.name(), index, Json.write(stored));
+            tables.add(Table.ACL_POLICIES);
+            return stored;
+        }
+
+        public void deleteAclPolicy(String name) {
+            exec("DELETE FROM acl_policies WHERE name = ?", name);
+            tables.add(Table.ACL_POLICIES);
         }
 
         /** Stores the node's description (fingerprint) as JSON. */

@@ -6,7 +6,9 @@ public enum Table {
     JOB_VERSIONS("job_versions"),
     EVALS("evals"),
     ALLOCS("allocs"),
-    NODES("nodes");
+    NODES("nodes"),
+    ACL_TOKENS("acl_tokens"),
+    ACL_POLICIES("acl_policies");
 
     private final String key;
 

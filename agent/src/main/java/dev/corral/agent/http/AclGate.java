@@ -1,0 +1,80 @@
+package dev.corral.agent.http;
+
+import dev.corral.agent.acl.AclException;
+import dev.corral.agent.acl.AclService;
+import dev.corral.agent.acl.Permission;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+
+/**
+ * Checks every request's token before anything else sees it, the exec WebSocket upgrade and log
+ * streams included: {@code X-Nomad-Token} (or {@code Authorization: Bearer}) is resolved to an
+ * ACL, and a request it does not allow is answered {@code 403 Permission denied}. The resolved
+ * identity is left on the request for the ACL endpoints.
+ */
+final class AclGate extends Handler.Wrapper {
+    /** Request attribute holding the {@link AclService.Identity} of an allowed request. */
+    static final String IDENTITY = AclGate.class.getName() + ".identity";
+
+    private final AclService acl;
+
+    AclGate(AclService acl, Handler next) {
+        super(next);
+        this.acl = acl;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        String path = request.getHttpURI().getDecodedPath();
+        Fields query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+        Fields.Field topics = query.get("topic");
+        Permission needed = ApiPermissions.required(request.getMethod(), path == null ? "" : path,
+                topics == null ? List.of() : topics.getValues());
+        Fields.Field nsField = query.get("namespace");
+        String namespace = nsField == null || nsField.getValue().isEmpty() ? "default" : nsField.getValue();
+        AclService.Identity who;
+        try {
+            who = acl.resolve(secret(request));
+        } catch (AclException e) {
+            if (!(needed instanceof Permission.Public)) {
+                return refuse(response, callback, e.status(), e.getMessage());
+            }
+            who = acl.resolve(null); // bootstrap and health ignore a stale token, as Nomad does
+        }
+        if (!who.acl().allows(needed, namespace)) {
+            return refuse(response, callback, 403, AclException.PERMISSION_DENIED);
+        }
+        request.setAttribute(IDENTITY, who);
+        return super.handle(request, response, callback);
+    }
+
+    /** The request's secret: {@code X-Nomad-Token}, else an {@code Authorization: Bearer} token, else null. */
+    static String secret(Request request) {
+        String t = request.getHeaders().get("X-Nomad-Token");
+        if (t != null && !t.isBlank()) {
+            return t.strip();
+        }
+        String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            String b = auth.substring(7).strip();
+            return b.isEmpty() ? null : b;
+        }
+        return null;
+    }
+
+    private static boolean refuse(Response response, Callback callback, int status, String message) {
+        byte[] b = message.getBytes(StandardCharsets.UTF_8);
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, b.length);
+        response.write(true, ByteBuffer.wrap(b), callback);
+        return true;
+    }
+}
