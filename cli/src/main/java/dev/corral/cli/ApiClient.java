@@ -13,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,9 +28,53 @@ final class ApiClient {
 
     private final URI base;
     private final HttpClient http;
+    /** The ACL secret sent as {@code X-Nomad-Token}, or null. */
+    private final String token;
+
+    /**
+     * How to reach the agent; null fields fall back to the environment as Nomad's CLI does
+     * ({@code CORRAL_TOKEN}/{@code NOMAD_TOKEN}, {@code NOMAD_CACERT}, {@code NOMAD_CLIENT_CERT},
+     * {@code NOMAD_CLIENT_KEY}, {@code NOMAD_SKIP_VERIFY}).
+     */
+    record Options(String address, String token, Path caCert, Path clientCert, Path clientKey, Boolean skipVerify) {
+        static Options address(String address) {
+            return new Options(address, null, null, null, null, null);
+        }
+
+        Options withEnv(Map<String, String> env) {
+            return new Options(address, first(token, env.get("CORRAL_TOKEN"), env.get("NOMAD_TOKEN")),
+                    path(caCert, env.get("NOMAD_CACERT")), path(clientCert, env.get("NOMAD_CLIENT_CERT")),
+                    path(clientKey, env.get("NOMAD_CLIENT_KEY")),
+                    skipVerify != null ? skipVerify : parseBool(env.get("NOMAD_SKIP_VERIFY")));
+        }
+
+        private static String first(String... values) {
+            for (String v : values) {
+                if (v != null && !v.isBlank()) {
+                    return v.strip();
+                }
+            }
+            return null;
+        }
+
+        private static Path path(Path flag, String env) {
+            return flag != null ? flag : env == null || env.isBlank() ? null : Path.of(env);
+        }
+
+        private static boolean parseBool(String v) {
+            return v != null && switch (v.strip()) {
+                case "1", "t", "T", "true", "TRUE", "True" -> true;
+                default -> false;
+            };
+        }
+    }
 
     ApiClient(String address) {
-        String a = address;
+        this(Options.address(address).withEnv(System.getenv()));
+    }
+
+    ApiClient(Options o) {
+        String a = o.address();
         if (a == null || a.isBlank()) {
             a = System.getenv("CORRAL_ADDR");
         }
@@ -43,8 +88,24 @@ final class ApiClient {
             a = "http://" + a;
         }
         this.base = URI.create(a.endsWith("/") ? a.substring(0, a.length() - 1) : a);
+        this.token = o.token();
         // HTTP/1.1, as Nomad's API is spoken: no h2c upgrade attempt on every new connection.
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5));
+        if (o.caCert() != null || o.clientCert() != null || o.clientKey() != null || Boolean.TRUE.equals(o.skipVerify())) {
+            b.sslContext(ClientTls.context(o.caCert(), o.clientCert(), o.clientKey(), Boolean.TRUE.equals(o.skipVerify())));
+        }
+        this.http = b.build();
+    }
+
+    /** Adds the ACL token, if any, to a request. */
+    HttpRequest.Builder authorize(HttpRequest.Builder req) {
+        return token == null ? req : req.header("X-Nomad-Token", token);
+    }
+
+    /** Adds the ACL token, if any, to a WebSocket handshake. */
+    java.net.http.WebSocket.Builder authorize(java.net.http.WebSocket.Builder ws) {
+        return token == null ? ws : ws.header("X-Nomad-Token", token);
     }
 
     URI base() {
@@ -107,8 +168,8 @@ final class ApiClient {
         try {
             HttpRequest.BodyPublisher p = body == null ? HttpRequest.BodyPublishers.noBody()
                     : HttpRequest.BodyPublishers.ofByteArray(json().writeValueAsBytes(body));
-            HttpRequest req = HttpRequest.newBuilder(base.resolve(path)).method(method, p)
-                    .header("Content-Type", "application/json").build();
+            HttpRequest req = authorize(HttpRequest.newBuilder(base.resolve(path)).method(method, p)
+                    .header("Content-Type", "application/json")).build();
             HttpResponse<byte[]> resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
             check(resp.statusCode(), new String(resp.body(), StandardCharsets.UTF_8));
             if (indexOut != null) {
@@ -129,7 +190,7 @@ final class ApiClient {
     /** Opens a streaming GET (logs, events) and returns its body. */
     InputStream stream(String path) {
         try {
-            HttpRequest req = HttpRequest.newBuilder(base.resolve(path)).GET().build();
+            HttpRequest req = authorize(HttpRequest.newBuilder(base.resolve(path)).GET()).build();
             HttpResponse<InputStream> resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
             if (resp.statusCode() / 100 != 2) {
                 String text;

@@ -57,7 +57,7 @@ final class ExecCommand extends ClientCommand {
         URI ws = URI.create((base.getScheme().equals("https") ? "wss" : "ws") + "://" + base.getRawAuthority()
                 + "/v1/client/allocation/" + ApiClient.enc(a.path("ID").asText()) + "/exec?" + query);
         Session s = new Session(System.out, System.err);
-        WebSocket socket = api().http().newWebSocketBuilder().buildAsync(ws, s).join();
+        WebSocket socket = api().authorize(api().http().newWebSocketBuilder()).buildAsync(ws, s).join();
         String restoreStty = null;
         if (useTty && stdin) {
             restoreStty = Terminal.makeRaw();

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "corral", mixinStandardHelpOptions = true, version = "corral 0.1.0",
         description = "Nomad's isolated fork/exec task driver, in Java.",
         subcommands = {RunCommand.class, AgentCommand.class, JobCommand.class, AllocCommand.class,
-                NodeCommand.class, AgentInfoCommand.class, SystemCommand.class, PluginCommand.class})
+                NodeCommand.class, AgentInfoCommand.class, SystemCommand.class, PluginCommand.class,
+                AclCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {
