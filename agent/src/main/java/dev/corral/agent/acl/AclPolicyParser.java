@@ -61,31 +61,33 @@ public final class AclPolicyParser {
         final Map<String, Level> levels = new HashMap<>();
         boolean sawOther;
 
-        void namespace(String where, String name, String policy, List<String> caps) {
+        /** The {@code where} strings locate the block, its policy and its capabilities for error messages. */
+        void namespace(String where, String wherePolicy, String whereCaps, String name, String policy,
+                       List<String> caps) {
             if (!NAMESPACE.matcher(name).matches()) {
                 throw fail(where + ": invalid namespace name \"" + name + "\" (letters, digits, - and * only)");
             }
             Set<String> all = new LinkedHashSet<>(namespaces.getOrDefault(name, Set.of()));
             if (policy != null) {
                 if (!Set.of("deny", "read", "write", "scale").contains(policy)) {
-                    throw fail(where + ".policy: invalid namespace policy \"" + policy
+                    throw fail(wherePolicy + ": invalid namespace policy \"" + policy
                             + "\"; must be one of deny, read, write, scale");
                 }
                 all.addAll(AclPolicy.expand(policy));
             }
             for (String c : caps) {
                 if (!AclPolicy.NAMESPACE_CAPABILITIES.contains(c)) {
-                    throw fail(where + ".capabilities: invalid namespace capability \"" + c + "\"");
+                    throw fail(whereCaps + ": invalid namespace capability \"" + c + "\"");
                 }
                 all.add(c);
             }
             namespaces.put(name, all);
         }
 
-        void coarse(String where, String block, String policy) {
+        void coarse(String wherePolicy, String block, String policy) {
             Level l = policy == null ? null : Level.of(policy);
             if (l == null) {
-                throw fail(where + ".policy: invalid " + block + " policy " + (policy == null ? "(missing)"
+                throw fail(wherePolicy + ": invalid " + block + " policy " + (policy == null ? "(missing)"
                         : "\"" + policy + "\"") + "; must be one of deny, read, write");
             }
             if (block.equals("quota") || block.equals("plugin")) {
@@ -119,11 +121,19 @@ public final class AclPolicyParser {
                     String name = block.labels().getFirst().value();
                     String policy = null;
                     List<String> caps = List.of();
+                    String wherePolicy = where + ".policy";
+                    String whereCaps = where + ".capabilities";
                     for (Ast.BodyItem i : block.body().items()) {
                         String iw = i.pos() + ": " + block.type() + "." + i.name();
                         switch (i) {
-                            case Ast.Attribute a when a.name().equals("policy") -> policy = string(a.expr(), iw);
-                            case Ast.Attribute a when a.name().equals("capabilities") -> caps = strings(a.expr(), iw);
+                            case Ast.Attribute a when a.name().equals("policy") -> {
+                                policy = string(a.expr(), iw);
+                                wherePolicy = iw;
+                            }
+                            case Ast.Attribute a when a.name().equals("capabilities") -> {
+                                caps = strings(a.expr(), iw);
+                                whereCaps = iw;
+                            }
                             case Ast.Block v when v.type().equals("variables") && block.type().equals("namespace") -> {
                                 // Nomad Variables: Corral has none; the block is accepted and has no effect.
                             }
@@ -132,7 +142,7 @@ public final class AclPolicyParser {
                         }
                     }
                     if (block.type().equals("namespace")) {
-                        b.namespace(where + " \"" + name + "\"", name, policy, caps);
+                        b.namespace(where + " \"" + name + "\"", wherePolicy, whereCaps, name, policy, caps);
                     } else {
                         b.sawOther = true;
                     }
@@ -142,14 +152,16 @@ public final class AclPolicyParser {
                         throw fail(where + ": takes no labels");
                     }
                     String policy = null;
+                    String wherePolicy = where + ".policy";
                     for (Ast.BodyItem i : block.body().items()) {
                         if (i instanceof Ast.Attribute a && a.name().equals("policy")) {
-                            policy = string(a.expr(), i.pos() + ": " + t + ".policy");
+                            wherePolicy = i.pos() + ": " + t + ".policy";
+                            policy = string(a.expr(), wherePolicy);
                         } else {
                             throw fail(i.pos() + ": " + t + "." + i.name() + ": unknown key; valid here: policy");
                         }
                     }
-                    b.coarse(where, t, policy);
+                    b.coarse(wherePolicy, t, policy);
                 }
                 default -> throw fail(where + ": unknown block; valid: namespace, node, agent, operator, host_volume,"
                         + " plugin, quota");
@@ -211,7 +223,8 @@ public final class AclPolicyParser {
                                 }
                             }
                             if (key.equals("namespace")) {
-                                b.namespace(where, ns.getKey(), policy, caps);
+                                b.namespace(where, where + ".policy", where + ".capabilities", ns.getKey(), policy,
+                                        caps);
                             } else {
                                 b.sawOther = true;
                             }
@@ -227,7 +240,7 @@ public final class AclPolicyParser {
                             }
                             policy = jsonString(f.getValue(), t + ".policy");
                         }
-                        b.coarse(t, t, policy);
+                        b.coarse(t + ".policy", t, policy);
                     }
                 }
                 default -> throw fail(key + ": unknown key; valid: namespace, node, agent, operator, host_volume,"
