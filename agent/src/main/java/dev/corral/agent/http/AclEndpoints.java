@@ -50,7 +50,7 @@ final class AclEndpoints {
     void register(Router router) {
         router
             .add("PUT,POST", "/v1/acl/bootstrap", c -> {
-                var created = service().bootstrap();
+                var created = call(() -> service().bootstrap());
                 c.json(token(created.token(), created.secretId()), created.token().modifyIndex());
             })
             .add("GET", "/v1/acl/tokens", c -> c.json(service().tokens().stream().map(AclEndpoints::stub).toList(),
