@@ -62,6 +62,8 @@ class AgentCommandIT {
                     address = m.group(1);
                 }
             }
+            // -dev binds the API to loopback only, never to every interface
+            assertThat(address).startsWith("127.0.0.1:");
             String started;
             do {
                 started = lines.poll(60, TimeUnit.SECONDS);
