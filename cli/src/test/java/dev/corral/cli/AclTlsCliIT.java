@@ -204,4 +204,67 @@ class AclTlsCliIT {
         assertThat(c.acl().enabled()).isFalse();
         assertThat(c.tls().http()).isFalse();
     }
+
+    /**
+     * The real agent as {@code corral agent -config} starts it ({@link AgentCommand#start}): ACL
+     * and TLS from the config file, the real store; the token outlives an agent restart.
+     */
+    @Test
+    @org.junit.jupiter.api.Tag("root")
+    void realAgent_fromConfigFile_aclAndTls_tokenSurvivesRestart() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.corral.agent.AgentFixture.isRoot(), "needs root");
+        var serverCert = TestCerts.server(tmp.resolve("real"), ca, KeyForm.EC_SEC1);
+        String cgroup = dev.corral.agent.AgentFixture.cgroupParent();
+        Path config = Files.writeString(tmp.resolve("agent.hcl"), """
+                data_dir = "%s"
+                ports {
+                  http = 0
+                }
+                client {
+                  gc_interval = "1h"
+                }
+                plugin "exec" {
+                  config {
+                    cgroup_parent = "%s"
+                  }
+                }
+                acl {
+                  enabled = true
+                }
+                tls {
+                  http                = true
+                  cert_file           = "%s"
+                  key_file            = "%s"
+                  ca_file             = "%s"
+                  verify_https_client = true
+                }
+                """.formatted(tmp.resolve("data"), cgroup, serverCert.certFile(), serverCert.keyFile(),
+                ca.certFile()));
+        AgentCommand cmd = new AgentCommand();
+        new CommandLine(cmd).parseArgs("-config", config.toString());
+        AgentConfig c = cmd.resolveConfig();
+        try {
+            String mgmt;
+            try (AgentCommand.Running r = AgentCommand.start(c)) {
+                api.close();
+                api = r.api();
+                assertThat(api.address().getScheme()).isEqualTo("https");
+                mgmt = find(SECRET, corral(List.of("acl", "bootstrap")).out());
+                Result denied = corral(List.of("node", "status"));
+                assertThat(denied.err()).contains("403 (Permission denied)");
+                Result nodes = corral(List.of("node", "status"), "-token=" + mgmt);
+                assertThat(nodes.code()).as(nodes.err()).isZero();
+                assertThat(nodes.out()).contains("ready");
+            }
+            try (AgentCommand.Running r = AgentCommand.start(c)) {
+                api = r.api();
+                assertThat(corral(List.of("node", "status"), "-token=" + mgmt).code()).isZero();
+                assertThat(corral(List.of("acl", "bootstrap")).err()).contains("ACL bootstrap already done");
+            }
+            api = new HttpApi(new InMemoryBackend(tmp.resolve("allocs")), new InetSocketAddress("127.0.0.1", 0),
+                    new PrometheusRegistry()).start(); // for @AfterEach
+        } finally {
+            dev.corral.agent.AgentFixture.removeCgroups(cgroup);
+        }
+    }
 }

@@ -53,7 +53,10 @@ class CliTest {
         List<String> full = new ArrayList<>(List.of(args));
         // -address goes after the command path, as with nomad
         if (!List.of("agent", "plugin").contains(full.getFirst())) {
-            full.add(full.getFirst().equals("agent-info") ? 1 : 2, "-address=" + address);
+            int at = full.getFirst().equals("agent-info") ? 1
+                    : full.getFirst().equals("acl") && full.size() > 2 && List.of("token", "policy").contains(full.get(1))
+                    ? 3 : 2;
+            full.add(at, "-address=" + address);
         }
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
@@ -167,7 +170,10 @@ class CliTest {
         for (String[] cmd : new String[][] {{"job", "run"}, {"job", "status"}, {"job", "stop"}, {"job", "validate"},
                 {"job", "inspect"}, {"job", "plan"}, {"alloc", "status"}, {"alloc", "logs"}, {"alloc", "exec"},
                 {"alloc", "signal"}, {"alloc", "stop"}, {"alloc", "restart"}, {"node", "status"}, {"agent-info"},
-                {"system", "gc"}, {"agent"}, {"plugin"}}) {
+                {"system", "gc"}, {"agent"}, {"plugin"}, {"acl", "bootstrap"}, {"acl", "token", "create"},
+                {"acl", "token", "list"}, {"acl", "token", "info"}, {"acl", "token", "self"},
+                {"acl", "token", "delete"}, {"acl", "policy", "apply"}, {"acl", "policy", "list"},
+                {"acl", "policy", "info"}, {"acl", "policy", "delete"}}) {
             List<String> args = new ArrayList<>(List.of(cmd));
             args.add("-help");
             Result r = corral(args.toArray(String[]::new));
