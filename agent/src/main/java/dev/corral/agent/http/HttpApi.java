@@ -77,7 +77,8 @@ public final class HttpApi implements AutoCloseable {
         this.datacenter = "dc1";
         this.security = security;
         this.server = new Server(new VirtualThreadPool());
-        this.connector = security.httpsEnabled() ? TlsConnector.create(server, security.tls()) : new ServerConnector(server);
+        this.connector = security.httpsEnabled() ? TlsConnector.create(server, security.tls())
+                : new ServerConnector(server);
         connector.setHost(bind.getHostString());
         connector.setPort(bind.getPort());
         // blocking queries wait up to MAX_WAIT (+ jitter) without writing: keep such connections open
@@ -115,7 +116,8 @@ public final class HttpApi implements AutoCloseable {
         if (host.equals("0.0.0.0")) {
             host = "127.0.0.1";
         }
-        return URI.create((security.httpsEnabled() ? "https://" : "http://") + (host.contains(":") ? "[" + host + "]" : host) + ":" + port());
+        String scheme = security.httpsEnabled() ? "https://" : "http://";
+        return URI.create(scheme + (host.contains(":") ? "[" + host + "]" : host) + ":" + port());
     }
 
     @Override
