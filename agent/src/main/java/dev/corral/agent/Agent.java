@@ -29,9 +29,7 @@ import dev.corral.agent.state.TaskStateRecord;
 import dev.corral.driver.DriverException;
 import dev.corral.driver.ExecDriver;
 import dev.corral.driver.ExecDriverConfig;
-import dev.corral.driver.RootfsMode;
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -205,31 +203,8 @@ public final class Agent implements AutoCloseable {
                 .userDenylist(config.client().userDenylist())
                 .chrootEnv(config.client().chrootEnv());
         AgentConfig.Plugin exec = config.plugins().get("exec");
-        List<String> errors = new ArrayList<>();
-        if (exec != null) {
-            exec.config().forEach((k, v) -> {
-                try {
-                    switch (k) {
-                        case "no_pivot_root" -> b.noPivotRoot(Boolean.TRUE.equals(v));
-                        case "default_pid_mode" -> b.defaultPidMode(String.valueOf(v));
-                        case "default_ipc_mode" -> b.defaultIpcMode(String.valueOf(v));
-                        case "allow_caps" -> b.allowCaps(((List<?>) v).stream().map(String::valueOf).toList());
-                        case "pids_limit" -> b.pidsLimit(((BigDecimal) v).intValueExact());
-                        case "rootfs" -> b.rootfs(RootfsMode.parse("rootfs", String.valueOf(v)));
-                        case "cgroup_parent" -> b.cgroupParent(String.valueOf(v));
-                        case "seccomp" -> b.seccomp(String.valueOf(v));
-                        default -> errors.add("plugin \"exec\" config: unsupported key " + k);
-                    }
-                } catch (RuntimeException e) {
-                    errors.add("plugin \"exec\" config: " + k + ": " + e.getMessage());
-                }
-            });
-        }
-        if (!errors.isEmpty()) {
-            throw new AgentConfigException(errors);
-        }
         try {
-            ExecDriver driver = new ExecDriver(b.build());
+            ExecDriver driver = new ExecDriver(ExecDriverConfig.fromKeys(exec == null ? Map.of() : exec.config(), b));
             return Map.of(ExecDriver.NAME, new ExecTaskDriver(driver, config.client().driverEnabled(ExecDriver.NAME)));
         } catch (DriverException e) {
             throw new AgentConfigException(List.of(e.getMessage()));

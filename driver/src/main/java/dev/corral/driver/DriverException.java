@@ -46,8 +46,16 @@ public class DriverException extends RuntimeException {
     public static final class InvalidDriverConfigException extends DriverException {
         private static final long serialVersionUID = 1L;
 
+        private final String detail;
+
         public InvalidDriverConfigException(String detail) {
             super("invalid exec driver configuration: " + detail);
+            this.detail = detail;
+        }
+
+        /** What is wrong, without the leading "invalid exec driver configuration". */
+        public String detail() {
+            return detail;
         }
     }
 

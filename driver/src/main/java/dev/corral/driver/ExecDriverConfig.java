@@ -1,7 +1,6 @@
 package dev.corral.driver;
 
 import dev.corral.driver.DriverException.InvalidDriverConfigException;
-import dev.corral.driver.linux.Capabilities;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -90,47 +89,45 @@ public record ExecDriverConfig(
      */
     public ExecDriverConfig validate() {
         List<String> problems = new ArrayList<>();
-        List<String> unsupported = Capabilities.unsupported(allowCaps);
-        if (!unsupported.isEmpty()) {
-            problems.add("allow_caps configured with capabilities not supported by system: "
-                    + String.join(", ", unsupported));
-        }
-        if (pidsLimit < 0) {
-            problems.add("pids_limit must be 0 (unlimited) or positive, got " + pidsLimit);
-        }
-        if (!stateDir.isAbsolute()) {
-            problems.add("state_dir must be an absolute path, got \"" + stateDir + "\"");
-        }
-        chrootEnv.forEach((host, task) -> {
-            if (!host.startsWith("/")) {
-                problems.add("chroot_env source \"" + host + "\" must be an absolute host path");
-            }
-            if (!task.startsWith("/")) {
-                problems.add("chroot_env destination \"" + task + "\" (for \"" + host + "\") must be an absolute path inside the task");
-            }
-            if (task.equals("/") || Path.of(task).normalize().startsWith("/alloc") || Path.of(task).normalize().startsWith("/local")
-                    || Path.of(task).normalize().startsWith("/secrets")) {
-                problems.add("chroot_env destination \"" + task + "\" would hide the task layout (/, /alloc, /local, /secrets)");
-            }
-        });
-        sandboxBinary.ifPresent(p -> {
-            if (!p.isAbsolute()) {
-                problems.add("sandbox_binary must be an absolute path, got \"" + p + "\"");
-            }
-        });
-        if (cgroupParent.isEmpty() || cgroupParent.contains("..") || cgroupParent.startsWith("/")) {
-            problems.add("cgroup_parent must be a relative cgroup name like \"corral\", got \"" + cgroupParent + "\"");
+        for (ExecConfigKey k : ExecConfigKey.values()) {
+            problems.addAll(k.problems(this));
         }
         if (maxKillTimeout.isNegative()) {
             problems.add("max_kill_timeout must not be negative, got " + maxKillTimeout);
-        }
-        if (seccomp instanceof SeccompProfile.DenyList(Path file) && !java.nio.file.Files.isReadable(file)) {
-            problems.add("seccomp file \"" + file + "\" does not exist or is not readable");
         }
         if (!problems.isEmpty()) {
             throw new InvalidDriverConfigException(String.join("; ", problems));
         }
         return this;
+    }
+
+    /**
+     * The config a decoded {@code config} block describes: each entry of {@code values} (key ->
+     * {@code Boolean}, {@code String}, {@code Number}, list or map of strings; see
+     * {@link ExecConfigKey#apply}) is set on {@code base}, which carries the embedder's own
+     * settings (state dir, kill timeout, ...), then the result is validated.
+     *
+     * @throws InvalidDriverConfigException listing every unknown key and bad value
+     */
+    public static ExecDriverConfig fromKeys(Map<String, ?> values, Builder base) {
+        List<String> problems = new ArrayList<>();
+        values.forEach((key, raw) -> ExecConfigKey.of(key).ifPresentOrElse(k -> {
+            try {
+                k.apply(base, raw);
+            } catch (InvalidDriverConfigException e) {
+                problems.add(e.detail());
+            }
+        }, () -> problems.add("unknown key " + key + "; valid keys: "
+                + java.util.Arrays.stream(ExecConfigKey.values()).map(ExecConfigKey::key).toList())));
+        if (!problems.isEmpty()) {
+            throw new InvalidDriverConfigException(String.join("; ", problems));
+        }
+        return base.build().validate();
+    }
+
+    /** {@link #fromKeys(Map, Builder)} over the defaults. */
+    public static ExecDriverConfig fromKeys(Map<String, ?> values) {
+        return fromKeys(values, builder());
     }
 
     public static Builder builder() {

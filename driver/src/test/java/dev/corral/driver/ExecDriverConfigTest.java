@@ -73,4 +73,71 @@ class ExecDriverConfigTest {
     void chrootEnv_emptyMeansNomadsDefault() {
         assertThat(ExecDriverConfig.builder().chrootEnv(Map.of()).build().chrootEnv()).isEqualTo(ExecDriverConfig.DEFAULT_CHROOT_ENV);
     }
+
+    @Test
+    void fromKeys_everyKey_reachesTheConfig() {
+        Map<String, Object> keys = new java.util.LinkedHashMap<>();
+        keys.put("no_pivot_root", true);
+        keys.put("default_pid_mode", "host");
+        keys.put("default_ipc_mode", "host");
+        keys.put("allow_caps", List.of("chown", "kill"));
+        keys.put("pids_limit", new java.math.BigDecimal("128"));
+        keys.put("rootfs", "overlay");
+        keys.put("chroot_env", Map.of("/usr", "/usr"));
+        keys.put("state_dir", "/srv/corral");
+        keys.put("sandbox_binary", "/opt/corral/corral-sandbox");
+        keys.put("cgroup_parent", "nomad-corral");
+        keys.put("seccomp", "unconfined");
+        assertThat(keys.keySet()).containsExactlyElementsOf(
+                java.util.Arrays.stream(ExecConfigKey.values()).map(ExecConfigKey::key).toList());
+        ExecDriverConfig c = ExecDriverConfig.fromKeys(keys);
+        assertThat(c).isEqualTo(ExecDriverConfig.builder().noPivotRoot(true).defaultPidMode(NamespaceMode.HOST)
+                .defaultIpcMode(NamespaceMode.HOST).allowCaps(List.of("chown", "kill")).pidsLimit(128)
+                .rootfs(RootfsMode.OVERLAY).chrootEnv(Map.of("/usr", "/usr")).stateDir(Path.of("/srv/corral"))
+                .sandboxBinary(Path.of("/opt/corral/corral-sandbox")).cgroupParent("nomad-corral")
+                .seccomp(SeccompProfile.UNCONFINED).build());
+    }
+
+    @Test
+    void fromKeys_keepsTheBaseAndConvertsLikeCty() {
+        ExecDriverConfig c = ExecDriverConfig.fromKeys(Map.of("pids_limit", "64", "no_pivot_root", "true",
+                "cgroup_parent", 7), ExecDriverConfig.builder().stateDir(Path.of("/d")));
+        assertThat(c.pidsLimit()).isEqualTo(64);
+        assertThat(c.noPivotRoot()).isTrue();
+        assertThat(c.cgroupParent()).isEqualTo("7");
+        assertThat(c.stateDir()).isEqualTo(Path.of("/d"));
+        assertThat(ExecDriverConfig.fromKeys(Map.of())).isEqualTo(ExecDriverConfig.builder().build());
+    }
+
+    @Test
+    void fromKeys_listsUnknownKeysWrongTypesAndBadValues() {
+        Map<String, Object> keys = new java.util.LinkedHashMap<>();
+        keys.put("pid_mode", "host");
+        keys.put("no_pivot_root", "yes");
+        keys.put("pids_limit", 1L << 40);
+        keys.put("allow_caps", "chown");
+        keys.put("default_ipc_mode", "shared");
+        assertThatThrownBy(() -> ExecDriverConfig.fromKeys(keys)).isInstanceOf(InvalidDriverConfigException.class)
+                .hasMessageContaining("unknown key pid_mode; valid keys: [no_pivot_root, default_pid_mode")
+                .hasMessageContaining("no_pivot_root must be a bool (true or false), got \"yes\"")
+                .hasMessageContaining("pids_limit must be a whole number of at most 2147483647 (0 for unlimited), got 1099511627776")
+                .hasMessageContaining("allow_caps must be a list of strings, got \"chown\"")
+                .hasMessageContaining("default_ipc_mode must be \"private\" or \"host\", got \"shared\"");
+        assertThatThrownBy(() -> ExecDriverConfig.fromKeys(Map.of("pids_limit", -1)))
+                .hasMessage("invalid exec driver configuration: pids_limit must be 0 (unlimited) or positive, got -1");
+    }
+
+    @Test
+    void check_runsTheTypeSpellingAndFieldChecksOfOneKey() {
+        assertThat(ExecConfigKey.PIDS_LIMIT.check(new java.math.BigDecimal("10"))).isEmpty();
+        assertThat(ExecConfigKey.PIDS_LIMIT.check(new java.math.BigDecimal("-2")))
+                .containsExactly("pids_limit must be 0 (unlimited) or positive, got -2");
+        assertThat(ExecConfigKey.CGROUP_PARENT.check("/abs")).singleElement().asString().startsWith("cgroup_parent must be");
+        assertThat(ExecConfigKey.SECCOMP.check("/nonexistent/deny")).singleElement().asString()
+                .contains("does not exist");
+        assertThat(ExecConfigKey.ALLOW_CAPS.check(List.of("telekinesis"))).singleElement().asString()
+                .contains("not supported by system: telekinesis");
+        assertThat(ExecConfigKey.agentKeys()).extracting(ExecConfigKey::key).containsExactly("no_pivot_root",
+                "default_pid_mode", "default_ipc_mode", "allow_caps", "pids_limit", "rootfs", "cgroup_parent", "seccomp");
+    }
 }

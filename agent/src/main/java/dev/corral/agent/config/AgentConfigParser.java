@@ -4,6 +4,7 @@ import dev.corral.agent.artifact.ArtifactConfig;
 import dev.corral.agent.gc.GcConfig;
 import dev.corral.agent.node.HostFingerprint;
 import dev.corral.agent.node.NodeResources;
+import dev.corral.driver.ExecConfigKey;
 import dev.corral.jobspec.JobSpecException;
 import dev.corral.jobspec.hcl.Ast;
 import dev.corral.jobspec.hcl.Hcl;
@@ -21,8 +22,6 @@ import java.util.Set;
 /** Parses Nomad-style agent configuration HCL; unknown keys and bad values are errors with positions. */
 public final class AgentConfigParser {
     private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
-    private static final Set<String> EXEC_KEYS = Set.of("no_pivot_root", "default_pid_mode", "default_ipc_mode",
-            "allow_caps", "pids_limit", "rootfs", "cgroup_parent", "seccomp");
     private static final Set<String> RAW_EXEC_KEYS = Set.of("enabled", "no_cgroups");
 
     private AgentConfigParser() {}
@@ -88,18 +87,29 @@ public final class AgentConfigParser {
             BlockReader p = r.child(b, "plugin." + pname);
             Map<String, Object> cfg = new LinkedHashMap<>();
             p.block("config").ifPresent(cb -> {
-                Set<String> allowed = switch (pname) {
-                    case "exec" -> EXEC_KEYS;
-                    case "raw_exec" -> RAW_EXEC_KEYS;
-                    default -> null;
-                };
-                if (allowed == null) {
-                    p.error(b.pos(), "", "unknown plugin \"" + pname + "\"; Corral has \"exec\" (and accepts \"raw_exec\" settings)");
-                    return;
-                }
                 BlockReader c = p.child(cb, "config");
-                for (String k : allowed) {
-                    c.attr(k).ifPresent(a -> cfg.put(k, c.value(a.expr(), k)));
+                switch (pname) {
+                    case "exec" -> {
+                        // The driver's key table checks each value (type, spelling, range) where it stands.
+                        for (ExecConfigKey k : ExecConfigKey.agentKeys()) {
+                            c.attr(k.key()).ifPresent(a -> {
+                                Object v = c.value(a.expr(), k.key());
+                                if (v != null) {
+                                    k.check(v).forEach(problem -> c.error(a.pos(), k.key(), problem));
+                                    cfg.put(k.key(), v);
+                                }
+                            });
+                        }
+                    }
+                    case "raw_exec" -> {
+                        for (String k : RAW_EXEC_KEYS) {
+                            c.attr(k).ifPresent(a -> cfg.put(k, c.value(a.expr(), k)));
+                        }
+                    }
+                    default -> {
+                        p.error(b.pos(), "", "unknown plugin \"" + pname + "\"; Corral has \"exec\" (and accepts \"raw_exec\" settings)");
+                        return;
+                    }
                 }
                 c.finish();
             });

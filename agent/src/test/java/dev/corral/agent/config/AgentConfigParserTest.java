@@ -182,6 +182,41 @@ class AgentConfigParserTest {
     }
 
     @Test
+    void execPluginValues_areCheckedByTheDriversKeyTable_withPosition() {
+        String text = """
+                data_dir = "/d"
+                plugin "exec" {
+                  config {
+                    default_pid_mode = "shared"
+                    pids_limit = -3
+                    allow_caps = "chown"
+                    cgroup_parent = "/abs"
+                    no_pivot_root = true
+                  }
+                }
+                """;
+        assertThatThrownBy(() -> AgentConfigParser.parse("e.hcl", text, false))
+                .isInstanceOf(AgentConfigException.class)
+                .hasMessageContaining("4 errors")
+                .hasMessageContaining("e.hcl:4:5: plugin.exec.config.default_pid_mode: default_pid_mode must be \"private\" or \"host\", got \"shared\"")
+                .hasMessageContaining("e.hcl:5:5: plugin.exec.config.pids_limit: pids_limit must be 0 (unlimited) or positive, got -3")
+                .hasMessageContaining("e.hcl:6:5: plugin.exec.config.allow_caps: allow_caps must be a list of strings")
+                .hasMessageContaining("e.hcl:7:5: plugin.exec.config.cgroup_parent: cgroup_parent must be a relative cgroup name");
+        AgentConfig ok = AgentConfigParser.parse("ok.hcl", """
+                data_dir = "/d"
+                plugin "exec" {
+                  config {
+                    pids_limit = 64
+                    rootfs = "overlay"
+                  }
+                }
+                """, false);
+        var driver = dev.corral.driver.ExecDriverConfig.fromKeys(ok.plugins().get("exec").config());
+        assertThat(driver.pidsLimit()).isEqualTo(64);
+        assertThat(driver.rootfs()).isEqualTo(dev.corral.driver.RootfsMode.OVERLAY);
+    }
+
+    @Test
     void syntaxError_isReportedWithPosition() {
         assertThatThrownBy(() -> AgentConfigParser.parse("s.hcl", "client {\n  enabled = \n", false))
                 .isInstanceOf(AgentConfigException.class)

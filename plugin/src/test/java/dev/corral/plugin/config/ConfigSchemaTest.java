@@ -47,6 +47,21 @@ class ConfigSchemaTest {
                 "[\"audit_write\", \"chown\", \"dac_override\", \"fowner\", \"fsetid\", \"kill\", \"mknod\", "
                         + "\"net_bind_service\", \"setfcap\", \"setgid\", \"setpcap\", \"setuid\", \"sys_chroot\"]");
         assertThat(attrs.get("chroot_env").hasBlockAttrs()).isTrue();
+        assertThat(attrs.get("pids_limit").getDefault().getDefault().getLiteral().getValue()).isEqualTo("4096");
+        assertThat(attrs.get("cgroup_parent").getAttr().getType()).isEqualTo("string");
+    }
+
+    @Test
+    void pluginSchema_hasExactlyTheDriversKeys() {
+        assertThat(PluginConfigSchema.SPEC.getObject().getAttributesMap().keySet()).containsExactlyInAnyOrderElementsOf(
+                java.util.Arrays.stream(dev.corral.driver.ExecConfigKey.values()).map(dev.corral.driver.ExecConfigKey::key).toList());
+    }
+
+    @Test
+    void pluginConfig_tooLargePidsLimit_failsWithTheKeyName() {
+        assertThatThrownBy(() -> PluginConfigSchema.decode(CtyConfigEncoder.encode(PluginConfigSchema.SPEC,
+                Map.of("pids_limit", 1L << 40)))).isInstanceOf(DriverException.InvalidDriverConfigException.class)
+                .hasMessageContaining("pids_limit must be a whole number of at most 2147483647");
     }
 
     @Test
