@@ -16,6 +16,7 @@ import dev.corral.agent.state.TaskStateRecord;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -74,6 +75,30 @@ class AgentRunnerIT {
         assertThat(AgentFixture.logs(agent, a.id(), "t", LogReader.Stream.STDOUT))
                 .isEqualTo("hello from t in hello.g[0]\n");
         assertThat(agent.job("default", "hello").get().status()).isEqualTo("dead");
+    }
+
+    @Test
+    void config_isEvaluatedAtStart_withFunctionsExpressionsAndNodeVariables() throws Exception {
+        Task t = sh("t", "echo \"$@\"").withConfig(Map.of("command", "/bin/${lower(\"SH\")}", "args", List.of("-c",
+                "echo \"$@\"", "x", "${upper(NOMAD_TASK_NAME)}", "${NOMAD_ALLOC_INDEX + 40}", "${attr.kernel.name}",
+                "${node.unique.name}", "${env[\"NOMAD_JOB_ID\"]}", "$${HOME}")));
+        Job job = Job.of("evaluated", "batch", List.of(TaskGroup.of("g", 1, List.of(t))));
+        agent.registerJob(job);
+        AllocRecord a = await(agent, Duration.ofSeconds(60), () -> agent.jobAllocations("default", "evaluated"),
+                l -> l.size() == 1 && l.getFirst().clientStatus().equals("complete"), "batch alloc complete").getFirst();
+        assertThat(AgentFixture.logs(agent, a.id(), "t", LogReader.Stream.STDOUT))
+                .isEqualTo("T 40 linux " + agent.node().name() + " evaluated ${HOME}\n");
+    }
+
+    @Test
+    void config_unknownVariable_failsValidation_namingTheField() throws Exception {
+        Task t = sh("t", "true").withConfig(Map.of("command", "/bin/sh", "args", List.of("-c", "echo ${nope}")));
+        agent.registerJob(Job.of("unknownvar", "service", List.of(TaskGroup.of("g", 1, List.of(t)))));
+        AllocRecord a = await(agent, Duration.ofSeconds(60), () -> agent.jobAllocations("default", "unknownvar"),
+                l -> !l.isEmpty() && l.getFirst().clientStatus().equals("failed"), "failed").getFirst();
+        assertThat(agent.taskStates(a.id()).get("t").events().stream().map(TaskEvent::displayMessage).toList())
+                .anyMatch(m -> m.startsWith("failed to parse config: config.args[1]: ") && m.contains("nope"));
+        agent.stopJob("default", "unknownvar", true);
     }
 
     @Test

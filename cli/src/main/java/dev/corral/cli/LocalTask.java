@@ -1,17 +1,18 @@
 package dev.corral.cli;
 
 import dev.corral.agent.artifact.ArtifactSpec;
+import dev.corral.agent.artifact.InvalidArtifactException;
+import dev.corral.agent.job.JobMapper;
 import dev.corral.agent.logs.LogReader;
+import dev.corral.agent.runner.ArtifactFetchHook;
+import dev.corral.agent.runner.TaskConfigMapper;
 import dev.corral.driver.ExecDriver;
-import dev.corral.driver.ExecTaskConfig;
 import dev.corral.driver.ExitResult;
-import dev.corral.driver.LogConfig;
 import dev.corral.driver.Resources;
 import dev.corral.driver.TaskConfig;
 import dev.corral.driver.TaskDirectory;
 import dev.corral.driver.TaskHandle;
 import dev.corral.jobspec.TaskEnv;
-import dev.corral.jobspec.model.ExecConfig;
 import dev.corral.jobspec.model.Job;
 import dev.corral.jobspec.model.Task;
 import dev.corral.jobspec.model.TaskGroup;
@@ -45,25 +46,34 @@ final class LocalTask {
 
     /** The driver's view of a job-file task: interpolated command, args and environment, resources, logs. */
     static TaskEnv taskEnv(Job job, TaskGroup group, Task task, String allocId, int index) {
-        return TaskEnv.builder(job, group, task).allocId(allocId).allocIndex(index).hostEnv(System.getenv()).build();
+        return TaskEnv.builder(job, group, task).allocId(allocId).allocIndex(index).node(LocalNode.NODE)
+                .hostEnv(System.getenv()).build();
+    }
+
+    /** This machine for {@code ${attr.*}} and {@code ${node.*}}: the agent's host fingerprint (a few /proc reads), once. */
+    private static final class LocalNode {
+        static final TaskEnv.Node NODE = node();
+
+        private static TaskEnv.Node node() {
+            var attrs = dev.corral.agent.node.HostFingerprint.system().fingerprint(null).attributes();
+            String host = attrs.getOrDefault("unique.hostname", "localhost");
+            return new TaskEnv.Node("local", host, "", "dc1", "global", attrs, java.util.Map.of());
+        }
     }
 
     /** The task's {@code artifact} blocks with runtime references resolved, as the fetcher takes them. */
-    static List<ArtifactSpec> artifacts(Task task, TaskEnv env) {
-        return task.artifacts().stream().map(a -> new ArtifactSpec(env.interpolate(a.source()),
-                env.interpolate(a.destination()), ArtifactSpec.Mode.valueOf(a.mode().name()),
-                env.interpolate(a.options()), env.interpolate(a.headers()), false)).toList();
+    static List<ArtifactSpec> artifacts(Task task, TaskEnv env) throws InvalidArtifactException {
+        return ArtifactFetchHook.specs(JobMapper.task(task), env);
     }
 
+    /**
+     * What the driver starts: the agent's own mapping ({@link TaskConfigMapper}), so a job runs the same
+     * under {@code corral run} and under the agent; only the resources are decided here.
+     */
     static TaskConfig taskConfig(Job job, TaskGroup group, Task task, String allocId, TaskEnv env, TaskDirectory dirs) {
-        ExecConfig ec = ExecConfig.of(task.config());
-        ExecTaskConfig driverConfig = new ExecTaskConfig(env.interpolate(ec.command()), env.interpolate(ec.args()),
-                ec.pidMode(), ec.ipcMode(), ec.capAdd(), ec.capDrop(), env.interpolate(ec.workDir()));
         var r = task.resources();
         Resources resources = new Resources(r.cpu(), coreList(r.cores()), r.memory().mebibytes(), r.memoryMax().mebibytes());
-        LogConfig logs = new LogConfig.RotatedFiles(task.logs().maxFiles(), task.logs().maxFileSize().bytes());
-        return new TaskConfig(TaskConfig.newId(allocId, task.name()), task.name(), allocId, job.name(), group.name(),
-                dirs.allocDir(), dirs.taskDir(), env.environment(), task.user(), resources, driverConfig, logs, List.of());
+        return TaskConfigMapper.taskConfig(JobMapper.task(task), allocId, job.name(), group.name(), dirs, env, resources);
     }
 
     /** {@code cores = N} asks for N whole cores; locally the first N are taken. */

@@ -252,6 +252,9 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         TaskHandle handle;
         try {
             handle = driver.startTask(LocalTask.taskConfig(job, group, task, allocId, env, dirs));
+        } catch (IllegalArgumentException e) {
+            event(label, "Failed Validation", "failed to parse config: " + e.getMessage());
+            throw new RunFailure("failed to parse config: " + e.getMessage());
         } catch (DriverException e) {
             event(label, "Driver Failure", e.getMessage());
             throw e;

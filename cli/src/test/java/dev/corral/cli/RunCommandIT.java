@@ -90,6 +90,19 @@ class RunCommandIT {
         assertThat(r.stderr).contains("Exit Code: 137, Signal: 9");
     }
 
+    @Test
+    void config_isEvaluatedAtStart_likeTheAgent_withFunctionsAndNodeVariables() throws Exception {
+        Path job = job("evaluated", "/bin/sh", "[\"-c\", \"echo $*\", \"x\", \"${upper(NOMAD_TASK_NAME)}\", "
+                + "\"${NOMAD_ALLOC_INDEX + 40}\", \"${attr.kernel.name}\", \"${env[\"NOMAD_JOB_ID\"]}\"]");
+        Result r = run(job.toString());
+        assertThat(r.code).as(r.toString()).isZero();
+        assertThat(r.stdout).contains("T 40 linux evaluated");
+        Path unknown = job("unknownvar", "/bin/sh", "[\"-c\", \"echo ${nope}\"]");
+        Result u = run(unknown.toString());
+        assertThat(u.code).as(u.toString()).isNotZero();
+        assertThat(u.stderr).contains("Failed Validation").contains("config.args[1]");
+    }
+
     /** The seed page's second example: a checksummed artifact run by bare name from {@code local/}. */
     @Test
     void seedArtifactExample_downloadsVerifiesAndRunsFromLocal() throws Exception {

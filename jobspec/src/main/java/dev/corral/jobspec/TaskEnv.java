@@ -211,18 +211,46 @@ public final class TaskEnv {
         return sb.toString();
     }
 
-    /** Starts building the environment of one task of an allocation. */
+    /** Starts building the environment of one task of an allocation of a parsed job. */
     public static Builder builder(Job job, TaskGroup group, Task task) {
-        return new Builder(job, group, task);
+        Builder b = builder(job.namespace(), job.id(), job.name(), group.name(), task.name())
+                .meta(job.meta(), group.meta(), task.meta())
+                .env(task.env())
+                .resources(task.resources().cpu(), task.resources().memory().mebibytes(),
+                        task.resources().memoryMax().bytes() > 0 ? task.resources().memoryMax().mebibytes() : 0);
+        if (group.network() != null) {
+            b.groupPorts = group.network().ports();
+        }
+        return b;
+    }
+
+    /**
+     * Starts building the environment of one task from plain values, for callers with a job model
+     * of their own (the agent's runnable job); set the rest with {@link Builder#meta},
+     * {@link Builder#env}, {@link Builder#resources}.
+     */
+    public static Builder builder(String namespace, String jobId, String jobName, String group, String task) {
+        return new Builder(namespace, jobId, jobName, group, task);
     }
 
     /** Builds a {@link TaskEnv}; unset values are simply not exported, as in Nomad. */
     public static final class Builder {
-        private final Job job;
-        private final TaskGroup group;
-        private final Task task;
+        private final String namespace;
+        private final String jobId;
+        private final String jobName;
+        private final String group;
+        private final String task;
+        private Map<String, String> jobMeta = Map.of();
+        private Map<String, String> groupMeta = Map.of();
+        private Map<String, String> taskMeta = Map.of();
+        private Map<String, String> taskEnv = Map.of();
+        private long cpuMhz;
+        private long memoryMb;
+        private long memoryMaxMb;
+        private List<Network.Port> groupPorts = List.of();
         private String allocId = "";
         private int allocIndex;
+        private String allocName;
         private Node node;
         private String allocDir = "/alloc";
         private String taskDir = "/local";
@@ -234,10 +262,34 @@ public final class TaskEnv {
         private String ip = "";
         private Map<String, Integer> hostPorts = Map.of();
 
-        private Builder(Job job, TaskGroup group, Task task) {
-            this.job = job;
+        private Builder(String namespace, String jobId, String jobName, String group, String task) {
+            this.namespace = namespace;
+            this.jobId = jobId;
+            this.jobName = jobName;
             this.group = group;
             this.task = task;
+        }
+
+        /** {@code meta} of the job, the group and the task; later wins. */
+        public Builder meta(Map<String, String> job, Map<String, String> group, Map<String, String> task) {
+            this.jobMeta = job;
+            this.groupMeta = group;
+            this.taskMeta = task;
+            return this;
+        }
+
+        /** The task's {@code env} block, interpolated last and winning over everything else. */
+        public Builder env(Map<String, String> env) {
+            this.taskEnv = env;
+            return this;
+        }
+
+        /** What the task was given: {@code NOMAD_CPU_LIMIT}, {@code NOMAD_MEMORY_LIMIT}, {@code NOMAD_MEMORY_MAX_LIMIT} (0 = none). */
+        public Builder resources(long cpuMhz, long memoryMb, long memoryMaxMb) {
+            this.cpuMhz = cpuMhz;
+            this.memoryMb = memoryMb;
+            this.memoryMaxMb = memoryMaxMb;
+            return this;
         }
 
         public Builder allocId(String id) {
@@ -247,6 +299,12 @@ public final class TaskEnv {
 
         public Builder allocIndex(int index) {
             this.allocIndex = index;
+            return this;
+        }
+
+        /** {@code NOMAD_ALLOC_NAME}; default {@code <job id>.<group>[<index>]}. */
+        public Builder allocName(String name) {
+            this.allocName = name;
             return this;
         }
 
@@ -308,47 +366,45 @@ public final class TaskEnv {
             putIf(env, "NOMAD_ALLOC_DIR", allocDir);
             putIf(env, "NOMAD_TASK_DIR", taskDir);
             putIf(env, "NOMAD_SECRETS_DIR", secretsDir);
-            putIf(env, "NOMAD_MEMORY_LIMIT", String.valueOf(task.resources().memory().mebibytes()));
-            if (task.resources().memoryMax().bytes() > 0) {
-                env.put("NOMAD_MEMORY_MAX_LIMIT", String.valueOf(task.resources().memoryMax().mebibytes()));
+            putIf(env, "NOMAD_MEMORY_LIMIT", String.valueOf(memoryMb));
+            if (memoryMaxMb > 0) {
+                env.put("NOMAD_MEMORY_MAX_LIMIT", String.valueOf(memoryMaxMb));
             }
-            putIf(env, "NOMAD_CPU_LIMIT", String.valueOf(task.resources().cpu()));
+            putIf(env, "NOMAD_CPU_LIMIT", String.valueOf(cpuMhz));
             putIf(env, "NOMAD_CPU_CORES", cpuCores);
             putIf(env, "NOMAD_ALLOC_ID", allocId);
             putIf(env, "NOMAD_SHORT_ALLOC_ID", allocId.length() >= 8 ? allocId.substring(0, 8) : allocId);
-            env.put("NOMAD_ALLOC_NAME", job.id() + "." + group.name() + "[" + allocIndex + "]");
+            env.put("NOMAD_ALLOC_NAME", allocName != null ? allocName : jobId + "." + group + "[" + allocIndex + "]");
             env.put("NOMAD_ALLOC_INDEX", String.valueOf(allocIndex));
-            env.put("NOMAD_TASK_NAME", task.name());
-            env.put("NOMAD_GROUP_NAME", group.name());
-            env.put("NOMAD_JOB_ID", job.id());
-            env.put("NOMAD_JOB_NAME", job.name());
+            env.put("NOMAD_TASK_NAME", task);
+            env.put("NOMAD_GROUP_NAME", group);
+            env.put("NOMAD_JOB_ID", jobId);
+            env.put("NOMAD_JOB_NAME", jobName);
             if (node != null) {
                 putIf(env, "NOMAD_DC", node.datacenter());
                 putIf(env, "NOMAD_REGION", node.region());
             }
             putIf(env, "NOMAD_PARENT_CGROUP", parentCgroup);
-            putIf(env, "NOMAD_NAMESPACE", job.namespace());
-            if (group.network() != null) {
-                for (Network.Port p : group.network().ports()) {
-                    Integer host = p.isStatic() ? Integer.valueOf(p.value()) : hostPorts.get(p.label());
-                    if (host == null) {
-                        continue;
-                    }
-                    String label = clean(p.label());
-                    int inside = p.to() > 0 ? p.to() : host;
-                    env.put("NOMAD_IP_" + label, ip);
-                    env.put("NOMAD_HOST_IP_" + label, ip);
-                    env.put("NOMAD_PORT_" + label, String.valueOf(inside));
-                    env.put("NOMAD_ALLOC_PORT_" + label, String.valueOf(inside));
-                    env.put("NOMAD_HOST_PORT_" + label, String.valueOf(host));
-                    env.put("NOMAD_ADDR_" + label, ip + ":" + inside);
-                    env.put("NOMAD_HOST_ADDR_" + label, ip + ":" + host);
+            putIf(env, "NOMAD_NAMESPACE", namespace);
+            for (Network.Port p : groupPorts) {
+                Integer host = p.isStatic() ? Integer.valueOf(p.value()) : hostPorts.get(p.label());
+                if (host == null) {
+                    continue;
                 }
+                String label = clean(p.label());
+                int inside = p.to() > 0 ? p.to() : host;
+                env.put("NOMAD_IP_" + label, ip);
+                env.put("NOMAD_HOST_IP_" + label, ip);
+                env.put("NOMAD_PORT_" + label, String.valueOf(inside));
+                env.put("NOMAD_ALLOC_PORT_" + label, String.valueOf(inside));
+                env.put("NOMAD_HOST_PORT_" + label, String.valueOf(host));
+                env.put("NOMAD_ADDR_" + label, ip + ":" + inside);
+                env.put("NOMAD_HOST_ADDR_" + label, ip + ":" + host);
             }
             // Meta: job, then group, then task (later wins); values interpolated; both as written and upper-cased.
-            Map<String, String> meta = new LinkedHashMap<>(job.meta());
-            meta.putAll(group.meta());
-            meta.putAll(task.meta());
+            Map<String, String> meta = new LinkedHashMap<>(jobMeta);
+            meta.putAll(groupMeta);
+            meta.putAll(taskMeta);
             TaskEnv partial = new TaskEnv(new LinkedHashMap<>(env), nodeVars);
             Map<String, String> metaEnv = new LinkedHashMap<>();
             meta.forEach((k, v) -> {
@@ -363,8 +419,7 @@ public final class TaskEnv {
                 }
             });
             TaskEnv base = new TaskEnv(new LinkedHashMap<>(env), nodeVars);
-            List<Map.Entry<String, String>> taskEnv = new ArrayList<>(task.env().entrySet());
-            for (Map.Entry<String, String> e : taskEnv) {
+            for (Map.Entry<String, String> e : taskEnv.entrySet()) {
                 env.put(base.interpolate(e.getKey()), base.interpolate(e.getValue()));
             }
             return new TaskEnv(env, nodeVars);

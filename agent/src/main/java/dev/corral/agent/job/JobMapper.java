@@ -32,7 +32,8 @@ public final class JobMapper {
                 spec.datacenters(), spec.meta(), constraints(spec.constraints()), groups);
     }
 
-    private static Task task(dev.corral.jobspec.model.Task t) {
+    /** One task of a parsed job as the agent runs it. */
+    public static Task task(dev.corral.jobspec.model.Task t) {
         Map<String, Object> config = new LinkedHashMap<>();
         if (t.config() != null) {
             t.config().values().forEach((k, v) -> config.put(k, plain(v)));

@@ -5,6 +5,7 @@ import dev.corral.agent.artifact.ArtifactFetcher;
 import dev.corral.agent.artifact.ArtifactSpec;
 import dev.corral.agent.artifact.InvalidArtifactException;
 import dev.corral.agent.job.Task;
+import dev.corral.jobspec.TaskEnv;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,21 +21,10 @@ public final class ArtifactFetchHook implements RunnerContext.ArtifactHook {
     }
 
     @Override
-    public void fetch(Task task, Path taskDir, Map<String, String> env) throws RunnerContext.ArtifactException {
-        List<ArtifactSpec> specs = new ArrayList<>();
+    public void fetch(Task task, Path taskDir, TaskEnv env) throws RunnerContext.ArtifactException {
+        List<ArtifactSpec> specs;
         try {
-            for (Map<String, Object> a : task.artifacts()) {
-                ArtifactSpec s = ArtifactSpec.of(sub(String.valueOf(a.get("source")), env));
-                if (a.get("destination") instanceof String d && !d.isBlank()) {
-                    s = s.withDestination(sub(d, env));
-                }
-                if (a.get("mode") instanceof String m) {
-                    s = s.withMode(ArtifactSpec.Mode.parse(m));
-                }
-                s = s.withOptions(subMap(a.get("options"), env)).withHeaders(subMap(a.get("headers"), env));
-                s.validate();
-                specs.add(s);
-            }
+            specs = specs(task, env);
         } catch (InvalidArtifactException e) {
             throw new RunnerContext.ArtifactException(e.getMessage(), false);
         }
@@ -49,22 +39,31 @@ public final class ArtifactFetchHook implements RunnerContext.ArtifactHook {
         }
     }
 
-    private static String sub(String s, Map<String, String> env) {
-        // Node variables were already resolved into the env where used; here only ${VAR} from the env.
-        StringBuilder out = new StringBuilder();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\$\\{([A-Za-z0-9_.\\-]+)}").matcher(s);
-        while (m.find()) {
-            String v = env.get(m.group(1));
-            m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(v != null ? v : m.group()));
+    /**
+     * The task's {@code artifact} blocks with runtime references ({@code ${NOMAD_*}}, node
+     * variables, {@code ${env["X"]}}) resolved, as the fetcher takes them; {@code corral run} uses it too.
+     */
+    public static List<ArtifactSpec> specs(Task task, TaskEnv env) throws InvalidArtifactException {
+        List<ArtifactSpec> specs = new ArrayList<>();
+        for (Map<String, Object> a : task.artifacts()) {
+            ArtifactSpec s = ArtifactSpec.of(env.interpolate(String.valueOf(a.get("source"))));
+            if (a.get("destination") instanceof String d && !d.isBlank()) {
+                s = s.withDestination(env.interpolate(d));
+            }
+            if (a.get("mode") instanceof String m) {
+                s = s.withMode(ArtifactSpec.Mode.parse(m));
+            }
+            s = s.withOptions(interpolated(a.get("options"), env)).withHeaders(interpolated(a.get("headers"), env));
+            s.validate();
+            specs.add(s);
         }
-        m.appendTail(out);
-        return out.toString();
+        return specs;
     }
 
-    private static Map<String, String> subMap(Object o, Map<String, String> env) {
+    private static Map<String, String> interpolated(Object o, TaskEnv env) {
         Map<String, String> out = new LinkedHashMap<>();
         if (o instanceof Map<?, ?> m) {
-            m.forEach((k, v) -> out.put(String.valueOf(k), sub(String.valueOf(v), env)));
+            m.forEach((k, v) -> out.put(String.valueOf(k), env.interpolate(String.valueOf(v))));
         }
         return out;
     }

@@ -55,7 +55,7 @@ public record RunnerContext(StateStore store, Map<String, TaskDriver> drivers, S
         /**
          * @throws ArtifactException with the user-facing download error
          */
-        void fetch(dev.corral.agent.job.Task task, Path taskDir, Map<String, String> env) throws ArtifactException;
+        void fetch(dev.corral.agent.job.Task task, Path taskDir, dev.corral.jobspec.TaskEnv env) throws ArtifactException;
 
         ArtifactHook NONE = (task, dir, env) -> {
             if (!task.artifacts().isEmpty()) {

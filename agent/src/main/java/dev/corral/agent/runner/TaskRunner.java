@@ -10,12 +10,10 @@ import dev.corral.agent.state.RestartCounter;
 import dev.corral.agent.state.StateStore;
 import dev.corral.agent.state.TaskEvent;
 import dev.corral.agent.state.TaskStateRecord;
-import dev.corral.driver.ExecTaskConfig;
 import dev.corral.driver.ExitResult;
-import dev.corral.driver.LogConfig;
-import dev.corral.driver.Resources;
 import dev.corral.driver.TaskConfig;
 import dev.corral.driver.TaskDirectory;
+import dev.corral.jobspec.TaskEnv;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -453,7 +451,7 @@ final class TaskRunner {
             alloc.persist(task.name(), st -> apply(st, null, List.of(events.hookFailed("task_dir", msg))), t -> {});
             return new StartResult(null, e, false);
         }
-        Map<String, String> env = TaskEnv.build(alloc.job(), alloc.group(), task, alloc.record(), ctx.node().get(),
+        TaskEnv env = TaskConfigMapper.taskEnv(alloc.job(), alloc.group(), task, alloc.record(), ctx.node().get(),
                 ctx.hostEnv(), ctx.envDenylist(), ctx.parentCgroup());
         // artifacts hook
         if (!task.artifacts().isEmpty()) {
@@ -467,7 +465,8 @@ final class TaskRunner {
         }
         TaskConfig cfg;
         try {
-            cfg = taskConfig(dir, env);
+            cfg = TaskConfigMapper.taskConfig(task, alloc.id(), alloc.job().name(), alloc.group().name(), dir, env,
+                    TaskConfigMapper.resources(alloc.record(), task));
         } catch (IllegalArgumentException e) {
             String msg = "failed to parse config: " + e.getMessage();
             alloc.persist(task.name(), st -> apply(st, null, List.of(new TaskEvent(TaskEvents.FAILED_VALIDATION,
@@ -494,50 +493,6 @@ final class TaskRunner {
         HandleRecord rec = new HandleRecord(alloc.id(), task.name(), s.handleVersion(), s.handleJson());
         alloc.persist(task.name(), st -> apply(st, "running", List.of(events.started())), t -> t.putHandle(rec));
         return new StartResult(s, null, false);
-    }
-
-    private TaskConfig taskConfig(TaskDirectory dir, Map<String, String> env) {
-        Map<String, Object> c = task.config();
-        Object command = c.get("command");
-        if (!(command instanceof String cmd) || cmd.isEmpty()) {
-            throw new IllegalArgumentException("Missing required argument \"command\"");
-        }
-        List<String> args = new ArrayList<>();
-        if (c.get("args") instanceof List<?> l) {
-            for (Object o : l) {
-                args.add(TaskEnv.interpolate(String.valueOf(o), ctx.node().get(), env));
-            }
-        } else if (c.get("args") != null) {
-            throw new IllegalArgumentException("args must be a list of strings");
-        }
-        for (String k : c.keySet()) {
-            if (!List.of("command", "args", "pid_mode", "ipc_mode", "cap_add", "cap_drop", "work_dir").contains(k)) {
-                throw new IllegalArgumentException("Invalid label: unsupported argument \"" + k + "\" in config");
-            }
-        }
-        ExecTaskConfig exec = new ExecTaskConfig(TaskEnv.interpolate(cmd, ctx.node().get(), env), args,
-                str(c.get("pid_mode")), str(c.get("ipc_mode")), strs(c.get("cap_add")), strs(c.get("cap_drop")),
-                str(c.get("work_dir")));
-        var r = alloc.record().taskResources().get(task.name());
-        Resources res = r == null
-                ? new Resources(task.resources().cpuMhz(), List.of(), task.resources().memoryMb(), task.resources().memoryMaxMb())
-                : new Resources(r.cpuMhz(), r.reservedCores(), r.memoryMb(), r.memoryMaxMb());
-        LogConfig logs = task.logs().disabled()
-                ? new LogConfig.Fifos(Path.of("/dev/null"), Path.of("/dev/null"))
-                : new LogConfig.RotatedFiles(task.logs().maxFiles(), task.logs().maxFileSizeMb() * 1024L * 1024L);
-        return new TaskConfig(TaskConfig.newId(alloc.id(), task.name()), task.name(), alloc.id(), alloc.job().name(),
-                alloc.group().name(), dir.allocDir(), dir.taskDir(), env, task.user(), res, exec, logs, List.of());
-    }
-
-    private static String str(Object o) {
-        return o == null ? "" : String.valueOf(o);
-    }
-
-    private static List<String> strs(Object o) {
-        if (o instanceof List<?> l) {
-            return l.stream().map(String::valueOf).toList();
-        }
-        return List.of();
     }
 
     /** Waits for the task's exit, carrying out kill and restart requests meanwhile. */
