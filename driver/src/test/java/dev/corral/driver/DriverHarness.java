@@ -18,37 +18,50 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Test fixture for root integration tests (Nomad's DriverHarness): a private temp alloc dir, state
- * dir and cgroup parent {@code corral-test-<random>}, task configs, and a teardown that destroys
- * every task and then checks that no mount, cgroup or process is left on the host.
+ * Test fixture for root integration tests (Nomad's DriverHarness), the one the isolation suite's
+ * {@code Sandboxes} builds on: a private temp root (alloc and state dirs) and cgroup parent
+ * {@code corral-test-<random>}, task configs, and a teardown that destroys every task and then
+ * checks that no mount, cgroup or process is left on the host.
+ *
+ * <p>Per test: {@code @RegisterExtension final DriverHarness h = new DriverHarness();} (JUnit builds
+ * a test instance per method and closes the harness after each {@code @AfterEach}); with another
+ * config inside a test: {@code try (DriverHarness x = new DriverHarness(b -> ...)) { ... }}.
  */
-final class DriverHarness implements AutoCloseable {
-    final Path root;
-    final String cgroupParent;
-    final ExecDriver driver;
+public final class DriverHarness implements AutoCloseable, AfterEachCallback {
+    public final Path root;
+    public final String cgroupParent;
+    public final ExecDriver driver;
     final List<Long> sandboxPids = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    DriverHarness(UnaryOperator<ExecDriverConfig.Builder> customize) throws IOException {
+    public DriverHarness(UnaryOperator<ExecDriverConfig.Builder> customize) {
         this(customize, CgroupLayout.detect());
     }
 
     /** With a given cgroup layout, e.g. this hybrid host's empty cgroup2 mount seen as a v2-only host. */
-    DriverHarness(UnaryOperator<ExecDriverConfig.Builder> customize, CgroupLayout layout) throws IOException {
+    DriverHarness(UnaryOperator<ExecDriverConfig.Builder> customize, CgroupLayout layout) {
         assumeRoot();
-        root = Files.createTempDirectory("corral-it-");
+        try {
+            root = Files.createTempDirectory("corral-it-");
+            // Tasks run as nobody must be able to reach their alloc dirs below it.
+            Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         cgroupParent = "corral-test-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         ExecDriverConfig config = customize.apply(ExecDriverConfig.builder()
                 .stateDir(root.resolve("state")).cgroupParent(cgroupParent)).build();
         driver = new ExecDriver(config, layout);
     }
 
-    DriverHarness() throws IOException {
+    public DriverHarness() {
         this(b -> b);
     }
 
-    static void assumeRoot() {
+    public static void assumeRoot() {
         Assumptions.assumeTrue(LinuxSyscalls.geteuid() == 0, "needs root");
     }
 
@@ -58,14 +71,20 @@ final class DriverHarness implements AutoCloseable {
     }
 
     TaskConfig task(String name, ExecTaskConfig cfg, Resources resources) {
-        String allocId = "a" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        String allocId = newAllocRoot().getFileName().toString();
         TaskDirectory dir = TaskDirectory.create(root.resolve("alloc").resolve(allocId), name, driver.config().chrootEnv());
         return new TaskConfig(TaskConfig.newId(allocId, name), name, allocId, "job", "group", dir.allocDir(),
                 dir.taskDir(), Map.of("PATH", "/usr/local/bin:/usr/bin:/bin", "NOMAD_TASK_DIR", "/local"), "",
                 resources, cfg, new LogConfig.RotatedFiles(2, 1 << 20), List.of());
     }
 
-    TaskHandle start(TaskConfig t) {
+    /** A fresh alloc directory path under the root, {@code alloc/a<random>}. */
+    public Path newAllocRoot() {
+        return root.resolve("alloc").resolve("a" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
+    }
+
+    /** Starts {@code t}; its sandbox is checked at teardown. */
+    public TaskHandle start(TaskConfig t) {
         TaskHandle h = driver.startTask(t);
         sandboxPids.add(h.sandboxPid());
         return h;
@@ -80,7 +99,7 @@ final class DriverHarness implements AutoCloseable {
     }
 
     /** Waits for a marker file the task writes (an event, not a sleep). */
-    static void awaitFile(Path p, Duration d) throws InterruptedException {
+    public static void awaitFile(Path p, Duration d) throws InterruptedException {
         long deadline = System.nanoTime() + d.toNanos();
         while (!Files.exists(p)) {
             if (System.nanoTime() > deadline) {
@@ -91,7 +110,7 @@ final class DriverHarness implements AutoCloseable {
     }
 
     /** Polls {@code value} until it satisfies {@code done}: the kernel reaps killed processes asynchronously. */
-    static <T> T awaitValue(java.util.function.Supplier<T> value, java.util.function.Predicate<T> done, Duration d)
+    public static <T> T awaitValue(java.util.function.Supplier<T> value, java.util.function.Predicate<T> done, Duration d)
             throws InterruptedException {
         long deadline = System.nanoTime() + d.toNanos();
         T v = value.get();
@@ -133,15 +152,23 @@ final class DriverHarness implements AutoCloseable {
         List<Long> leftPids = sandboxPids.stream().filter(p -> ProcStat.read(p).filter(s -> s.state() != 'Z').isPresent()).toList();
         String mountinfo = new String(Files.readAllBytes(Path.of("/proc/self/mountinfo")));
         List<String> leftMounts = mountinfo.lines().filter(l -> l.contains(root.toString())).toList();
-        removeCgroupParents();
         for (long pid : leftPids) {
             LinuxSyscalls.kill(pid, 9);
         }
-        deleteTree(root);
+        removeCgroupParents();
+        if (leftMounts.isEmpty()) {
+            // Never walk into a leftover bind mount: deleting there would delete host files.
+            deleteTree(root);
+        }
         assertThat(errors).as("destroy errors").isEmpty();
         assertThat(leftCgroups).as("cgroups left behind").isEmpty();
         assertThat(leftPids).as("sandbox processes left behind").isEmpty();
         assertThat(leftMounts).as("mounts left on the host").isEmpty();
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws IOException {
+        close();
     }
 
     void removeCgroupParents() throws IOException {
@@ -160,7 +187,7 @@ final class DriverHarness implements AutoCloseable {
         }
     }
 
-    static void deleteTree(Path p) throws IOException {
+    public static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p)) {
             return;
         }

@@ -6,28 +6,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 
 /** The driver against the real kernel and the real sandbox (root). */
 @Tag("root")
 class ExecDriverIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private DriverHarness h;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        h = new DriverHarness();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (h != null) {
-            h.close();
-        }
-    }
+    @RegisterExtension
+    final DriverHarness h = new DriverHarness();
 
     @Test
     void fingerprint_asRootWithCgroups_isHealthyWithAttributes() {

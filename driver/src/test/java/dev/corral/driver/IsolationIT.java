@@ -9,9 +9,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,19 +20,8 @@ import org.junit.jupiter.api.Test;
 @Tag("root")
 class IsolationIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private DriverHarness h;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        h = new DriverHarness();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (h != null) {
-            h.close();
-        }
-    }
+    @RegisterExtension
+    final DriverHarness h = new DriverHarness();
 
     private static TaskConfig as(TaskConfig t, String user) {
         return new TaskConfig(t.id(), t.name(), t.allocId(), t.jobName(), t.groupName(), t.allocDir(), t.taskDir(), t.env(),

@@ -12,8 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 
 /** kill -9 of the JVM that started tasks: they keep running, and a new driver recovers them. */
@@ -22,22 +22,15 @@ class RecoveryIT {
     private static final int TASKS = 20;
     private static final int ENDED_WHILE_DOWN = 5;
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private DriverHarness h;
+    @RegisterExtension
+    final DriverHarness h = new DriverHarness();
     private Process jvm;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        h = new DriverHarness();
-    }
 
     @AfterEach
     void tearDown() throws Exception {
         if (jvm != null) {
             jvm.destroyForcibly();
             jvm.waitFor();
-        }
-        if (h != null) {
-            h.close();
         }
     }
 

@@ -2,6 +2,7 @@ package dev.corral.driver.isolation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.corral.driver.DriverHarness;
 import dev.corral.driver.ExecTaskConfig;
 import dev.corral.driver.LogConfig;
 import dev.corral.driver.Resources;
@@ -18,9 +19,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,22 +32,15 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("root")
 class FilesystemEscapeIT {
-    private Sandboxes s;
+    @RegisterExtension
+    final Sandboxes s = new Sandboxes(b -> b.userDenylist(Set.of()));
     private Path hostSecret;
 
     @BeforeEach
     void setUp() throws Exception {
-        s = new Sandboxes(b -> b.userDenylist(Set.of()));
         // a host file outside every task root: no attack below may find it
         hostSecret = s.root.resolve("host-secret-" + ProcessHandle.current().pid());
         Files.writeString(hostSecret, "host secret\n");
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (s != null) {
-            s.close();
-        }
     }
 
     @Test
@@ -115,7 +109,7 @@ class FilesystemEscapeIT {
                 "echo victim-local > /local/s; echo victim-secret > /secrets/s; echo victim-private > /private/s; touch /alloc/ready; exec sleep 600"),
                 Resources.DEFAULT, new LogConfig.RotatedFiles(2, 1 << 20));
         TaskHandle h = s.start(victim);
-        Sandboxes.awaitFile(victim.allocDir().resolve("ready"));
+        DriverHarness.awaitFile(victim.allocDir().resolve("ready"), Sandboxes.WAIT);
         // the secret as the driver sees it, to prove it exists while the attacks run
         assertThat(Files.readString(s.driver.taskRoot(h.id()).resolve("secrets/s"))).isEqualTo("victim-secret\n");
         String attackScript = "for p in " + victim.taskDir() + "/local/s /alloc/../victim/local/s /alloc/../../victim/local/s "

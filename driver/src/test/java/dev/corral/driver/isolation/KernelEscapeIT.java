@@ -8,9 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -23,19 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class KernelEscapeIT {
     private static final String ROOT = "root";
     private static final String NOBODY = "";
-    private Sandboxes s;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        s = new Sandboxes(b -> b.userDenylist(Set.of()));
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (s != null) {
-            s.close();
-        }
-    }
+    @RegisterExtension
+    final Sandboxes s = new Sandboxes(b -> b.userDenylist(Set.of()));
 
     @ParameterizedTest
     @ValueSource(strings = {ROOT, NOBODY})

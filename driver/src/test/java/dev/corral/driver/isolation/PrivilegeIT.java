@@ -10,9 +10,8 @@ import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -22,19 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class PrivilegeIT {
     /** CAP_SYS_ADMIN, CAP_SYS_PTRACE, CAP_SYS_MODULE as bits of the hex masks in /proc/self/status. */
     private static final long ESCAPE_BITS = (1L << 21) | (1L << 19) | (1L << 16);
-    private Sandboxes s;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        s = new Sandboxes(b -> b.userDenylist(Set.of()));
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (s != null) {
-            s.close();
-        }
-    }
+    @RegisterExtension
+    final Sandboxes s = new Sandboxes(b -> b.userDenylist(Set.of()));
 
     @Test
     void setuidRootBinary_inLocalOrAllocData_givesNoPrivilege() throws Exception {

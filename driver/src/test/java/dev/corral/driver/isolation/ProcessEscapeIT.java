@@ -10,28 +10,16 @@ import dev.corral.driver.linux.ProcStat;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Attacks on other processes: the sandbox's PID 1 and the host's processes, by ptrace and by signals. */
 @Tag("root")
 class ProcessEscapeIT {
-    private Sandboxes s;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        s = new Sandboxes(b -> b.userDenylist(Set.of()));
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (s != null) {
-            s.close();
-        }
-    }
+    @RegisterExtension
+    final Sandboxes s = new Sandboxes(b -> b.userDenylist(Set.of()));
 
     @ParameterizedTest
     @ValueSource(strings = {"root", ""})

@@ -2,6 +2,7 @@ package dev.corral.driver.isolation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.corral.driver.DriverHarness;
 import dev.corral.driver.ExecTaskConfig;
 import dev.corral.driver.ExitResult;
 import dev.corral.driver.LogConfig;
@@ -53,7 +54,7 @@ class ResourceAbuseIT {
             TaskConfig t = s.task(s.newAllocRoot(), "forkbomb", "", ExecTaskConfig.of("/local/attack", "forkbomb", "/alloc/" + token),
                     Resources.DEFAULT, LOGS);
             TaskHandle h = s.start(t);
-            Sandboxes.awaitFile(t.allocDir().resolve(token));
+            DriverHarness.awaitFile(t.allocDir().resolve(token), Sandboxes.WAIT);
             String out = Sandboxes.awaitLog(t, "stdout", "errno=");
             assertThat(out).contains("errno=EAGAIN");
             long forked = Long.parseLong(out.replaceAll("(?s).*forked=(\\d+).*", "$1"));

@@ -2,6 +2,7 @@ package dev.corral.driver.isolation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.corral.driver.DriverHarness;
 import dev.corral.driver.ExecDriver;
 import dev.corral.driver.ExecDriverConfig;
 import dev.corral.driver.ExecTaskConfig;
@@ -11,43 +12,36 @@ import dev.corral.driver.Resources;
 import dev.corral.driver.TaskConfig;
 import dev.corral.driver.TaskDirectory;
 import dev.corral.driver.TaskHandle;
-import dev.corral.driver.linux.CgroupLayout;
-import dev.corral.driver.linux.LinuxSyscalls;
-import dev.corral.driver.linux.ProcStat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Fixture of the escape suite: a real {@link ExecDriver} with the real {@code corral-sandbox}, a
- * private temp dir and cgroup parent {@code corral-test-<random>}, hostile tasks built from the
- * {@code attack} probe, and a teardown that destroys every task and then fails if a mount, cgroup
- * or sandbox process was left on the host.
+ * Fixture of the escape suite: the driver tests' {@link DriverHarness} (real {@link ExecDriver} and
+ * {@code corral-sandbox}, private temp dir and cgroup parent, a teardown that fails if a mount,
+ * cgroup or sandbox process was left on the host) plus hostile tasks built from the {@code attack}
+ * probe and readers for what they left. Per test:
+ * {@code @RegisterExtension final Sandboxes s = new Sandboxes(...);}.
  */
-final class Sandboxes implements AutoCloseable {
+final class Sandboxes implements AutoCloseable, AfterEachCallback {
     static final Duration WAIT = Duration.ofSeconds(60);
     /** The attack probe, compiled once per JVM. */
     private static Path attackBinary;
 
+    private final DriverHarness harness;
     final Path root;
     final String cgroupParent;
     final ExecDriver driver;
-    private final List<Long> sandboxPids = new CopyOnWriteArrayList<>();
 
     /** What a finished task left: its exit and both log streams. */
     record Result(ExitResult exit, String stdout, String stderr) {
@@ -59,16 +53,14 @@ final class Sandboxes implements AutoCloseable {
         }
     }
 
-    Sandboxes(UnaryOperator<ExecDriverConfig.Builder> customize) throws IOException {
-        Assumptions.assumeTrue(LinuxSyscalls.geteuid() == 0, "needs root");
-        root = Files.createTempDirectory("corral-escape-");
-        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
-        cgroupParent = "corral-test-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-        driver = new ExecDriver(customize.apply(ExecDriverConfig.builder()
-                .stateDir(root.resolve("state")).cgroupParent(cgroupParent)).build());
+    Sandboxes(UnaryOperator<ExecDriverConfig.Builder> customize) {
+        harness = new DriverHarness(customize);
+        root = harness.root;
+        cgroupParent = harness.cgroupParent;
+        driver = harness.driver;
     }
 
-    Sandboxes() throws IOException {
+    Sandboxes() {
         this(b -> b);
     }
 
@@ -78,7 +70,7 @@ final class Sandboxes implements AutoCloseable {
     }
 
     Path newAllocRoot() {
-        return root.resolve("alloc").resolve("a" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
+        return harness.newAllocRoot();
     }
 
     /** A task in the alloc {@code allocRoot} (shared with its siblings), with the attack probe in its local/. */
@@ -96,9 +88,7 @@ final class Sandboxes implements AutoCloseable {
     }
 
     TaskHandle start(TaskConfig t) {
-        TaskHandle h = driver.startTask(t);
-        sandboxPids.add(h.sandboxPid());
-        return h;
+        return harness.start(t);
     }
 
     Result run(TaskConfig t) throws Exception {
@@ -131,17 +121,6 @@ final class Sandboxes implements AutoCloseable {
     static long initPid(TaskHandle h) throws IOException {
         return Files.readAllLines(h.record().statusFile()).stream().filter(l -> l.startsWith("init_pid="))
                 .mapToLong(l -> Long.parseLong(l.substring(9))).findFirst().orElseThrow();
-    }
-
-    /** Waits for a marker file (an event the task makes, not a sleep). */
-    static void awaitFile(Path p) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!Files.exists(p)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the task never wrote " + p);
-            }
-            Thread.sleep(10);
-        }
     }
 
     /** Waits until the task's log holds {@code text} (the sandbox copies the task's pipe asynchronously). */
@@ -187,52 +166,13 @@ final class Sandboxes implements AutoCloseable {
         }
     }
 
-    private List<Path> cgroupParents() {
-        CgroupLayout l = CgroupLayout.detect();
-        List<Path> mounts = new ArrayList<>(l.v1Mounts().values());
-        l.v2Mount().ifPresent(mounts::add);
-        return mounts.stream().distinct().map(m -> m.resolve(cgroupParent)).filter(Files::isDirectory).toList();
+    @Override
+    public void close() throws IOException {
+        harness.close();
     }
 
     @Override
-    public void close() throws IOException {
-        List<Throwable> errors = new ArrayList<>();
-        for (TaskHandle h : driver.tasks()) {
-            try {
-                driver.destroyTask(h.id(), true);
-            } catch (RuntimeException e) {
-                errors.add(e);
-            }
-        }
-        List<Path> leftCgroups = new ArrayList<>();
-        for (Path p : cgroupParents()) {
-            try (Stream<Path> s = Files.list(p)) {
-                s.filter(Files::isDirectory).forEach(leftCgroups::add);
-            }
-        }
-        List<Long> leftPids = sandboxPids.stream().filter(p -> ProcStat.read(p).filter(s -> s.state() != 'Z').isPresent()).toList();
-        List<String> leftMounts = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
-                .filter(l -> l.contains(root.toString())).toList();
-        for (long pid : leftPids) {
-            LinuxSyscalls.kill(pid, 9);
-        }
-        for (Path p : cgroupParents()) {
-            try (Stream<Path> s = Files.walk(p)) {
-                for (Path d : s.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(d);
-                }
-            }
-        }
-        if (leftMounts.isEmpty()) {
-            try (Stream<Path> s = Files.walk(root)) {
-                for (Path f : s.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(f);
-                }
-            }
-        }
-        assertThat(errors).as("destroy errors").isEmpty();
-        assertThat(leftCgroups).as("cgroups left behind").isEmpty();
-        assertThat(leftPids).as("sandbox processes left behind").isEmpty();
-        assertThat(leftMounts).as("mounts left on the host").isEmpty();
+    public void afterEach(ExtensionContext context) throws IOException {
+        close();
     }
 }

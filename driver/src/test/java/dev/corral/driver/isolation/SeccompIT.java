@@ -3,6 +3,7 @@ package dev.corral.driver.isolation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.corral.driver.DriverHarness;
 import dev.corral.driver.DriverException;
 import dev.corral.driver.ExecDriverConfig;
 import dev.corral.driver.ExecResult;
@@ -98,7 +99,7 @@ class SeccompIT {
         try (Sandboxes s = new Sandboxes()) {
             TaskConfig t = s.sh("status", "", "grep -E '^Seccomp(_filters)?:' /proc/self/status | tr -d '\\t'; touch /alloc/up; exec sleep 600");
             TaskHandle h = s.start(t);
-            Sandboxes.awaitFile(t.allocDir().resolve("up"));
+            DriverHarness.awaitFile(t.allocDir().resolve("up"), Sandboxes.WAIT);
             assertThat(Sandboxes.awaitLog(t, "stdout", "Seccomp_filters:1\n")).isEqualTo("Seccomp:2\nSeccomp_filters:1\n");
             ExecResult exec = s.driver.execTask(h.id(), List.of("/bin/sh", "-c", "grep '^Seccomp:' /proc/self/status; unshare -U true"),
                     Duration.ofSeconds(30));
