@@ -124,18 +124,20 @@ public final class DriverHarness implements AutoCloseable, AfterEachCallback {
     /** Every cgroup directory under our parent, in every hierarchy. */
     List<Path> leftoverCgroups() throws IOException {
         List<Path> out = new ArrayList<>();
-        CgroupLayout l = CgroupLayout.detect();
-        List<Path> mounts = new ArrayList<>(l.v1Mounts().values());
-        l.v2Mount().ifPresent(mounts::add);
-        for (Path m : mounts.stream().distinct().toList()) {
-            Path p = m.resolve(cgroupParent);
-            if (Files.isDirectory(p)) {
-                try (Stream<Path> s = Files.list(p)) {
-                    s.filter(Files::isDirectory).forEach(out::add);
-                }
+        for (Path p : cgroupParentDirs()) {
+            try (Stream<Path> s = Files.list(p)) {
+                s.filter(Files::isDirectory).forEach(out::add);
             }
         }
         return out;
+    }
+
+    /** Our parent cgroup's directory in each hierarchy that has one. */
+    private List<Path> cgroupParentDirs() {
+        CgroupLayout l = CgroupLayout.detect();
+        List<Path> mounts = new ArrayList<>(l.v1Mounts().values());
+        l.v2Mount().ifPresent(mounts::add);
+        return mounts.stream().distinct().map(m -> m.resolve(cgroupParent)).filter(Files::isDirectory).toList();
     }
 
     @Override
@@ -172,16 +174,10 @@ public final class DriverHarness implements AutoCloseable, AfterEachCallback {
     }
 
     void removeCgroupParents() throws IOException {
-        CgroupLayout l = CgroupLayout.detect();
-        List<Path> mounts = new ArrayList<>(l.v1Mounts().values());
-        l.v2Mount().ifPresent(mounts::add);
-        for (Path m : mounts.stream().distinct().toList()) {
-            Path p = m.resolve(cgroupParent);
-            if (Files.isDirectory(p)) {
-                try (Stream<Path> s = Files.walk(p)) {
-                    for (Path d : s.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
-                        Files.delete(d);
-                    }
+        for (Path p : cgroupParentDirs()) {
+            try (Stream<Path> s = Files.walk(p)) {
+                for (Path d : s.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(d);
                 }
             }
         }

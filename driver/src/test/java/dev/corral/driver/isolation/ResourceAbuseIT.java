@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -59,7 +58,7 @@ class ResourceAbuseIT {
             assertThat(out).contains("errno=EAGAIN");
             long forked = Long.parseLong(out.replaceAll("(?s).*forked=(\\d+).*", "$1"));
             assertThat(forked).isBetween(1L, 63L);
-            assertThat(hostProcessesWith(token)).hasSize((int) forked + 1);
+            assertThat(Sandboxes.hostProcessesWith(token)).hasSize((int) forked + 1);
             // the driver still works while the bomb sits at its limit
             assertThat(s.driver.inspectTask(h.id()).state()).isEqualTo(TaskState.RUNNING);
             assertThat(s.attack(s.sh("neighbour", "", "echo ok=1"))).containsEntry("ok", "1");
@@ -67,7 +66,7 @@ class ResourceAbuseIT {
             s.driver.stopTask(h.id(), Duration.ofMillis(500), "SIGTERM");
             ExitResult exit = s.await(t, h).exit();
             assertThat(exit).isInstanceOf(ExitResult.Signaled.class);
-            assertThat(hostProcessesWith(token)).as("bomb processes alive after stop").isEmpty();
+            assertThat(Sandboxes.hostProcessesWith(token)).as("bomb processes alive after stop").isEmpty();
         }
     }
 
@@ -132,22 +131,5 @@ class ResourceAbuseIT {
                     .orElseThrow();
             return Files.readString(newest, StandardCharsets.ISO_8859_1);
         }
-    }
-
-    /** Host pids whose command line contains token. */
-    private static List<Long> hostProcessesWith(String token) throws Exception {
-        List<Long> pids = new ArrayList<>();
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
-                try {
-                    if (new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.ISO_8859_1).contains(token)) {
-                        pids.add(Long.parseLong(p.getFileName().toString()));
-                    }
-                } catch (java.io.IOException e) {
-                    // exited while we looked
-                }
-            }
-        }
-        return pids;
     }
 }

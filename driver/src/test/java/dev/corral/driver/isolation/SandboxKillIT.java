@@ -8,14 +8,9 @@ import dev.corral.driver.TaskConfig;
 import dev.corral.driver.TaskHandle;
 import dev.corral.driver.linux.LinuxSyscalls;
 import dev.corral.driver.linux.ProcStat;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -38,7 +33,7 @@ class SandboxKillIT {
             assertThat(exit).isInstanceOf(ExitResult.SandboxFailed.class);
             assertThat(((ExitResult.SandboxFailed) exit).step()).isEqualTo("init");
             assertThat(exit.exitCode()).isEqualTo(128 + 9);
-            assertThat(hostProcessesWith(token)).isEmpty();
+            assertThat(Sandboxes.hostProcessesWith(token)).isEmpty();
             assertThat(ProcStat.read(h.sandboxPid()).filter(p -> p.state() != 'Z')).isEmpty();
         }
     }
@@ -63,27 +58,11 @@ class SandboxKillIT {
 
     private static void awaitProcesses(String token, int n) throws Exception {
         long deadline = System.nanoTime() + Sandboxes.WAIT.toNanos();
-        while (hostProcessesWith(token).size() < n) {
+        while (Sandboxes.hostProcessesWith(token).size() < n) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("no process with " + token + " appeared");
             }
             Thread.sleep(10);
         }
-    }
-
-    private static List<Long> hostProcessesWith(String token) throws Exception {
-        List<Long> pids = new ArrayList<>();
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
-                try {
-                    if (new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.ISO_8859_1).contains(token)) {
-                        pids.add(Long.parseLong(p.getFileName().toString()));
-                    }
-                } catch (java.io.IOException e) {
-                    // exited while we looked
-                }
-            }
-        }
-        return pids;
     }
 }

@@ -138,6 +138,24 @@ final class Sandboxes implements AutoCloseable, AfterEachCallback {
         }
     }
 
+    /** Host pids whose command line contains {@code token} (a task's marker argument). */
+    static List<Long> hostProcessesWith(String token) throws IOException {
+        List<Long> pids = new java.util.ArrayList<>();
+        try (java.util.stream.Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    if (new String(Files.readAllBytes(p.resolve("cmdline")), java.nio.charset.StandardCharsets.ISO_8859_1)
+                            .contains(token)) {
+                        pids.add(Long.parseLong(p.getFileName().toString()));
+                    }
+                } catch (IOException e) {
+                    // exited while we looked
+                }
+            }
+        }
+        return pids;
+    }
+
     private static synchronized void installAttack(Path dst) {
         try {
             if (attackBinary == null) {
