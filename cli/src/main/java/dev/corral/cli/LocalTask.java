@@ -57,7 +57,7 @@ final class LocalTask {
         private static TaskEnv.Node node() {
             var attrs = dev.corral.agent.node.HostFingerprint.system().fingerprint(null).attributes();
             String host = attrs.getOrDefault("unique.hostname", "localhost");
-            return new TaskEnv.Node("local", host, "", "dc1", "global", attrs, java.util.Map.of());
+            return new TaskEnv.Node("local", host, "", "dc1", "global", "default", attrs, java.util.Map.of());
         }
     }
 

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 /**
  * A task's runtime environment and the {@code ${...}} interpolation the client applies when the
  * task starts (Nomad's taskenv): {@code NOMAD_*} variables, node attributes
- * ({@code ${node.unique.id}}, {@code ${attr.cpu.arch}}, {@code ${meta.rack}}), and
+ * ({@code ${node.unique.id}}, {@code ${node.pool}}, {@code ${attr.cpu.arch}}, {@code ${meta.rack}}), and
  * {@code ${env["NAME"]}}. References that cannot be resolved stay verbatim, as in Nomad.
  *
  * <pre>{@code
@@ -46,7 +46,7 @@ public final class TaskEnv {
      * @param attributes fingerprinted attributes without the {@code attr.} prefix, e.g. {@code kernel.name}
      * @param meta       client meta without the {@code meta.} prefix
      */
-    public record Node(String id, String name, String nodeClass, String datacenter, String region,
+    public record Node(String id, String name, String nodeClass, String datacenter, String region, String pool,
                        Map<String, String> attributes, Map<String, String> meta) {
         public Node {
             attributes = Map.copyOf(attributes);
@@ -359,6 +359,7 @@ public final class TaskEnv {
                 putIf(nodeVars, "node.class", node.nodeClass());
                 putIf(nodeVars, "node.datacenter", node.datacenter());
                 putIf(nodeVars, "node.region", node.region());
+                putIf(nodeVars, "node.pool", node.pool());
                 node.attributes().forEach((k, v) -> nodeVars.put("attr." + k, v));
                 node.meta().forEach((k, v) -> nodeVars.put("meta." + k, v));
             }

@@ -55,7 +55,7 @@ class TaskEnvTest {
             }
             """;
 
-    static final TaskEnv.Node NODE = new TaskEnv.Node("node-uuid", "node-1", "compute", "dc1", "eu",
+    static final TaskEnv.Node NODE = new TaskEnv.Node("node-uuid", "node-1", "compute", "dc1", "eu", "default",
             Map.of("cpu.arch", "amd64", "kernel.name", "linux"), Map.of("rack", "r7"));
 
     static TaskEnv env() {

@@ -54,7 +54,7 @@ public final class TaskConfigMapper {
                 .allocId(alloc.id())
                 .allocIndex(alloc.index())
                 .allocName(alloc.name())
-                .node(new TaskEnv.Node(node.id(), node.name(), node.nodeClass(), node.datacenter(), node.region(),
+                .node(new TaskEnv.Node(node.id(), node.name(), node.nodeClass(), node.datacenter(), node.region(), node.nodePool(),
                         node.attributes(), node.meta()))
                 .parentCgroup(parentCgroup)
                 .hostEnv(hostEnv, envDenylist)

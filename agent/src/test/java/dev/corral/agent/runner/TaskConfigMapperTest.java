@@ -86,7 +86,7 @@ class TaskConfigMapperTest {
         config.put("command", "${NOMAD_TASK_DIR}/run-${lower(NOMAD_JOB_NAME)}");
         config.put("args", List.of("${attr.kernel.name}", "${meta.rack}-${node.unique.name}", "${env[\"LANG\"]}",
                 "${NOMAD_ALLOC_INDEX + 1}", "%{ if NOMAD_CPU_LIMIT == \"2000\" }big%{ else }small%{ endif }",
-                "${join(\",\", [NOMAD_GROUP_NAME, NOMAD_TASK_NAME])}", "$${NOT_EVALUATED}"));
+                "${join(\",\", [NOMAD_GROUP_NAME, NOMAD_TASK_NAME])}", "${node.pool}", "$${NOT_EVALUATED}"));
         config.put("work_dir", "${NOMAD_ALLOC_DIR}/data");
         config.put("pid_mode", "${\"ho\"}st");
         Task t = Task.exec("t", "x", List.of()).withConfig(config).withUser("nobody");
@@ -100,7 +100,7 @@ class TaskConfigMapperTest {
                 TaskConfigMapper.resources(alloc, t));
         var exec = cfg.driverConfig();
         assertThat(exec.command()).isEqualTo("/local/run-web-name");
-        assertThat(exec.args()).containsExactly("linux", "r1-box", "C.UTF-8", "3", "big", "g,t", "${NOT_EVALUATED}");
+        assertThat(exec.args()).containsExactly("linux", "r1-box", "C.UTF-8", "3", "big", "g,t", "default", "${NOT_EVALUATED}");
         assertThat(exec.workDir()).isEqualTo("/alloc/data");
         assertThat(exec.pidMode()).isEqualTo("host");
         assertThat(cfg.user()).isEqualTo("nobody");
