@@ -174,9 +174,21 @@ public final class AclService {
         return store.aclToken(accessorId).orElseThrow(() -> new AclException(404, AclException.TOKEN_NOT_FOUND));
     }
 
+    /**
+     * Deletes a token. The last management token is kept: Corral has no bootstrap reset, so deleting
+     * it would lock every operator out of the ACL system for good (Nomad, which has a reset, allows it).
+     */
     public void deleteToken(String accessorId) {
-        token(accessorId);
-        store.update(txn -> txn.deleteAclToken(accessorId));
+        store.update(txn -> {
+            AclTokenRecord t = token(accessorId);
+            // checked inside the write so that two racing deletes cannot remove the last two
+            if (t.type().equals(MANAGEMENT) && store.aclTokens().stream()
+                    .noneMatch(o -> o.type().equals(MANAGEMENT) && !o.accessorId().equals(accessorId))) {
+                throw AclException.badRequest("cannot delete the last management token: there is no bootstrap "
+                        + "reset; create another management token first");
+            }
+            txn.deleteAclToken(accessorId);
+        });
     }
 
     // ---- policies ----

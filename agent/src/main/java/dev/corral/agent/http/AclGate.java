@@ -23,6 +23,9 @@ final class AclGate extends Handler.Wrapper {
     /** Request attribute holding the {@link AclService.Identity} of an allowed request. */
     static final String IDENTITY = AclGate.class.getName() + ".identity";
 
+    /** The namespace every object of this agent lives in. */
+    static final String SERVED_NAMESPACE = "default";
+
     private final AclService acl;
 
     AclGate(AclService acl, Handler next) {
@@ -38,7 +41,7 @@ final class AclGate extends Handler.Wrapper {
         Permission needed = ApiPermissions.required(request.getMethod(), path == null ? "" : path,
                 topics == null ? List.of() : topics.getValues());
         Fields.Field nsField = query.get("namespace");
-        String namespace = nsField == null || nsField.getValue().isEmpty() ? "default" : nsField.getValue();
+        String namespace = nsField == null || nsField.getValue().isEmpty() ? SERVED_NAMESPACE : nsField.getValue();
         AclService.Identity who;
         try {
             who = acl.resolve(secret(request));
@@ -48,7 +51,13 @@ final class AclGate extends Handler.Wrapper {
             }
             who = acl.resolve(null); // bootstrap and health ignore a stale token, as Nomad does
         }
-        if (!who.acl().allows(needed, namespace)) {
+        // Corral has one namespace: every job, allocation and evaluation lives in "default" (a job for another
+        // is refused at registration, as Nomad refuses a nonexistent namespace), whatever ?namespace= says. So
+        // a namespace right must hold in "default", where what is served lives, and in the namespace asked
+        // for (Nomad's check; "*" asks for every namespace the token may see).
+        boolean allowed = who.acl().allows(needed, SERVED_NAMESPACE)
+                && (namespace.equals("*") || who.acl().allows(needed, namespace));
+        if (!allowed) {
             return refuse(response, callback, 403, AclException.PERMISSION_DENIED);
         }
         request.setAttribute(IDENTITY, who);

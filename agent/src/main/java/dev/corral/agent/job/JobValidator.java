@@ -18,6 +18,8 @@ public final class JobValidator {
     public static final int MAX_COUNT = 1000;
     /** Longest command or argument: Linux refuses longer exec arguments (MAX_ARG_STRLEN). */
     public static final int MAX_ARG = 128 * 1024;
+    /** The only namespace: Corral cannot create others. */
+    public static final String DEFAULT_NAMESPACE = "default";
 
     private JobValidator() {}
 
@@ -30,6 +32,10 @@ public final class JobValidator {
             p.add("Job ID contains a space or null character");
         } else if (job.id().length() > MAX_NAME) {
             p.add("Job ID is " + job.id().length() + " characters long; the limit is " + MAX_NAME);
+        }
+        if (!DEFAULT_NAMESPACE.equals(job.namespace())) {
+            // One namespace exists, as on a Nomad cluster where none was created; the ACL gate relies on it.
+            p.add("job \"" + job.id() + "\" is in nonexistent namespace \"" + job.namespace() + "\"");
         }
         if (job.groups().size() > MAX_GROUPS) {
             p.add("Job has " + job.groups().size() + " task groups; the limit is " + MAX_GROUPS);

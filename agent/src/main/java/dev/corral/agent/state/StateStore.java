@@ -1,7 +1,9 @@
 package dev.corral.agent.state;
 
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -53,6 +55,7 @@ public final class StateStore implements AutoCloseable {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             refuseUntrusted(file);
+            ownerOnly(file);
             Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
             try (Statement s = c.createStatement()) {
                 s.execute("PRAGMA busy_timeout=5000");
@@ -66,6 +69,24 @@ public final class StateStore implements AutoCloseable {
             return store;
         } catch (SQLException | java.io.IOException e) {
             throw new StateStoreException("cannot open state store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Makes the store readable by its owner only (0600), creating it so if new: it holds every job,
+     * environment values included, and the ACL tables. SQLite gives the {@code -wal}, {@code -shm}
+     * and journal files it creates the mode of the database file; existing ones are tightened too.
+     */
+    private static void ownerOnly(Path file) throws java.io.IOException {
+        var rw = PosixFilePermissions.fromString("rw-------");
+        if (Files.notExists(file, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(rw));
+        }
+        for (String suffix : List.of("", "-wal", "-shm", "-journal")) {
+            Path f = file.resolveSibling(file.getFileName() + suffix);
+            if (Files.exists(f)) {
+                Files.setPosixFilePermissions(f, rw);
+            }
         }
     }
 
