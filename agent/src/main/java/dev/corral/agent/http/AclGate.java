@@ -6,6 +6,7 @@ import dev.corral.agent.acl.Permission;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -22,6 +23,8 @@ import org.eclipse.jetty.util.Fields;
 final class AclGate extends Handler.Wrapper {
     /** Request attribute holding the {@link AclService.Identity} of an allowed request. */
     static final String IDENTITY = AclGate.class.getName() + ".identity";
+    /** Request attribute holding the re-check of an allowed request; see {@link #stillAllowed}. */
+    private static final String RECHECK = AclGate.class.getName() + ".recheck";
 
     /** The namespace every object of this agent lives in. */
     static final String SERVED_NAMESPACE = "default";
@@ -55,13 +58,65 @@ final class AclGate extends Handler.Wrapper {
         // is refused at registration, as Nomad refuses a nonexistent namespace), whatever ?namespace= says. So
         // a namespace right must hold in "default", where what is served lives, and in the namespace asked
         // for (Nomad's check; "*" asks for every namespace the token may see).
-        boolean allowed = who.acl().allows(needed, SERVED_NAMESPACE)
-                && (namespace.equals("*") || who.acl().allows(needed, namespace));
-        if (!allowed) {
+        if (!allows(who, needed, namespace)) {
             return refuse(response, callback, 403, AclException.PERMISSION_DENIED);
         }
         request.setAttribute(IDENTITY, who);
+        request.setAttribute(RECHECK, new Recheck(acl, secret(request), needed, namespace));
         return super.handle(request, response, callback);
+    }
+
+    /**
+     * Tells whether a request that outlives its check (an event stream, a log follow, an exec session)
+     * may go on: its token still exists and still grants what the request needed. Always true without
+     * ACLs. Take it while the request is being handled (Jetty recycles requests).
+     */
+    static BooleanSupplier stillAllowed(Request request) {
+        return request.getAttribute(RECHECK) instanceof Recheck r ? r : () -> true;
+    }
+
+    /** The namespace rule as {@link #handle} applies it. */
+    private static boolean allows(AclService.Identity who, Permission needed, String namespace) {
+        return who.acl().allows(needed, SERVED_NAMESPACE)
+                && (namespace.equals("*") || who.acl().allows(needed, namespace));
+    }
+
+    /**
+     * Re-resolves a request's token at most once a second; once refused, refused for good. A deleted
+     * token or a policy that no longer grants the right ends the stream within about a second.
+     */
+    private static final class Recheck implements BooleanSupplier {
+        private static final long EVERY_NANOS = 1_000_000_000L;
+        private final AclService acl;
+        private final String secret;
+        private final Permission needed;
+        private final String namespace;
+        /** Guarded by this. */
+        private long checkedAt = System.nanoTime();
+        /** Guarded by this. */
+        private boolean allowed = true;
+
+        Recheck(AclService acl, String secret, Permission needed, String namespace) {
+            this.acl = acl;
+            this.secret = secret;
+            this.needed = needed;
+            this.namespace = namespace;
+        }
+
+        @Override
+        public synchronized boolean getAsBoolean() {
+            long now = System.nanoTime();
+            if (!allowed || now - checkedAt < EVERY_NANOS) {
+                return allowed;
+            }
+            checkedAt = now;
+            try {
+                allowed = needed instanceof Permission.Public || allows(acl.resolve(secret), needed, namespace);
+            } catch (AclException e) {
+                allowed = false;
+            }
+            return allowed;
+        }
     }
 
     /** The request's secret: {@code X-Nomad-Token}, else an {@code Authorization: Bearer} token, else null. */

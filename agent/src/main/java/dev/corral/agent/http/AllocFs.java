@@ -178,7 +178,7 @@ final class AllocFs {
         LogCursor cursor = LogCursor.open(dir, task + "." + type + ".", origin.equals("end"), offset);
         OutputStream out = c.startStream(plain ? "text/plain; charset=utf-8" : "application/json");
         out.flush();
-        stream(cursor, out, plain, follow, () -> taskDead(a.id(), task));
+        stream(cursor, out, plain, follow, () -> taskDead(a.id(), task), AclGate.stillAllowed(c.request()));
     }
 
     private boolean taskDead(String allocId, String task) {
@@ -190,13 +190,20 @@ final class AllocFs {
         }).orElse(true);
     }
 
-    /** Copies log bytes as they appear; with {@code follow}, until the task is dead and all is read. */
+    /**
+     * Copies log bytes as they appear; with {@code follow}, until the task is dead and all is read,
+     * or until the request's token no longer allows it ({@code allowed} turns false).
+     */
     static void stream(LogCursor cursor, OutputStream out, boolean plain, boolean follow,
-                       java.util.function.BooleanSupplier taskDead) throws IOException, InterruptedException {
+                       java.util.function.BooleanSupplier taskDead, java.util.function.BooleanSupplier allowed)
+            throws IOException, InterruptedException {
         byte[] buf = new byte[CHUNK];
         long lastWrite = System.currentTimeMillis();
         boolean sawDead = false;
         while (true) {
+            if (follow && !allowed.getAsBoolean()) {
+                return;
+            }
             LogCursor.Chunk chunk = cursor.read(buf);
             if (chunk != null) {
                 if (plain) {

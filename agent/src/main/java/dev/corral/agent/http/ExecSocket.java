@@ -38,6 +38,8 @@ public final class ExecSocket implements Session.Listener.AutoDemanding {
     private final String task;
     private final String commandJson;
     private final String ttyParam;
+    /** Whether the upgrade's token still allows exec; checked every second while the command runs. */
+    private final java.util.function.BooleanSupplier stillAllowed;
     private Session session;
     /** Set once the process runs; read by the input callbacks. */
     private volatile Process process;
@@ -56,6 +58,7 @@ public final class ExecSocket implements Session.Listener.AutoDemanding {
         this.task = q.getValue("task");
         this.commandJson = q.getValue("command");
         this.ttyParam = q.getValue("tty");
+        this.stillAllowed = AclGate.stillAllowed(upgrade);
     }
 
     @Override
@@ -129,12 +132,24 @@ public final class ExecSocket implements Session.Listener.AutoDemanding {
             pumps.add(Thread.ofVirtual().start(() -> pump(process.getInputStream(), "stdout")));
             pumps.add(Thread.ofVirtual().start(() -> pump(process.getErrorStream(), "stderr")));
         }
-        int code = process.waitFor();
+        boolean revoked = false;
+        while (!process.waitFor(1, TimeUnit.SECONDS)) {
+            if (!stillAllowed.getAsBoolean()) {
+                // the token was deleted or lost alloc-exec: its holder may no longer run anything here
+                revoked = true;
+                stopProcess();
+            }
+        }
+        int code = process.exitValue();
         for (Thread t : pumps) {
             t.join(TimeUnit.SECONDS.toMillis(2));
         }
         if (pty != null) {
             pty.close();
+        }
+        if (revoked) {
+            closeWith(StatusCode.POLICY_VIOLATION, dev.corral.agent.acl.AclException.PERMISSION_DENIED);
+            return;
         }
         ObjectNode exited = JSON.createObjectNode();
         exited.put("exited", true);

@@ -442,11 +442,15 @@ public final class HttpApi implements AutoCloseable {
             topics.computeIfAbsent(topic, k -> new ArrayList<>()).add(key);
         }
         long after = c.number("index", 0);
+        java.util.function.BooleanSupplier allowed = AclGate.stillAllowed(c.request());
         c.queryMeta(backend.index());
         OutputStream out = c.startStream("application/json");
         out.flush();
         while (true) {
             var events = backend.events(after, topics, Duration.ofSeconds(10));
+            if (!allowed.getAsBoolean()) {
+                return; // the token was deleted or lost the right: end the stream, as Nomad does
+            }
             if (events.isEmpty()) {
                 out.write("{}\n".getBytes(StandardCharsets.US_ASCII));
             } else {

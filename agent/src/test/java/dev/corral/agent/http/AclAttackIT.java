@@ -80,9 +80,10 @@ class AclAttackIT {
 
     @AfterEach
     void stop() throws Exception {
+        // shutdownNow: a stream a successful attack left open must not hang the teardown
+        http.shutdownNow();
         api.close();
         store.close();
-        http.close();
     }
 
     // ---- helpers ----
@@ -544,6 +545,73 @@ class AclAttackIT {
         StateStore.open(old).close();
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(old)))
                 .isEqualTo("rw-------");
+    }
+
+    /**
+     * A14: a token deleted while its streams are open: the event stream, a log follow and an exec
+     * session must end within about a second, and nothing written after the deletion reaches it.
+     */
+    @Test
+    void deletedToken_endsItsOpenStreamsAndExecSession() throws Exception {
+        JsonNode t = token("w", makeWritePolicy());
+        String secret = t.get("SecretID").asText();
+        String accessor = t.get("AccessorID").asText();
+        // event stream
+        HttpResponse<InputStream> events = http.send(HttpRequest.newBuilder(api.address().resolve(
+                "/v1/event/stream?topic=Job")).header("X-Nomad-Token", secret).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(events.statusCode()).isEqualTo(200);
+        // log follow
+        Path log = dir.resolve("allocs/a1/alloc/logs/t.stdout.0");
+        HttpResponse<InputStream> logs = http.send(HttpRequest.newBuilder(api.address().resolve(
+                "/v1/client/fs/logs/a1?task=t&type=stdout&plain=true&follow=true")).header("X-Nomad-Token", secret)
+                .build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(logs.statusCode()).isEqualTo(200);
+        // exec session running a long command
+        HttpApiTest.Frames frames = new HttpApiTest.Frames();
+        java.net.http.WebSocket ws = http.newWebSocketBuilder().header("X-Nomad-Token", secret).buildAsync(
+                java.net.URI.create("ws://127.0.0.1:" + api.port() + "/v1/client/allocation/a1/exec?task=t&command="
+                        + "%5B%22sleep%22%2C%2231337%22%5D"), frames).join();
+        assertThat(call("DELETE", "/v1/acl/token/" + accessor, mgmt, null).status()).isEqualTo(200);
+        Thread.sleep(1500); // the re-check runs at most once a second
+        Files.writeString(log, "written-after-revoke\n", java.nio.file.StandardOpenOption.APPEND);
+        assertThat(call("POST", "/v1/jobs", mgmt, JOB.replace("\"web\"", "\"after-revoke\"")).status())
+                .isEqualTo(200);
+        long t0 = System.nanoTime();
+        String eventBytes = readToEnd(events.body(), 15);
+        String logBytes = readToEnd(logs.body(), 15);
+        assertThat(eventBytes).doesNotContain("after-revoke");
+        assertThat(logBytes).contains("secret-log-line").doesNotContain("written-after-revoke");
+        assertThat(frames.closed.get(15, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("1008:Permission denied");
+        assertThat((System.nanoTime() - t0) / 1_000_000).as("ms until all ended").isLessThan(15_000);
+        ws.abort();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (ProcessHandle.allProcesses().anyMatch(AclAttackIT::isOurSleep) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(ProcessHandle.allProcesses().anyMatch(AclAttackIT::isOurSleep)).as("exec'd sleep killed").isFalse();
+    }
+
+    private String makeWritePolicy() throws Exception {
+        policy("writer", "namespace \"default\" { policy = \"write\" }");
+        return "writer";
+    }
+
+    private static boolean isOurSleep(ProcessHandle p) {
+        return p.info().arguments().map(a -> java.util.Arrays.asList(a).contains("31337")).orElse(false)
+                && p.parent().map(pp -> pp.pid() == ProcessHandle.current().pid()).orElse(false);
+    }
+
+    /** Reads a stream until it ends; fails if it is still open after {@code seconds}. */
+    private static String readToEnd(InputStream in, int seconds) throws Exception {
+        var f = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try (in) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "<" + e + ">";
+            }
+        });
+        return f.get(seconds, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** A13: HTTP/2 tricks on the plain port: prior knowledge and h2c upgrade reach no handler unchecked. */
