@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.corral.agent.acl.AclService;
+import dev.corral.agent.config.AgentConfig;
 import dev.corral.agent.acl.Secrets;
 import dev.corral.agent.state.StateStore;
+import dev.corral.agent.tls.TestCerts;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -628,6 +630,158 @@ class AclAttackIT {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
             assertThat(r.statusCode()).isEqualTo(403);
+        }
+    }
+
+    // ---- TLS ----
+
+    /** An HTTPS API with ACLs on the same store, {@code verify_https_client} as asked. */
+    private HttpApi tlsApi(TestCerts.Issued ca, TestCerts.Issued server, boolean verifyClients) throws Exception {
+        return new HttpApi(backend, new InetSocketAddress("127.0.0.1", 0), new PrometheusRegistry(),
+                new HttpSecurity(new AclService(store), new AgentConfig.Tls(true, server.certFile(), server.keyFile(),
+                        ca.certFile(), verifyClients, "tls12"))).start();
+    }
+
+    /**
+     * Sends one hand-made ClientHello (so that this JVM's own client policy cannot hide what the
+     * server accepts) and returns the server's answer: the negotiated version from its ServerHello
+     * (0x0303 for TLS 1.2), or minus the alert description, or 0 when it just closed.
+     */
+    private static int hello(int port, int version, int... suites) throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        java.io.DataOutputStream d = new java.io.DataOutputStream(body);
+        d.writeShort(version);
+        byte[] random = new byte[32];
+        new java.security.SecureRandom().nextBytes(random);
+        d.write(random);
+        d.writeByte(0);
+        d.writeShort(suites.length * 2);
+        for (int s : suites) {
+            d.writeShort(s);
+        }
+        d.writeByte(1);
+        d.writeByte(0);
+        ByteArrayOutputStream ext = new ByteArrayOutputStream();
+        java.io.DataOutputStream e = new java.io.DataOutputStream(ext);
+        int[] groups = {0x001d, 0x0017, 0x0018};
+        e.writeShort(0x000a);
+        e.writeShort(2 + groups.length * 2);
+        e.writeShort(groups.length * 2);
+        for (int g : groups) {
+            e.writeShort(g);
+        }
+        e.writeShort(0x000b);
+        e.writeShort(2);
+        e.writeByte(1);
+        e.writeByte(0);
+        int[] sigs = {0x0403, 0x0503, 0x0804, 0x0805, 0x0401, 0x0501, 0x0201, 0x0203};
+        e.writeShort(0x000d);
+        e.writeShort(2 + sigs.length * 2);
+        e.writeShort(sigs.length * 2);
+        for (int g : sigs) {
+            e.writeShort(g);
+        }
+        e.writeShort(0xff01);
+        e.writeShort(1);
+        e.writeByte(0);
+        d.writeShort(ext.size());
+        d.write(ext.toByteArray());
+        byte[] b = body.toByteArray();
+        ByteArrayOutputStream record = new ByteArrayOutputStream();
+        record.write(new byte[] {22, 3, 1, (byte) ((b.length + 4) >> 8), (byte) (b.length + 4), 1, 0,
+                (byte) (b.length >> 8), (byte) b.length});
+        record.write(b);
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(record.toByteArray());
+            s.getOutputStream().flush();
+            InputStream in = s.getInputStream();
+            byte[] head;
+            try {
+                head = in.readNBytes(11);
+            } catch (java.net.SocketException reset) {
+                return 0;
+            }
+            if (head.length >= 7 && head[0] == 21) {
+                return -(head[6] & 0xff);
+            }
+            if (head.length == 11 && head[0] == 22 && head[5] == 2) {
+                return ((head[9] & 0xff) << 8) | (head[10] & 0xff);
+            }
+            return 0;
+        }
+    }
+
+    /** T1: SSL 3.0, TLS 1.0 and 1.1 are refused by the server itself, not only by a modern client. */
+    @Test
+    void tls_legacyProtocolsAndWeakCipherSuites_areRefusedByTheServer() throws Exception {
+        var ca = TestCerts.ca(dir.resolve("pki"), "ca", TestCerts.KeyForm.EC_SEC1);
+        var server = TestCerts.server(dir.resolve("pki"), ca, TestCerts.KeyForm.EC_SEC1);
+        int[] strong = {0xC02B, 0xC02C, 0xC02F, 0xC030, 0xCCA9};
+        int[] legacy = {0xC009, 0xC00A, 0xC013, 0xC014, 0x002F, 0x0035, 0x000A};
+        try (HttpApi tls = tlsApi(ca, server, false)) {
+            // control: the hand-made hello is good enough for TLS 1.2 with a strong suite
+            assertThat(hello(tls.port(), 0x0303, strong)).isEqualTo(0x0303);
+            for (int v : new int[] {0x0300, 0x0301, 0x0302}) {
+                int[] suites = java.util.stream.IntStream.concat(java.util.Arrays.stream(strong),
+                        java.util.Arrays.stream(legacy)).toArray();
+                assertThat(hello(tls.port(), v, suites)).as("version 0x%04x", v).isLessThanOrEqualTo(0);
+            }
+            // each weak suite alone, at TLS 1.2: export, NULL, anonymous, RC4, DES, 3DES, static RSA
+            // (no forward secrecy), CBC with SHA-1
+            int[] weak = {0x0003, 0x0008, 0x0001, 0x0002, 0x003B, 0xC006, 0xC010, 0x0018, 0x0034, 0x006C, 0xC018,
+                    0x0004, 0x0005, 0xC011, 0xC007, 0x0009, 0x000A, 0xC012, 0xC008, 0x002F, 0x0035, 0x003C, 0x009C,
+                    0x009D, 0xC013, 0xC009};
+            for (int w : weak) {
+                assertThat(hello(tls.port(), 0x0303, w)).as("suite 0x%04x", w).isLessThanOrEqualTo(0);
+            }
+        }
+    }
+
+    /**
+     * T2: with {@code verify_https_client}: an expired client certificate, one not valid yet, one
+     * made for servers only, and one from another CA are all refused in the handshake; the good
+     * one passes, and the ACL gate still applies behind TLS (no token: 403).
+     */
+    @Test
+    void tls_verifyHttpsClient_refusesExpiredFutureServerOnlyAndForeignCertificates() throws Exception {
+        Path pki = dir.resolve("pki");
+        var ca = TestCerts.ca(pki, "ca", TestCerts.KeyForm.EC_SEC1);
+        var server = TestCerts.server(pki, ca, TestCerts.KeyForm.EC_SEC1);
+        java.time.Instant now = java.time.Instant.now();
+        var good = TestCerts.client(pki, "good", ca, TestCerts.KeyForm.EC_SEC1);
+        var expired = TestCerts.client(pki, "expired", ca, TestCerts.KeyForm.EC_SEC1,
+                now.minus(java.time.Duration.ofDays(2)), now.minus(java.time.Duration.ofDays(1)));
+        var future = TestCerts.client(pki, "future", ca, TestCerts.KeyForm.EC_SEC1,
+                now.plus(java.time.Duration.ofDays(1)), now.plus(java.time.Duration.ofDays(2)));
+        var serverOnly = TestCerts.serverOnly(pki, "srvonly", ca, TestCerts.KeyForm.EC_SEC1);
+        var rogueCa = TestCerts.ca(pki.resolve("rogue"), "ca", TestCerts.KeyForm.EC_SEC1);
+        var rogue = TestCerts.client(pki.resolve("rogue"), "rogue", rogueCa, TestCerts.KeyForm.EC_SEC1);
+        try (HttpApi tls = tlsApi(ca, server, true)) {
+            java.net.URI jobs = tls.address().resolve("/v1/jobs");
+            for (var bad : List.of(expired, future, serverOnly, rogue)) {
+                try (HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                        .sslContext(TestCerts.clientContext(ca, bad)).build()) {
+                    Throwable refused = null;
+                    try {
+                        c.send(HttpRequest.newBuilder(jobs).header("X-Nomad-Token", mgmt).build(),
+                                HttpResponse.BodyHandlers.ofString());
+                    } catch (IOException e) {
+                        refused = e;
+                    }
+                    assertThat(refused).as(bad.certFile().toString()).isNotNull();
+                }
+            }
+            // HTTP/2 asked through ALPN is answered in HTTP/1.1, and the gate still applies
+            try (HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
+                    .sslContext(TestCerts.clientContext(ca, good)).build()) {
+                HttpResponse<String> anon = c.send(HttpRequest.newBuilder(jobs).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(anon.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+                assertThat(anon.statusCode()).isEqualTo(403);
+                assertThat(c.send(HttpRequest.newBuilder(jobs).header("X-Nomad-Token", mgmt).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+            }
         }
     }
 }

@@ -99,11 +99,32 @@ public final class TestCerts {
                 new GeneralName(GeneralName.dNSName, "cli.global.nomad")}));
     }
 
+    /** A client certificate signed by {@code ca}, valid only from {@code notBefore} to {@code notAfter}. */
+    public static Issued client(Path dir, String name, Issued ca, KeyForm form, Instant notBefore, Instant notAfter)
+            throws Exception {
+        return leaf(dir, name, ca, form, KeyPurposeId.id_kp_clientAuth, new GeneralNames(new GeneralName[] {
+                new GeneralName(GeneralName.dNSName, "cli.global.nomad")}), notBefore, notAfter);
+    }
+
+    /** A certificate signed by {@code ca} for server use only (extended key usage serverAuth). */
+    public static Issued serverOnly(Path dir, String name, Issued ca, KeyForm form) throws Exception {
+        return leaf(dir, name, ca, form, KeyPurposeId.id_kp_serverAuth, new GeneralNames(new GeneralName[] {
+                new GeneralName(GeneralName.dNSName, "cli.global.nomad")}));
+    }
+
     private static Issued leaf(Path dir, String name, Issued ca, KeyForm form, KeyPurposeId purpose,
                                GeneralNames sans) throws Exception {
+        Instant now = Instant.now();
+        return leaf(dir, name, ca, form, purpose, sans, now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(1)));
+    }
+
+    private static Issued leaf(Path dir, String name, Issued ca, KeyForm form, KeyPurposeId purpose,
+                               GeneralNames sans, Instant notBefore, Instant notAfter) throws Exception {
         KeyPair kp = keys(form);
-        X509v3CertificateBuilder b = builder(new X500Name(ca.cert().getSubjectX500Principal().getName()),
-                new X500Name("CN=" + name), kp);
+        X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                new X500Name(ca.cert().getSubjectX500Principal().getName()),
+                new BigInteger(64, RANDOM).abs().add(BigInteger.ONE), Date.from(notBefore), Date.from(notAfter),
+                new X500Name("CN=" + name), kp.getPublic());
         b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
         b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose));
         b.addExtension(Extension.subjectAlternativeName, false, sans);
