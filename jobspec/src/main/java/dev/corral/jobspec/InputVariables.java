@@ -77,7 +77,7 @@ final class InputVariables {
             }
         });
         for (Path vf : opts.varFiles()) {
-            readVarFile(vf, declared, given, diags);
+            readVarFile(vf, declared, given, functions.filesAllowed(), diags);
         }
         opts.vars().forEach((k, v) -> {
             if (!declared.containsKey(k)) {
@@ -199,7 +199,13 @@ final class InputVariables {
         return locals;
     }
 
-    private static void readVarFile(Path file, Map<String, Declared> declared, Map<String, Given> given, Diagnostics diags) {
+    /**
+     * @param filesAllowed whether the job itself may use file functions: a var file never gets more (the
+     *                     agent's parse endpoint stages the request's variables as a file, and its caller
+     *                     must not read the agent's files through them)
+     */
+    private static void readVarFile(Path file, Map<String, Declared> declared, Map<String, Given> given,
+                                    boolean filesAllowed, Diagnostics diags) {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
@@ -223,7 +229,8 @@ final class InputVariables {
         }
         try {
             Body body = Hcl.parse(file.toString(), text);
-            Evaluator ev = new Evaluator(Map.of(), Functions.standard(file.toAbsolutePath().getParent()), false);
+            Evaluator ev = new Evaluator(Map.of(),
+                    Functions.standard(filesAllowed ? file.toAbsolutePath().getParent() : null), false);
             for (var item : body.items()) {
                 if (item instanceof Block b) {
                     diags.error(b.pos(), "", "a var file holds only name = value pairs; found a \"" + b.type() + "\" block");

@@ -50,6 +50,23 @@ class InputVariablesTest {
         return ExecConfig.of(j.groups().getFirst().tasks().getFirst().config()).args();
     }
 
+    /**
+     * A var file never gets file functions the job itself lacks: the agent's parse endpoint stages
+     * the request's variables as a file, and its caller must not read the agent's files through it.
+     */
+    @Test
+    void varFile_fileFunctions_onlyWhenTheJobMayUseThem(@TempDir Path dir) throws IOException {
+        Path secret = Files.writeString(dir.resolve("secret.txt"), "agent-secret");
+        Path vars = Files.writeString(dir.resolve("v.hcl"), "who = file(\"" + secret + "\")\n");
+        JobParser.Options o = new JobParser.Options(Map.of(), List.of(vars), Map.of());
+        assertThatThrownBy(() -> JobParser.parseHcl("v.hcl", JOB, null, o).job())
+                .isInstanceOf(JobSpecException.class)
+                .hasMessageContaining("file functions are not available")
+                .hasMessageNotContaining("agent-secret");
+        // a job read from a file (the CLI) may read files, its var files too
+        assertThat(args(JobParser.parseHcl("v.hcl", JOB, dir, o).job())).containsExactly("agent-secret");
+    }
+
     @Test
     void defaults_applyWhenNothingIsGiven() {
         Job j = parse(JobParser.Options.none());

@@ -84,6 +84,11 @@ public final class Functions {
         return new Functions(baseDir);
     }
 
+    /** Whether {@code file()} and friends may read files (a job read from a file), or are disabled. */
+    public boolean filesAllowed() {
+        return baseDir != null;
+    }
+
     /** Names of all functions, sorted; {@code try} and {@code can} included. */
     public Set<String> names() {
         Set<String> s = new TreeSet<>(defs.keySet());
