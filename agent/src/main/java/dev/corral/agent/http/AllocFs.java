@@ -62,15 +62,41 @@ final class AllocFs {
         if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
             throw ApiException.notFound("stat " + rel + ": no such file or directory");
         }
+        Path rootReal = root.toRealPath();
         Path real = p.toRealPath();
-        if (!real.startsWith(root.toRealPath())) {
+        if (!real.startsWith(rootReal)) {
             throw new ApiException(403, "Path \"" + rel + "\" resolves outside the allocation directory");
         }
-        Path inside = root.relativize(p);
-        if (inside.getNameCount() >= 2 && inside.getName(1).toString().equals("secrets")) {
+        // a link a task planted (alloc/data is shared and writable) must not lead into a task's secrets either
+        if (inSecrets(root.relativize(p)) || inSecrets(rootReal.relativize(real))) {
             throw new ApiException(403, "Reading secret file prohibited: " + rel);
         }
         return p;
+    }
+
+    private static boolean inSecrets(Path inside) {
+        return inside.getNameCount() >= 2 && inside.getName(1).toString().equals("secrets");
+    }
+
+    /**
+     * The file {@link #resolve} found, for reading: its real path, opened without following a
+     * link, so that a task cannot swap a checked file for a link between the check and the read
+     * (the agent reads as root).
+     */
+    private static Path readable(Path checked) throws IOException {
+        return checked.toRealPath();
+    }
+
+    private static ApiException linkRefused(String what) {
+        return new ApiException(403, "Refusing to follow a symbolic link: " + what);
+    }
+
+    /** Opening a link with {@code NOFOLLOW_LINKS} fails with ELOOP: say why in the API's terms; rethrow the rest. */
+    private static IOException swappedForLink(java.nio.file.FileSystemException e, String what) {
+        if (e instanceof NoSuchFileException || e instanceof java.nio.file.AccessDeniedException) {
+            return e;
+        }
+        throw linkRefused(what);
     }
 
     void ls(ApiCall c) throws IOException {
@@ -97,8 +123,14 @@ final class AllocFs {
         if (Files.isDirectory(f)) {
             throw ApiException.badRequest("file \"" + c.query("path") + "\" is a directory");
         }
+        InputStream in;
+        try {
+            in = Files.newInputStream(readable(f), LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.FileSystemException e) {
+            throw swappedForLink(e, c.query("path"));
+        }
         OutputStream out = c.startStream("text/plain; charset=utf-8");
-        try (InputStream in = Files.newInputStream(f)) {
+        try (in) {
             in.transferTo(out);
         }
     }
@@ -113,8 +145,14 @@ final class AllocFs {
         if (Files.isDirectory(f)) {
             throw ApiException.badRequest("file \"" + c.query("path") + "\" is a directory");
         }
+        FileChannel opened;
+        try {
+            opened = FileChannel.open(readable(f), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.FileSystemException e) {
+            throw swappedForLink(e, c.query("path"));
+        }
         OutputStream out = c.startStream("text/plain; charset=utf-8");
-        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+        try (FileChannel ch = opened) {
             ch.position(offset);
             InputStream in = java.nio.channels.Channels.newInputStream(ch);
             if (limit < 0) {
@@ -175,6 +213,17 @@ final class AllocFs {
         boolean follow = c.flag("follow");
         boolean plain = c.flag("plain");
         Path dir = backend.allocationDir(a.id()).resolve("alloc").resolve("logs");
+        // alloc/ and alloc/logs are shared and writable by tasks: refuse a logs dir or log file a task
+        // replaced by a link (the agent reads as root); a swap while streaming fails the open (NOFOLLOW)
+        if (Files.isSymbolicLink(dir) || Files.isDirectory(dir) && !dir.toRealPath().equals(
+                backend.allocationDir(a.id()).toRealPath().resolve("alloc").resolve("logs"))) {
+            throw linkRefused("alloc/logs");
+        }
+        for (int i : LogCursor.indices(dir, task + "." + type + ".")) {
+            if (Files.isSymbolicLink(dir.resolve(task + "." + type + "." + i))) {
+                throw linkRefused("alloc/logs/" + task + "." + type + "." + i);
+            }
+        }
         LogCursor cursor = LogCursor.open(dir, task + "." + type + ".", origin.equals("end"), offset);
         OutputStream out = c.startStream(plain ? "text/plain; charset=utf-8" : "application/json");
         out.flush();
@@ -301,9 +350,12 @@ final class AllocFs {
             return out;
         }
 
+        /** The size of a regular log file; 0 for anything else (a link is not followed). */
         private static long size(Path p) {
             try {
-                return Files.size(p);
+                var attrs = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class,
+                        LinkOption.NOFOLLOW_LINKS);
+                return attrs.isRegularFile() ? attrs.size() : 0;
             } catch (IOException e) {
                 return 0;
             }
@@ -314,7 +366,8 @@ final class AllocFs {
             while (true) {
                 Path f = dir.resolve(prefix + index);
                 String name = "alloc/logs/" + prefix + index;
-                try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+                // NOFOLLOW_LINKS: a task may swap its log file for a link to a file only root can read
+                try (FileChannel ch = openLog(f, name)) {
                     long size = ch.size();
                     if (size < pos) {
                         pos = 0;
@@ -336,11 +389,19 @@ final class AllocFs {
                 }
                 // A newer file exists, so this one is complete: drain it (loop) before moving on.
                 Path cur = dir.resolve(prefix + index);
-                if (Files.exists(cur) && size(cur) > pos) {
+                if (Files.exists(cur, LinkOption.NOFOLLOW_LINKS) && size(cur) > pos) {
                     continue;
                 }
                 index = next;
                 pos = 0;
+            }
+        }
+
+        private static FileChannel openLog(Path f, String name) throws IOException {
+            try {
+                return FileChannel.open(f, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+            } catch (java.nio.file.FileSystemException e) {
+                throw swappedForLink(e, name);
             }
         }
 

@@ -616,6 +616,42 @@ class AclAttackIT {
         return f.get(seconds, java.util.concurrent.TimeUnit.SECONDS);
     }
 
+    /**
+     * A15: a task plants symbolic links in the shared alloc dir (its {@code logs} and {@code data}
+     * are mode 0777): the agent, which serves files as root, must not follow them out of the
+     * allocation, nor into a task's {@code secrets}. A write token (read-logs, read-fs) asks.
+     */
+    @Test
+    void taskPlantedSymlinks_areNotFollowedByTheRootAgent() throws Exception {
+        String writer = secretOf("writer", "namespace \"default\" { policy = \"write\" }");
+        Path host = Files.writeString(dir.resolve("host-secret.txt"), "host-only-content\n");
+        Path alloc = dir.resolve("allocs/a1");
+        Files.createDirectories(alloc.resolve("t/secrets"));
+        Files.writeString(alloc.resolve("t/secrets/vault_token"), "task-secret-content\n");
+        Files.createDirectories(alloc.resolve("alloc/data"));
+        // the log file swapped for a link to a host file; links in data/ out of the alloc and into secrets/
+        Files.delete(alloc.resolve("alloc/logs/t.stdout.0"));
+        Files.createSymbolicLink(alloc.resolve("alloc/logs/t.stdout.0"), host);
+        Files.createSymbolicLink(alloc.resolve("alloc/logs/t.stderr.0"), alloc.resolve("t/secrets/vault_token"));
+        Files.createSymbolicLink(alloc.resolve("alloc/data/out"), host);
+        Files.createSymbolicLink(alloc.resolve("alloc/data/sec"), Path.of("../../t/secrets/vault_token"));
+        Files.createSymbolicLink(alloc.resolve("alloc/data/secdir"), Path.of("../../t/secrets"));
+        for (String p : List.of("/v1/client/fs/logs/a1?task=t&type=stdout&plain=true",
+                "/v1/client/fs/logs/a1?task=t&type=stderr&plain=true",
+                "/v1/client/fs/logs/a1?task=t&type=stdout", "/v1/client/fs/logs/a1?task=t&type=stderr&origin=end",
+                "/v1/client/fs/cat/a1?path=alloc/data/out", "/v1/client/fs/cat/a1?path=alloc/data/sec",
+                "/v1/client/fs/cat/a1?path=alloc/data/secdir/vault_token",
+                "/v1/client/fs/readat/a1?path=alloc/data/sec&offset=0&limit=100",
+                "/v1/client/fs/readat/a1?path=alloc/data/out&offset=0&limit=100",
+                "/v1/client/fs/ls/a1?path=alloc/data/secdir", "/v1/client/fs/cat/a1?path=t/secrets/vault_token",
+                "/v1/client/fs/cat/a1?path=/t/./secrets/vault_token", "/v1/client/fs/cat/a1?path=alloc/../t/secrets/vault_token")) {
+            Reply r = get(p, writer);
+            assertThat(r.body()).as(p + " -> " + r.status()).doesNotContain("host-only-content")
+                    .doesNotContain("task-secret-content").doesNotContain("dmF1bHRfdG9rZW4").doesNotContain("vault_token\"");
+            assertThat(r.status()).as(p + " " + r.body()).isNotEqualTo(200);
+        }
+    }
+
     /** A13: HTTP/2 tricks on the plain port: prior knowledge and h2c upgrade reach no handler unchecked. */
     @Test
     void http2PriorKnowledgeAndH2cUpgrade_doNotBypassTheGate() throws Exception {
