@@ -483,7 +483,12 @@ public final class HttpApi implements AutoCloseable {
         }
 
         void request(String method, int status) {
-            requests.labelValues(method, Integer.toString(status)).inc();
+            // Label values come from a fixed set: a client inventing methods must not grow the registry.
+            String m = switch (method) {
+                case "GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS", "PATCH" -> method;
+                default -> "OTHER";
+            };
+            requests.labelValues(m, Integer.toString(status)).inc();
         }
 
         void serve(ApiCall c) throws IOException {

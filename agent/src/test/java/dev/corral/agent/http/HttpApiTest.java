@@ -221,6 +221,12 @@ class HttpApiTest {
         assertThat(prom.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/plain");
         assertThat(prom.body()).contains("corral_http_requests_total{method=\"GET\",status=\"200\"}");
         assertThat(send("GET", "/v1/metrics?format=xml", null).statusCode()).isEqualTo(400);
+        // Invented methods are counted under one label value: a client cannot grow the registry.
+        for (int i = 0; i < 3; i++) {
+            send("BREW" + i, "/v1/jobs", null);
+        }
+        String after = send("GET", "/v1/metrics?format=prometheus", null).body();
+        assertThat(after).contains("method=\"OTHER\",status=\"405\"").doesNotContain("BREW");
     }
 
     @Test
