@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +23,8 @@
 #include "proctitle.h"
 #include "signals.h"
 #include "status.h"
+
+extern char **environ;
 
 static int usage(void) {
     fputs("usage: corral-sandbox version | probe | run [FLAGS|@FILE] -- CMD [ARGS...]"
@@ -109,10 +112,14 @@ static int run_main(const struct sandbox_options *o, const struct proctitle *tit
     c.status_dirfd = open_status_dir(o->status_file, &c.status_name, &e);
     if (c.status_dirfd < 0) return sandbox_failed(&c, &e, 125);
     c.status.sandbox_pid = getpid();
-    /* out of Java's process group and session: a Ctrl-C or a group kill aimed at the JVM must
-     * not reach the task except through the driver; EPERM means we already lead a group */
-    if (setsid() < 0 && errno != EPERM) {
-        sandbox_error_set(&e, "setsid", errno, "setsid");
+    /*
+     * Out of Java's process group: a Ctrl-C or a group kill aimed at the JVM must not reach the
+     * task except through the driver. Not setsid: a new session gets a new scheduler autogroup,
+     * which cost 1 ms at the median here (bench/); the task gets its session from C's setsid.
+     * EPERM: we lead a session already, so a group too.
+     */
+    if (setpgid(0, 0) < 0 && errno != EPERM) {
+        sandbox_error_set(&e, "setpgid", errno, "setpgid");
         return sandbox_failed(&c, &e, 125);
     }
     int sync[2];
@@ -142,6 +149,69 @@ static int run_main(const struct sandbox_options *o, const struct proctitle *tit
     if (st < 0) return sandbox_failed(&c, &e, 125);
     if (WIFSIGNALED(st)) return init_killed(&c, WTERMSIG(st));
     return WEXITSTATUS(st);
+}
+
+/*
+ * Shows the environment received on stdin in /proc/PID/environ (what ps e and the host's
+ * tooling read), as if it had come with execve. Best effort: only the view depends on it.
+ */
+static void expose_environment(char **env) {
+    if (env[0] == NULL) return;
+    char **last = env;
+    while (last[1] != NULL) last++;
+    unsigned long start = (unsigned long)env[0], end = (unsigned long)(*last + strlen(*last) + 1);
+    /* start first: the kernel refuses a moment with env_start > env_end, and the old area is higher */
+    if (prctl(PR_SET_MM, PR_SET_MM_ENV_START, start, 0, 0) == 0) prctl(PR_SET_MM, PR_SET_MM_ENV_END, end, 0, 0);
+}
+
+/*
+ * `run @-`: the driver starts us ahead of time (a spare, off its start path) and sends the
+ * environment and arguments when a task comes. Replaces argv and environ; *argc = 0 means the
+ * stream was empty: the driver closed our stdin without using us.
+ */
+static int receive_stream(int *argc, char ***argv) {
+    struct sandbox_error error;
+    int n;
+    char **args, **env;
+    if (options_read_stream(0, &n, &args, &env, &error) < 0) {
+        fprintf(stderr, "corral-sandbox: %s\n", error.detail);
+        return -1;
+    }
+    /* the task never reads it (its stdin is /dev/null), but B and C must not hold the driver's pipe */
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null < 0 || dup2(null, 0) < 0) {
+        fprintf(stderr, "corral-sandbox: @-: /dev/null on stdin: %s\n", strerror(errno));
+        return -1;
+    }
+    close(null);
+    if (n == 0) {
+        *argc = 0;
+        return 0;
+    }
+    char **merged = calloc((size_t)n + 3, sizeof *merged);
+    if (merged == NULL) {
+        fputs("corral-sandbox: @-: out of memory\n", stderr);
+        return -1;
+    }
+    merged[0] = (*argv)[0];
+    merged[1] = (*argv)[1];
+    memcpy(merged + 2, args, (size_t)n * sizeof *args);
+    *argv = merged;
+    *argc = n + 2;
+    environ = env;
+    expose_environment(env);
+    return 0;
+}
+
+/* --sandbox-log: our own stdout and stderr (and B's, which inherits them) append to PATH. */
+static int redirect_output(const char *path) {
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return -1;
+    int ok = dup2(fd, 1) >= 0 && dup2(fd, 2) >= 0;
+    int err = errno;
+    close(fd);
+    errno = err;
+    return ok ? 0 : -1;
 }
 
 /*
@@ -181,6 +251,10 @@ int main(int argc, char **argv) {
         fprintf(stderr, "corral-sandbox: %s: %s\n", error.step, error.detail);
         return 125;
     }
+    if (argc == 3 && strcmp(argv[1], "run") == 0 && strcmp(argv[2], "@-") == 0) {
+        if (receive_stream(&argc, &argv) < 0) return 125;
+        if (argc == 0) return 0;
+    }
     if (options_parse(argc - 1, argv + 1, &options, &error) < 0) {
         if (options.command == SANDBOX_RUN && options.status_file != NULL) {
             struct run_context c = {.o = &options};
@@ -195,6 +269,14 @@ int main(int argc, char **argv) {
     if (options.parse_only) {
         options_print(&options, stdout);
         return fflush(stdout) == 0 ? 0 : 125;
+    }
+    if (options.sandbox_log != NULL && redirect_output(options.sandbox_log) < 0) {
+        struct run_context c = {.o = &options};
+        struct sandbox_error dir_error;
+        sandbox_error_set(&error, "sandbox_log", errno, "open --sandbox-log %s", options.sandbox_log);
+        c.status_dirfd = open_status_dir(options.status_file, &c.status_name, &dir_error);
+        c.status.sandbox_pid = getpid();
+        return sandbox_failed(&c, &error, 125);
     }
     /* host paths in our argv (task dir, status file, cgroups) are nobody else's business */
     proctitle_set(&title, (const char *const[]){"corral-sandbox", argv[1], NULL});

@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * Blocking methods ({@code stopTask}, {@code destroyTask}, {@code execTask}) may be called from
  * virtual threads.
  */
-public final class ExecDriver {
+public final class ExecDriver implements AutoCloseable {
     /** Plugin name. */
     public static final String NAME = "exec";
     /** How often the agent should call {@link #fingerprint()}. */
@@ -662,5 +662,14 @@ public final class ExecDriver {
     /** Every tracked task. */
     public Collection<TaskHandle> tasks() {
         return store.all();
+    }
+
+    /**
+     * Lets the spare sandbox process go (it exits by itself; see {@code SandboxStarter}). Running tasks
+     * are not touched, and the driver still works: later starts just spawn their sandbox directly.
+     */
+    @Override
+    public void close() {
+        launcher.close();
     }
 }

@@ -13,7 +13,6 @@ import dev.corral.driver.linux.SandboxStatus;
 import dev.corral.driver.linux.TaskCgroup;
 import dev.corral.driver.linux.TaskRootView;
 import dev.corral.driver.linux.UserResolver;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,12 +42,19 @@ final class TaskLauncher {
     private final CgroupLayout cgroups;
     private final Capabilities capabilities;
     private final Supplier<Path> sandboxBinary;
+    private final SandboxStarter starter;
 
     TaskLauncher(ExecDriverConfig config, CgroupLayout cgroups, Capabilities capabilities, Supplier<Path> sandboxBinary) {
         this.config = config;
         this.cgroups = cgroups;
         this.capabilities = capabilities;
         this.sandboxBinary = sandboxBinary;
+        this.starter = new SandboxStarter(sandboxBinary);
+    }
+
+    /** Lets the spare sandbox go; later starts spawn theirs directly. */
+    void close() {
+        starter.close();
     }
 
     /** A started sandbox: the handle to track and the process whose exit ends the task. */
@@ -134,31 +140,31 @@ final class TaskLauncher {
         Path sandboxLog = taskState.resolve("sandbox.log");
         prepareStateDir(taskState, statusFile);
         TaskCgroup cgroup = cgroups.forTask(config.cgroupParent(), name);
+        byte[] stream;
+        try {
+            stream = commandLine(task, plan, cgroup, statusFile).sandboxLog(sandboxLog)
+                    .stream(plan.identity().env(), prepend(plan.command().taskPath(), task.driverConfig().args()));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidTaskConfigException(e.getMessage());
+        }
         try {
             cgroup.create(task.resources(), config.pidsLimit());
         } catch (TaskCgroup.CgroupException e) {
             destroyQuietly(cgroup);
             throw new TaskLaunchException("failed to create the task's cgroup: " + e.getMessage(), e);
         }
-        List<String> argv = commandLine(task, plan, cgroup, statusFile).commandLine(sandboxBinary.get(),
-                prepend(plan.command().taskPath(), task.driverConfig().args()));
-        ProcessBuilder pb = new ProcessBuilder(argv)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(sandboxLog.toFile()))
-                .redirectErrorStream(true);
-        pb.environment().clear();
-        pb.environment().putAll(plan.identity().env());
         Process process;
         try {
-            process = pb.start();
+            process = starter.start(stream);
         } catch (IOException e) {
             destroyQuietly(cgroup);
-            throw new TaskLaunchException("failed to start the sandbox " + argv.getFirst() + ": " + e.getMessage(), e);
+            throw new TaskLaunchException("failed to start the sandbox " + sandboxBinary.get() + ": " + e.getMessage(), e);
         }
         long pid = process.pid();
         int pidfd = openPidfd(pid);
         long startTicks = ProcStat.read(pid).map(ProcStat::startTicks).orElse(0L);
         Optional<SandboxStatus> status = awaitStarted(process, statusFile);
+        starter.refill();
         if (status.isEmpty() || status.get().failed() || !status.get().execOk()) {
             awaitQuietly(process);
             if (pidfd >= 0) {

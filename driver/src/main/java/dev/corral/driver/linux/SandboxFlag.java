@@ -31,7 +31,8 @@ public enum SandboxFlag {
     LOG_MAX_BYTES("--log-max-bytes", 1),
     STDOUT("--stdout", 1),
     STDERR("--stderr", 1),
-    STATUS_FILE("--status-file", 1);
+    STATUS_FILE("--status-file", 1),
+    SANDBOX_LOG("--sandbox-log", 1);
 
     private final String flag;
     private final int arity;
