@@ -214,6 +214,14 @@ static int redirect_output(const char *path) {
     return ok ? 0 : -1;
 }
 
+/* The value of a --sandbox-log flag before "--", for messages of a parse that failed before it. */
+static const char *early_sandbox_log(int argc, char **argv) {
+    for (int i = 2; i + 1 < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strcmp(argv[i], "--sandbox-log") == 0 && argv[i + 1][0] == '/') return argv[i + 1];
+    }
+    return NULL;
+}
+
 /*
  * Why: started with fd 0, 1 or 2 closed, our own pipes would get those numbers and the
  * task's stdio set-up (dup2 onto 0..2) would silently overwrite them.
@@ -256,6 +264,9 @@ int main(int argc, char **argv) {
         if (argc == 0) return 0;
     }
     if (options_parse(argc - 1, argv + 1, &options, &error) < 0) {
+        /* the parse stopped early, maybe before --sandbox-log: a spare's stderr is /dev/null */
+        const char *log = early_sandbox_log(argc, argv);
+        if (log != NULL) redirect_output(log); /* best effort: the message also goes to the status file */
         if (options.command == SANDBOX_RUN && options.status_file != NULL) {
             struct run_context c = {.o = &options};
             struct sandbox_error dir_error;
