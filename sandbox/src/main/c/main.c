@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,11 +103,34 @@ static int forward_until_exit(pid_t init, struct sandbox_error *e) {
     }
 }
 
+/*
+ * --exit-after-start: B is our parent's child (CLONE_PARENT), so nothing of ours needs to stay.
+ * Waits until B has written the start (running or failed) to the status file, then returns
+ * 0; EOF without that means B died first, which A records as B's failure.
+ */
+static int await_started(struct run_context *c, int started_fd) {
+    char b;
+    ssize_t n;
+    do {
+        n = read(started_fd, &b, 1);
+    } while (n < 0 && errno == EINTR);
+    if (n == 1) return 0;
+    struct task_status last;
+    if (status_read(c->status_dirfd, c->status_name, &last) == 0 && (last.state == STATE_FAILED || last.exec_ok)) {
+        return 0; /* recorded, then died before telling us: the driver reads the record */
+    }
+    struct sandbox_error e;
+    sandbox_error_set(&e, "init", n < 0 ? errno : 0, "the sandbox init (pid %ld) ended before it recorded the start",
+                      (long)c->status.init_pid);
+    return sandbox_failed(c, &e, 125);
+}
+
 static int run_main(const struct sandbox_options *o, const struct proctitle *title) {
     struct run_context c;
     struct sandbox_error e;
     memset(&c, 0, sizeof c);
     memset(&e, 0, sizeof e);
+    c.started_fd = -1;
     c.o = o;
     c.title = *title;
     c.status_dirfd = open_status_dir(o->status_file, &c.status_name, &e);
@@ -127,12 +151,20 @@ static int run_main(const struct sandbox_options *o, const struct proctitle *tit
         sandbox_error_set(&e, "sync", errno, "pipe");
         return sandbox_failed(&c, &e, 125);
     }
+    int started[2] = {-1, -1};
+    if (o->exit_after_start && pipe2(started, O_CLOEXEC) < 0) {
+        sandbox_error_set(&e, "sync", errno, "pipe");
+        return sandbox_failed(&c, &e, 125);
+    }
     fflush(NULL); /* B starts with a copy of our stdio buffers */
-    pid_t init = ns_clone(ns_clone_flags(o), &e);
+    /* CLONE_PARENT: B becomes a child of our parent, which reaps it; we need not stay */
+    pid_t init = ns_clone(ns_clone_flags(o) | (o->exit_after_start ? CLONE_PARENT : 0), &e);
     if (init < 0) return sandbox_failed(&c, &e, 125);
     if (init == 0) {
         close(sync[1]);
+        if (started[0] >= 0) close(started[0]);
         c.sync_fd = sync[0];
+        c.started_fd = started[1];
         int code = pid1_main(&c);
         fflush(stderr);
         _exit(code);
@@ -145,6 +177,10 @@ static int run_main(const struct sandbox_options *o, const struct proctitle *tit
         fprintf(stderr, "corral-sandbox: sync: %s\n", strerror(errno));
     }
     close(sync[1]);
+    if (o->exit_after_start) {
+        close(started[1]);
+        return await_started(&c, started[0]);
+    }
     int st = forward_until_exit(init, &e);
     if (st < 0) return sandbox_failed(&c, &e, 125);
     if (WIFSIGNALED(st)) return init_killed(&c, WTERMSIG(st));

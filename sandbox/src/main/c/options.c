@@ -83,6 +83,7 @@ static const struct flag_def FLAGS[] = {
     {"--stderr", "stderr", RUN, V_PATH, F(stderr_path), 0, NULL},
     {"--status-file", "status_file", RUN, V_PATH, F(status_file), 0, NULL},
     {"--sandbox-log", "sandbox_log", RUN, V_PATH, F(sandbox_log), 0, NULL},
+    {"--exit-after-start", "exit_after_start", RUN, V_BOOL, F(exit_after_start), 0, NULL},
 };
 
 #undef F

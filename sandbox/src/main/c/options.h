@@ -73,6 +73,7 @@ struct sandbox_options {
     const char *stderr_path;        /* --stderr PATH, NULL = none */
     const char *status_file;        /* --status-file PATH */
     const char *sandbox_log;        /* --sandbox-log PATH, NULL = keep the inherited stdout/stderr */
+    bool exit_after_start;          /* --exit-after-start: B becomes our parent's child, A exits */
     char **argv;                    /* after "--": the task's command and arguments */
     size_t argc;
 };

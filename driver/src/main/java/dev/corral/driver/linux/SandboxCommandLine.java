@@ -140,6 +140,19 @@ public final class SandboxCommandLine {
     /** {@code --status-file}: host path of the status file. */
     public SandboxCommandLine statusFile(Path p) { return set(SandboxFlag.STATUS_FILE, p.toString()); }
 
+    /**
+     * {@code --exit-after-start}: the helper's init becomes the caller's child and the helper exits once
+     * the start is on record, so only the init stays resident.
+     */
+    public SandboxCommandLine exitAfterStart(boolean on) {
+        if (on) {
+            set(SandboxFlag.EXIT_AFTER_START);
+        } else {
+            values.remove(SandboxFlag.EXIT_AFTER_START);
+        }
+        return this;
+    }
+
     /** {@code --sandbox-log}: the file the helper's own stdout and stderr append to. */
     public SandboxCommandLine sandboxLog(Path p) { return set(SandboxFlag.SANDBOX_LOG, p.toString()); }
 

@@ -32,7 +32,8 @@ public enum SandboxFlag {
     STDOUT("--stdout", 1),
     STDERR("--stderr", 1),
     STATUS_FILE("--status-file", 1),
-    SANDBOX_LOG("--sandbox-log", 1);
+    SANDBOX_LOG("--sandbox-log", 1),
+    EXIT_AFTER_START("--exit-after-start", 0);
 
     private final String flag;
     private final int arity;

@@ -35,6 +35,7 @@ class SandboxCommandLineTest {
     void build_full_matchesGoldenWhateverTheSetterOrder() throws IOException {
         SandboxCommandLine b = SandboxCommandLine.run()
                 .sandboxLog(Path.of(ALLOC + "/web.sandbox.log"))
+                .exitAfterStart(true)
                 .statusFile(Path.of(ALLOC + "/web.status"))
                 .logFiles(Path.of(ALLOC + "/alloc/logs"), "web", 5, 1048576)
                 .oomScoreAdj(0)
