@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,8 +23,6 @@
 #include "proctitle.h"
 #include "signals.h"
 #include "status.h"
-
-extern char **environ;
 
 static int usage(void) {
     fputs("usage: corral-sandbox version | probe | run [FLAGS|@FILE] -- CMD [ARGS...]"
@@ -188,24 +185,14 @@ static int run_main(const struct sandbox_options *o, const struct proctitle *tit
 }
 
 /*
- * Shows the environment received on stdin in /proc/PID/environ (what ps e and the host's
- * tooling read), as if it had come with execve. Best effort: only the view depends on it.
- */
-static void expose_environment(char **env) {
-    if (env[0] == NULL) return;
-    char **last = env;
-    while (last[1] != NULL) last++;
-    unsigned long start = (unsigned long)env[0], end = (unsigned long)(*last + strlen(*last) + 1);
-    /* start first: the kernel refuses a moment with env_start > env_end, and the old area is higher */
-    if (prctl(PR_SET_MM, PR_SET_MM_ENV_START, start, 0, 0) == 0) prctl(PR_SET_MM, PR_SET_MM_ENV_END, end, 0, 0);
-}
-
-/*
  * `run @-`: the driver starts us ahead of time (a spare, off its start path) and sends the
- * environment and arguments when a task comes. Replaces argv and environ; *argc = 0 means the
- * stream was empty: the driver closed our stdin without using us.
+ * environment and arguments when a task comes. We then execute ourselves again with them, so
+ * that /proc/PID/environ of the sandbox shows the task's environment (what ps e and tools that
+ * find a task's processes by NOMAD_ALLOC_ID read) and the rest is the plain `run` path; the
+ * kernel offers no other way to set it without CAP_SYS_RESOURCE (PR_SET_MM). Returns only on
+ * failure (-1), or 0 for an empty stream: the driver closed our stdin without using us.
  */
-static int receive_stream(int *argc, char ***argv) {
+static int receive_stream(char *argv0) {
     struct sandbox_error error;
     int n;
     char **args, **env;
@@ -213,6 +200,7 @@ static int receive_stream(int *argc, char ***argv) {
         fprintf(stderr, "corral-sandbox: %s\n", error.detail);
         return -1;
     }
+    if (n == 0) return 0;
     /* the task never reads it (its stdin is /dev/null), but B and C must not hold the driver's pipe */
     int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (null < 0 || dup2(null, 0) < 0) {
@@ -220,23 +208,17 @@ static int receive_stream(int *argc, char ***argv) {
         return -1;
     }
     close(null);
-    if (n == 0) {
-        *argc = 0;
-        return 0;
-    }
     char **merged = calloc((size_t)n + 3, sizeof *merged);
     if (merged == NULL) {
         fputs("corral-sandbox: @-: out of memory\n", stderr);
         return -1;
     }
-    merged[0] = (*argv)[0];
-    merged[1] = (*argv)[1];
+    merged[0] = argv0;
+    merged[1] = "run";
     memcpy(merged + 2, args, (size_t)n * sizeof *args);
-    *argv = merged;
-    *argc = n + 2;
-    environ = env;
-    expose_environment(env);
-    return 0;
+    execve("/proc/self/exe", merged, env);
+    fprintf(stderr, "corral-sandbox: @-: execute /proc/self/exe again: %s\n", strerror(errno));
+    return -1;
 }
 
 /* --sandbox-log: our own stdout and stderr (and B's, which inherits them) append to PATH. */
@@ -296,8 +278,7 @@ int main(int argc, char **argv) {
         return 125;
     }
     if (argc == 3 && strcmp(argv[1], "run") == 0 && strcmp(argv[2], "@-") == 0) {
-        if (receive_stream(&argc, &argv) < 0) return 125;
-        if (argc == 0) return 0;
+        return receive_stream(argv[0]) < 0 ? 125 : 0;
     }
     if (options_parse(argc - 1, argv + 1, &options, &error) < 0) {
         /* the parse stopped early, maybe before --sandbox-log: a spare's stderr is /dev/null */

@@ -3,24 +3,30 @@ package dev.corral.driver;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Starts {@code corral-sandbox run @-} processes one ahead of need. Spawning a process from the JVM
+ * Starts {@code corral-sandbox run @-} processes ahead of need. Spawning a process from the JVM
  * (posix_spawn of jspawnhelper, which execs the sandbox, while the JVM waits for the exec) cost 1.5 to
- * 5 ms per task here, the largest share of a start (bench/). So right after a start the next sandbox
- * is spawned in the background, off any start path; it blocks reading its stdin, and the next start
+ * 5 ms per task here, the largest share of a start (bench/). So once a start is on record, spares
+ * are spawned in the background, off any start path; each blocks reading its stdin, and a start
  * only writes the task's environment and arguments there ({@code SandboxCommandLine.stream}).
  * A spare the driver never uses reads EOF when its stdin closes (at {@link #close} or when the JVM
  * dies) and exits 0 having done nothing.
  */
 final class SandboxStarter implements AutoCloseable {
+    /**
+     * Spares kept: two, so that a start right after another (the previous start's spare may still be
+     * spawning: 2 to 5 ms under load here) finds one ready; an idle spare is one blocked static binary.
+     */
+    static final int SPARES = 2;
     private final Supplier<Path> binary;
-    /** The spare: being spawned or waiting on its stdin; null when none. Guarded by {@code this}. */
-    private CompletableFuture<Process> spare;
+    /** The spares, oldest first: being spawned or waiting on their stdin. Guarded by {@code this}. */
+    private final java.util.ArrayDeque<CompletableFuture<Process>> spares = new java.util.ArrayDeque<>();
     /** Set by {@link #close}: no more spares. Guarded by {@code this}. */
     private boolean closed;
 
@@ -37,11 +43,7 @@ final class SandboxStarter implements AutoCloseable {
      * @throws IOException the sandbox could not be spawned or did not take its arguments
      */
     Process start(byte[] stream) throws IOException {
-        CompletableFuture<Process> mine;
-        synchronized (this) {
-            mine = spare;
-            spare = null;
-        }
+        CompletableFuture<Process> mine = take();
         Process p = mine == null ? null : ready(mine);
         if (p == null || !hand(p, stream)) {
             p = spawn();
@@ -51,6 +53,17 @@ final class SandboxStarter implements AutoCloseable {
             }
         }
         return p;
+    }
+
+    /** A spare already spawned if there is one, else the oldest one still spawning, else null. */
+    private synchronized CompletableFuture<Process> take() {
+        for (CompletableFuture<Process> f : spares) {
+            if (f.isDone()) {
+                spares.remove(f);
+                return f;
+            }
+        }
+        return spares.pollFirst();
     }
 
     private static Process ready(CompletableFuture<Process> f) {
@@ -65,16 +78,21 @@ final class SandboxStarter implements AutoCloseable {
         }
     }
 
-    /** Writes the stream and closes stdin; false when the process is gone (EPIPE). */
+    /** Writes the stream and closes stdin; false when the process did not take it (it exited). */
     private static boolean hand(Process p, byte[] stream) {
         try (OutputStream in = p.getOutputStream()) {
             in.write(stream);
             return true;
         } catch (IOException e) {
-            if (!p.isAlive()) {
-                return false;
+            // EPIPE: it closed its stdin, so it is exiting (a spare killed meanwhile, or a failure)
+            try {
+                if (!p.waitFor(1, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                p.destroyForcibly();
             }
-            p.destroyForcibly();
             return false;
         }
     }
@@ -88,20 +106,26 @@ final class SandboxStarter implements AutoCloseable {
         }
     }
 
-    /** Spawns the next spare in the background unless there is one already. */
+    /** Spawns spares in the background (one after the other) until there are {@link #SPARES}. */
     void refill() {
-        CompletableFuture<Process> f = new CompletableFuture<>();
+        List<CompletableFuture<Process>> more = new java.util.ArrayList<>();
         synchronized (this) {
-            if (closed || spare != null) {
-                return;
+            while (!closed && spares.size() < SPARES) {
+                CompletableFuture<Process> f = new CompletableFuture<>();
+                spares.addLast(f);
+                more.add(f);
             }
-            spare = f;
+        }
+        if (more.isEmpty()) {
+            return;
         }
         Thread.ofVirtual().name("corral-sandbox-spare").start(() -> {
-            try {
-                f.complete(spawn());
-            } catch (IOException | RuntimeException e) {
-                f.completeExceptionally(e);
+            for (CompletableFuture<Process> f : more) {
+                try {
+                    f.complete(spawn());
+                } catch (IOException | RuntimeException e) {
+                    f.completeExceptionally(e);
+                }
             }
         });
     }
@@ -127,17 +151,15 @@ final class SandboxStarter implements AutoCloseable {
         }
     }
 
-    /** Lets the spare go (it exits by itself); later starts spawn their sandbox directly. */
+    /** Lets the spares go (they exit by themselves); later starts spawn their sandbox directly. */
     @Override
     public void close() {
-        CompletableFuture<Process> f;
+        List<CompletableFuture<Process>> all;
         synchronized (this) {
             closed = true;
-            f = spare;
-            spare = null;
+            all = List.copyOf(spares);
+            spares.clear();
         }
-        if (f != null) {
-            f.thenAccept(SandboxStarter::release);
-        }
+        all.forEach(f -> f.thenAccept(SandboxStarter::release));
     }
 }

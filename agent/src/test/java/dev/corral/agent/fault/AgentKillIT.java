@@ -286,22 +286,19 @@ class AgentKillIT {
             AllocRecord a = view().alloc(h.allocId()).orElseThrow(() -> new AssertionError("handle without alloc " + h));
             assertThat(a.clientStatus()).as("alloc of a handle is running: %s", a.id()).isEqualTo("running");
         }
-        // The sandbox processes carry no task environment (it reaches them on stdin): found above the task's processes.
-        Map<Long, String> sandboxes = new HashMap<>();
-        for (HostView.Proc p : HostView.withEnvPrefix("NOMAD_JOB_ID=" + prefix)) {
-            if (!p.sandbox()) {
-                HostView.outerSandboxOf(p.pid()).ifPresent(s -> sandboxes.put(s, p.env("NOMAD_ALLOC_ID")));
-            }
-        }
+        List<HostView.Proc> sandboxes = HostView.withEnvPrefix("NOMAD_JOB_ID=" + prefix).stream()
+                .filter(HostView.Proc::outerSandbox).toList();
         Map<String, Long> perTask = new HashMap<>();
-        sandboxes.forEach((pid, allocId) -> {
-            HandleRecord h = byPid.get(pid);
-            assertThat(h).as("sandbox %d (alloc %s) on the host has a record in the store", pid, allocId).isNotNull();
-            assertThat(allocId).isEqualTo(h.allocId());
+        for (HostView.Proc p : sandboxes) {
+            HandleRecord h = byPid.get(p.pid());
+            assertThat(h).as("sandbox %d (alloc %s) on the host has a record in the store", p.pid(), p.env("NOMAD_ALLOC_ID"))
+                    .isNotNull();
+            assertThat(p.env("NOMAD_ALLOC_ID")).isEqualTo(h.allocId());
             perTask.merge(h.allocId() + "/" + h.task(), 1L, Long::sum);
-        });
+        }
         assertThat(perTask.values()).as("no task runs twice").allMatch(n -> n == 1);
-        assertThat(sandboxes.keySet()).as("every handle in the store has a live sandbox on the host").isEqualTo(byPid.keySet());
+        assertThat(sandboxes.stream().map(HostView.Proc::pid).collect(Collectors.toSet()))
+                .as("every handle in the store has a live sandbox on the host").isEqualTo(byPid.keySet());
         for (HostView.Proc p : HostView.withEnvPrefix("NOMAD_JOB_ID=" + prefix)) {
             // A short-lived "sleep" may exit between the scan and this check: only a live one counts.
             if (!p.sandbox() && ProcessHandle.of(p.pid()).map(ProcessHandle::isAlive).orElse(false)) {

@@ -23,6 +23,12 @@ final class HostView {
             return !cmdline.isEmpty() && cmdline.getFirst().contains("corral-sandbox");
         }
 
+        /** The outer {@code corral-sandbox run} process (the pid the store records), not its init child. */
+        boolean outerSandbox() {
+            return sandbox() && ProcessHandle.of(pid).flatMap(ProcessHandle::parent)
+                    .flatMap(pp -> pp.info().command()).map(c -> !c.contains("corral-sandbox")).orElse(true);
+        }
+
         String env(String name) {
             return env.stream().filter(e -> e.startsWith(name + "=")).map(e -> e.substring(name.length() + 1))
                     .findFirst().orElse(null);
@@ -60,20 +66,6 @@ final class HostView {
 
     private static List<String> split(byte[] b) {
         return b.length == 0 ? List.of() : Arrays.asList(new String(b, StandardCharsets.UTF_8).split("\0"));
-    }
-
-    /** The outer {@code corral-sandbox run} above a task process: the highest corral-sandbox ancestor. */
-    static Optional<Long> outerSandboxOf(long pid) {
-        Optional<Long> found = Optional.empty();
-        Optional<ProcessHandle> h = ProcessHandle.of(pid).flatMap(ProcessHandle::parent);
-        while (h.isPresent()) {
-            if (!h.get().info().command().map(c -> c.contains("corral-sandbox")).orElse(false)) {
-                return found;
-            }
-            found = Optional.of(h.get().pid());
-            h = h.get().parent();
-        }
-        return found;
     }
 
     static boolean descendsFrom(long pid, long ancestor) {
