@@ -19,19 +19,21 @@ import java.util.function.Supplier;
  * dies) and exits 0 having done nothing.
  */
 final class SandboxStarter implements AutoCloseable {
-    /**
-     * Spares kept: two, so that a start right after another (the previous start's spare may still be
-     * spawning: 2 to 5 ms under load here) finds one ready; an idle spare is one blocked static binary.
-     */
-    static final int SPARES = 2;
     private final Supplier<Path> binary;
+    /**
+     * Spares kept (default 2, so that a start right after another, while the previous start's spare
+     * may still be spawning, 2 to 5 ms under load here, finds one ready). An idle spare is one
+     * static binary blocked in read(2).
+     */
+    private final int count;
     /** The spares, oldest first: being spawned or waiting on their stdin. Guarded by {@code this}. */
     private final java.util.ArrayDeque<CompletableFuture<Process>> spares = new java.util.ArrayDeque<>();
     /** Set by {@link #close}: no more spares. Guarded by {@code this}. */
     private boolean closed;
 
-    SandboxStarter(Supplier<Path> binary) {
+    SandboxStarter(Supplier<Path> binary, int count) {
         this.binary = binary;
+        this.count = count;
     }
 
     /**
@@ -106,11 +108,11 @@ final class SandboxStarter implements AutoCloseable {
         }
     }
 
-    /** Spawns spares in the background (one after the other) until there are {@link #SPARES}. */
+    /** Spawns spares in the background (one after the other) until there are {@code count}. */
     void refill() {
         List<CompletableFuture<Process>> more = new java.util.ArrayList<>();
         synchronized (this) {
-            while (!closed && spares.size() < SPARES) {
+            while (!closed && spares.size() < count) {
                 CompletableFuture<Process> f = new CompletableFuture<>();
                 spares.addLast(f);
                 more.add(f);

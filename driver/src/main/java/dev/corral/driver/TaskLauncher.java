@@ -49,7 +49,7 @@ final class TaskLauncher {
         this.cgroups = cgroups;
         this.capabilities = capabilities;
         this.sandboxBinary = sandboxBinary;
-        this.starter = new SandboxStarter(sandboxBinary);
+        this.starter = new SandboxStarter(sandboxBinary, config.spareSandboxes());
     }
 
     /** Lets the spare sandbox go; later starts spawn theirs directly. */

@@ -39,7 +39,7 @@ class SandboxStarterTest {
     @Test
     void start_handsTheStreamOver_spareProcessesTakeTheNextOnes_closeLetsThemExit() throws Exception {
         Path script = standIn("[ \"$1 $2\" = \"run @-\" ] || exit 9; exec cat > \"" + dir + "/out.$$\"");
-        try (SandboxStarter starter = new SandboxStarter(() -> script)) {
+        try (SandboxStarter starter = new SandboxStarter(() -> script, 2)) {
             Process first = starter.start("one\0".getBytes(StandardCharsets.UTF_8));
             assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
             assertThat(first.exitValue()).isZero();
@@ -53,7 +53,7 @@ class SandboxStarterTest {
             assertThat(List.of(first.pid(), second.pid(), third.pid())).doesNotHaveDuplicates();
 
             starter.refill();
-            awaitOutputs(3 + SandboxStarter.SPARES); // the spares have started: each made its (empty) file
+            awaitOutputs(3 + 2); // the spares have started: each made its (empty) file
         }
         // closed: every spare read EOF and exited, leaving its file empty
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -64,17 +64,29 @@ class SandboxStarterTest {
                 Thread.sleep(10);
             }
         }
-        assertThat(outs().stream().filter(p -> p.toFile().length() == 0)).hasSize(SandboxStarter.SPARES);
+        assertThat(outs().stream().filter(p -> p.toFile().length() == 0)).hasSize(2);
     }
 
     @Test
     void start_sandboxThatExitsAtOnce_failsNamingTheExitCode() throws Exception {
         Path script = standIn("exit 7");
-        try (SandboxStarter starter = new SandboxStarter(() -> script)) {
+        try (SandboxStarter starter = new SandboxStarter(() -> script, 2)) {
             // bigger than a pipe's buffer, so the write cannot succeed before the process is gone
             assertThatThrownBy(() -> starter.start(new byte[1 << 20])).isInstanceOf(IOException.class)
                     .hasMessageContaining("exit code 7");
         }
+    }
+
+    @Test
+    void noSpares_eachStartSpawnsItsOwn() throws Exception {
+        Path script = standIn("exec cat > \"" + dir + "/out.$$\"");
+        try (SandboxStarter starter = new SandboxStarter(() -> script, 0)) {
+            Process p = starter.start("x".getBytes(StandardCharsets.UTF_8));
+            starter.refill();
+            assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(out(p)).isEqualTo("x");
+        }
+        assertThat(outs()).hasSize(1);
     }
 
     private void awaitOutputs(int n) throws Exception {
