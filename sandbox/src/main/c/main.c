@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,20 +100,47 @@ static int forward_until_exit(pid_t init, struct sandbox_error *e) {
     }
 }
 
+/*
+ * --exit-after-start: B is our parent's child (CLONE_PARENT), so nothing of ours needs to stay.
+ * Waits until B has written the start (running or failed) to the status file, then returns
+ * 0; EOF without that means B died first, which A records as B's failure.
+ */
+static int await_started(struct run_context *c, int started_fd) {
+    char b;
+    ssize_t n;
+    do {
+        n = read(started_fd, &b, 1);
+    } while (n < 0 && errno == EINTR);
+    if (n == 1) return 0;
+    struct task_status last;
+    if (status_read(c->status_dirfd, c->status_name, &last) == 0 && (last.state == STATE_FAILED || last.exec_ok)) {
+        return 0; /* recorded, then died before telling us: the driver reads the record */
+    }
+    struct sandbox_error e;
+    sandbox_error_set(&e, "init", n < 0 ? errno : 0, "the sandbox init (pid %ld) ended before it recorded the start",
+                      (long)c->status.init_pid);
+    return sandbox_failed(c, &e, 125);
+}
+
 static int run_main(const struct sandbox_options *o, const struct proctitle *title) {
     struct run_context c;
     struct sandbox_error e;
     memset(&c, 0, sizeof c);
     memset(&e, 0, sizeof e);
+    c.started_fd = -1;
     c.o = o;
     c.title = *title;
     c.status_dirfd = open_status_dir(o->status_file, &c.status_name, &e);
     if (c.status_dirfd < 0) return sandbox_failed(&c, &e, 125);
     c.status.sandbox_pid = getpid();
-    /* out of Java's process group and session: a Ctrl-C or a group kill aimed at the JVM must
-     * not reach the task except through the driver; EPERM means we already lead a group */
-    if (setsid() < 0 && errno != EPERM) {
-        sandbox_error_set(&e, "setsid", errno, "setsid");
+    /*
+     * Out of Java's process group: a Ctrl-C or a group kill aimed at the JVM must not reach the
+     * task except through the driver. Not setsid: a new session gets a new scheduler autogroup,
+     * which cost 1 ms at the median here (bench/); the task gets its session from C's setsid.
+     * EPERM: we lead a session already, so a group too.
+     */
+    if (setpgid(0, 0) < 0 && errno != EPERM) {
+        sandbox_error_set(&e, "setpgid", errno, "setpgid");
         return sandbox_failed(&c, &e, 125);
     }
     int sync[2];
@@ -120,12 +148,20 @@ static int run_main(const struct sandbox_options *o, const struct proctitle *tit
         sandbox_error_set(&e, "sync", errno, "pipe");
         return sandbox_failed(&c, &e, 125);
     }
+    int started[2] = {-1, -1};
+    if (o->exit_after_start && pipe2(started, O_CLOEXEC) < 0) {
+        sandbox_error_set(&e, "sync", errno, "pipe");
+        return sandbox_failed(&c, &e, 125);
+    }
     fflush(NULL); /* B starts with a copy of our stdio buffers */
-    pid_t init = ns_clone(ns_clone_flags(o), &e);
+    /* CLONE_PARENT: B becomes a child of our parent, which reaps it; we need not stay */
+    pid_t init = ns_clone(ns_clone_flags(o) | (o->exit_after_start ? CLONE_PARENT : 0), &e);
     if (init < 0) return sandbox_failed(&c, &e, 125);
     if (init == 0) {
         close(sync[1]);
+        if (started[0] >= 0) close(started[0]);
         c.sync_fd = sync[0];
+        c.started_fd = started[1];
         int code = pid1_main(&c);
         fflush(stderr);
         _exit(code);
@@ -138,10 +174,70 @@ static int run_main(const struct sandbox_options *o, const struct proctitle *tit
         fprintf(stderr, "corral-sandbox: sync: %s\n", strerror(errno));
     }
     close(sync[1]);
+    if (o->exit_after_start) {
+        close(started[1]);
+        return await_started(&c, started[0]);
+    }
     int st = forward_until_exit(init, &e);
     if (st < 0) return sandbox_failed(&c, &e, 125);
     if (WIFSIGNALED(st)) return init_killed(&c, WTERMSIG(st));
     return WEXITSTATUS(st);
+}
+
+/*
+ * `run @-`: the driver starts us ahead of time (a spare, off its start path) and sends the
+ * environment and arguments when a task comes. We then execute ourselves again with them, so
+ * that /proc/PID/environ of the sandbox shows the task's environment (what ps e and tools that
+ * find a task's processes by NOMAD_ALLOC_ID read) and the rest is the plain `run` path; the
+ * kernel offers no other way to set it without CAP_SYS_RESOURCE (PR_SET_MM). Returns only on
+ * failure (-1), or 0 for an empty stream: the driver closed our stdin without using us.
+ */
+static int receive_stream(char *argv0) {
+    struct sandbox_error error;
+    int n;
+    char **args, **env;
+    if (options_read_stream(0, &n, &args, &env, &error) < 0) {
+        fprintf(stderr, "corral-sandbox: %s\n", error.detail);
+        return -1;
+    }
+    if (n == 0) return 0;
+    /* the task never reads it (its stdin is /dev/null), but B and C must not hold the driver's pipe */
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null < 0 || dup2(null, 0) < 0) {
+        fprintf(stderr, "corral-sandbox: @-: /dev/null on stdin: %s\n", strerror(errno));
+        return -1;
+    }
+    close(null);
+    char **merged = calloc((size_t)n + 3, sizeof *merged);
+    if (merged == NULL) {
+        fputs("corral-sandbox: @-: out of memory\n", stderr);
+        return -1;
+    }
+    merged[0] = argv0;
+    merged[1] = "run";
+    memcpy(merged + 2, args, (size_t)n * sizeof *args);
+    execve("/proc/self/exe", merged, env);
+    fprintf(stderr, "corral-sandbox: @-: execute /proc/self/exe again: %s\n", strerror(errno));
+    return -1;
+}
+
+/* --sandbox-log: our own stdout and stderr (and B's, which inherits them) append to PATH. */
+static int redirect_output(const char *path) {
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return -1;
+    int ok = dup2(fd, 1) >= 0 && dup2(fd, 2) >= 0;
+    int err = errno;
+    close(fd);
+    errno = err;
+    return ok ? 0 : -1;
+}
+
+/* The value of a --sandbox-log flag before "--", for messages of a parse that failed before it. */
+static const char *early_sandbox_log(int argc, char **argv) {
+    for (int i = 2; i + 1 < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strcmp(argv[i], "--sandbox-log") == 0 && argv[i + 1][0] == '/') return argv[i + 1];
+    }
+    return NULL;
 }
 
 /*
@@ -181,7 +277,13 @@ int main(int argc, char **argv) {
         fprintf(stderr, "corral-sandbox: %s: %s\n", error.step, error.detail);
         return 125;
     }
+    if (argc == 3 && strcmp(argv[1], "run") == 0 && strcmp(argv[2], "@-") == 0) {
+        return receive_stream(argv[0]) < 0 ? 125 : 0;
+    }
     if (options_parse(argc - 1, argv + 1, &options, &error) < 0) {
+        /* the parse stopped early, maybe before --sandbox-log: a spare's stderr is /dev/null */
+        const char *log = early_sandbox_log(argc, argv);
+        if (log != NULL) redirect_output(log); /* best effort: the message also goes to the status file */
         if (options.command == SANDBOX_RUN && options.status_file != NULL) {
             struct run_context c = {.o = &options};
             struct sandbox_error dir_error;
@@ -195,6 +297,14 @@ int main(int argc, char **argv) {
     if (options.parse_only) {
         options_print(&options, stdout);
         return fflush(stdout) == 0 ? 0 : 125;
+    }
+    if (options.sandbox_log != NULL && redirect_output(options.sandbox_log) < 0) {
+        struct run_context c = {.o = &options};
+        struct sandbox_error dir_error;
+        sandbox_error_set(&error, "sandbox_log", errno, "open --sandbox-log %s", options.sandbox_log);
+        c.status_dirfd = open_status_dir(options.status_file, &c.status_name, &dir_error);
+        c.status.sandbox_pid = getpid();
+        return sandbox_failed(&c, &error, 125);
     }
     /* host paths in our argv (task dir, status file, cgroups) are nobody else's business */
     proctitle_set(&title, (const char *const[]){"corral-sandbox", argv[1], NULL});

@@ -82,6 +82,8 @@ static const struct flag_def FLAGS[] = {
     {"--stdout", "stdout", RUN, V_PATH, F(stdout_path), 0, NULL},
     {"--stderr", "stderr", RUN, V_PATH, F(stderr_path), 0, NULL},
     {"--status-file", "status_file", RUN, V_PATH, F(status_file), 0, NULL},
+    {"--sandbox-log", "sandbox_log", RUN, V_PATH, F(sandbox_log), 0, NULL},
+    {"--exit-after-start", "exit_after_start", RUN, V_BOOL, F(exit_after_start), 0, NULL},
 };
 
 #undef F
@@ -289,6 +291,20 @@ static bool repeatable(const struct flag_def *d) {
     return d->kind == V_BIND_LIST || d->kind == V_PATH_LIST;
 }
 
+/* Splits buf[0..size) at NUL bytes (a missing final NUL is tolerated) into a NULL-ended array. */
+static int split_nul(char *buf, size_t size, char ***out, const char *what, struct sandbox_error *e) {
+    buf[size] = '\0';
+    size_t count = 0;
+    for (size_t i = 0; i < size; i++) count += buf[i] == '\0';
+    if (size > 0 && buf[size - 1] != '\0') count++;
+    char **args = calloc(count + 1, sizeof *args);
+    if (args == NULL) FAIL(e, PARSE_STEP, ENOMEM, "%s", what);
+    size_t k = 0;
+    for (size_t i = 0; i < size; i += strlen(buf + i) + 1) args[k++] = buf + i;
+    *out = args;
+    return (int)count;
+}
+
 /*
  * Reads FILE into one buffer and splits it at NUL bytes (each NUL ends an argument; a
  * missing final NUL is tolerated). Returns the number of arguments, or -1.
@@ -324,16 +340,45 @@ static int read_argfile(const char *path, char ***out, struct sandbox_error *e) 
         got += (size_t)n;
     }
     close(fd);
-    buf[size] = '\0';
-    size_t count = 0;
-    for (size_t i = 0; i < size; i++) count += buf[i] == '\0';
-    if (size > 0 && buf[size - 1] != '\0') count++;
-    char **args = calloc(count + 1, sizeof *args);
-    if (args == NULL) FAIL(e, PARSE_STEP, ENOMEM, "@%s", path);
-    size_t k = 0;
-    for (size_t i = 0; i < size; i += strlen(buf + i) + 1) args[k++] = buf + i;
-    *out = args;
-    return (int)count;
+    return split_nul(buf, size, out, path, e);
+}
+
+int options_read_stream(int fd, int *argc, char ***argv, char ***envp, struct sandbox_error *e) {
+    size_t cap = 16384, size = 0;
+    char *buf = malloc(cap + 1);
+    if (buf == NULL) FAIL(e, PARSE_STEP, ENOMEM, "@-");
+    for (;;) {
+        if (size == cap) {
+            if (cap >= ARGFILE_MAX) FAIL(e, PARSE_STEP, 0, "@-: more than %u bytes on stdin", ARGFILE_MAX);
+            cap *= 2;
+            char *bigger = realloc(buf, cap + 1);
+            if (bigger == NULL) FAIL(e, PARSE_STEP, ENOMEM, "@-");
+            buf = bigger;
+        }
+        ssize_t n = read(fd, buf + size, cap - size);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) FAIL(e, PARSE_STEP, errno, "@-: read stdin");
+        if (n == 0) break;
+        size += (size_t)n;
+    }
+    if (size == 0) {
+        *argc = 0;
+        return 0;
+    }
+    char **all;
+    int count = split_nul(buf, size, &all, "@-", e);
+    if (count < 0) return -1;
+    int sep = 0;
+    while (sep < count && all[sep][0] != '\0') sep++;
+    if (sep == count) FAIL(e, PARSE_STEP, 0, "@-: no empty entry ends the environment on stdin");
+    for (int i = 0; i < sep; i++) {
+        if (strchr(all[i], '=') == NULL) FAIL(e, PARSE_STEP, 0, "@-: environment entry \"%s\" has no '='", all[i]);
+    }
+    all[sep] = NULL; /* all[0..sep) is now the NULL-ended environment */
+    *envp = all;
+    *argv = all + sep + 1;
+    *argc = count - sep - 1;
+    return 0;
 }
 
 static const struct flag_def *find_flag(const char *name, unsigned command) {

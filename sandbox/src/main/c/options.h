@@ -72,6 +72,8 @@ struct sandbox_options {
     const char *stdout_path;        /* --stdout PATH, NULL = none */
     const char *stderr_path;        /* --stderr PATH, NULL = none */
     const char *status_file;        /* --status-file PATH */
+    const char *sandbox_log;        /* --sandbox-log PATH, NULL = keep the inherited stdout/stderr */
+    bool exit_after_start;          /* --exit-after-start: B becomes our parent's child, A exits */
     char **argv;                    /* after "--": the task's command and arguments */
     size_t argc;
 };
@@ -83,6 +85,13 @@ struct sandbox_options {
  * Returns 0, or -1 with e filled (step "parse_options", err 0 for a usage error).
  */
 int options_parse(int argc, char **argv, struct sandbox_options *o, struct sandbox_error *e);
+
+/*
+ * `run @-`: reads fd to EOF: environment entries (KEY=VALUE), an empty entry, then the arguments
+ * as in an @FILE, all NUL-terminated. Sets *envp and *argv (NULL-ended, into one heap buffer) and
+ * *argc; *argc = 0 for an empty stream (a spare the driver never used). Returns 0 or -1 with e.
+ */
+int options_read_stream(int fd, int *argc, char ***argv, char ***envp, struct sandbox_error *e);
 
 /* Prints o as canonical key=value lines in flag-table order (the --parse-only output). */
 void options_print(const struct sandbox_options *o, FILE *out);

@@ -33,6 +33,13 @@ static void write_status(struct run_context *c) {
     if (status_write(c->status_dirfd, c->status_name, &c->status, &e) < 0) {
         fprintf(stderr, "corral-sandbox: %s: %s\n", e.step, e.detail);
     }
+    if (c->started_fd >= 0) {
+        /* the start is on record (running or failed): A may exit now (--exit-after-start) */
+        ssize_t n = write(c->started_fd, "s", 1);
+        (void)n; /* A gone already: nobody waits */
+        close(c->started_fd);
+        c->started_fd = -1;
+    }
 }
 
 static int receive_host_pids(struct run_context *c, struct sandbox_error *e) {

@@ -18,6 +18,7 @@ struct run_context {
     const char *status_name;     /* its last component */
     struct task_status status;   /* what B writes */
     int sync_fd;                 /* B: read end of A's message with both host pids */
+    int started_fd;              /* B: write end A waits on with --exit-after-start, else -1 */
     int cgroup_fds[SANDBOX_MAX_CGROUPS]; /* DIR/cgroup.procs, opened by B before pivot */
     int log_dirfd;               /* --log-dir, -1 when not rotating */
     struct log_rotator out_log;  /* <name>.stdout.N */

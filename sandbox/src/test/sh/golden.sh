@@ -1,6 +1,6 @@
 #!/bin/bash
 # Checks `corral-sandbox SUBCOMMAND --parse-only ARGS` against every golden NAME.parsed, passing
-# the arguments both directly and through a NUL-separated @FILE. No root needed.
+# the arguments directly, through a NUL-separated @FILE and (run) on stdin with `run @-`. No root needed.
 # Usage: golden.sh BINARY GOLDEN_DIR
 set -u
 bin=$1
@@ -24,6 +24,15 @@ for argv_file in "$dir"/*.argv; do
         passed=$((passed + 1))
     else
         echo "golden $name (@FILE): FAILED"; cat "$tmp/err"; failed=$((failed + 1))
+    fi
+    if [ "${args[0]}" = run ]; then
+        # run @-: the environment, an empty entry, then the arguments, all on stdin
+        if { printf 'GOLDEN=1\0\0'; printf '%s\0' --parse-only "${args[@]:1}"; } | "$bin" run @- > "$tmp/stream" 2> "$tmp/err" \
+            && diff -u "$dir/$name.parsed" "$tmp/stream"; then
+            passed=$((passed + 1))
+        else
+            echo "golden $name (@-): FAILED"; cat "$tmp/err"; failed=$((failed + 1))
+        fi
     fi
 done
 echo "sandbox golden: $passed passed, $failed failed"

@@ -98,6 +98,8 @@ public final class Agent implements AutoCloseable {
     private final StateStore store;
     private final NodeIdentity identity;
     private final Map<String, TaskDriver> drivers;
+    /** True when {@link #drivers} were made here (not given in the options): closed with the agent. */
+    private final boolean ownsDrivers;
     private final Scheduler scheduler;
     private final RunnerContext runnerContext;
     private final DiskStats diskStats;
@@ -146,6 +148,7 @@ public final class Agent implements AutoCloseable {
         this.identity = store.nodeIdentity(() -> new NodeIdentity(UUID.randomUUID().toString(),
                 UUID.randomUUID().toString(), options.clockMs().getAsLong()));
         this.drivers = options.drivers() != null ? Map.copyOf(options.drivers()) : defaultDrivers(config, dataDir);
+        this.ownsDrivers = options.drivers() == null;
         this.diskStats = options.diskStats() != null ? options.diskStats() : DiskStats.of(allocRoot);
         long f0 = System.nanoTime();
         this.node = fingerprint();
@@ -802,6 +805,9 @@ public final class Agent implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         store.close();
+        if (ownsDrivers) {
+            drivers.values().forEach(TaskDriver::close);
+        }
         if (artifactFetcher != null) {
             artifactFetcher.close();
         }

@@ -136,27 +136,31 @@ final class DriverBench implements AutoCloseable {
             long rss1 = Proc.rssKb(ProcessHandle.current().pid());
             Proc.DiskUsage disk1 = Proc.du(data, Optional.empty());
             Proc.DiskUsage disk1NoLogs = Proc.du(data, noLogs);
-            List<Long> runRss = new ArrayList<>();
-            List<Long> runPss = new ArrayList<>();
+            // The resident sandbox processes of each task: its init, plus the run process when it stays
+            // (records of sandboxes started without --exit-after-start).
             List<Long> initRss = new ArrayList<>();
             List<Long> initPss = new ArrayList<>();
-            for (TaskHandle h : handles) {
-                long run = h.sandboxPid();
-                long init = initPid(h);
-                runRss.add(Proc.rssKb(run));
-                runPss.add(Proc.pssKb(run));
-                initRss.add(Proc.rssKb(init));
-                initPss.add(Proc.pssKb(init));
-            }
-            m.put("sandbox_run_process_kb", kbSummary(runRss, runPss));
-            m.put("sandbox_init_process_kb", kbSummary(initRss, initPss));
             List<Long> sumRss = new ArrayList<>();
             List<Long> sumPss = new ArrayList<>();
-            for (int i = 0; i < runRss.size(); i++) {
-                sumRss.add(runRss.get(i) + initRss.get(i));
-                sumPss.add(runPss.get(i) + initPss.get(i));
+            long processes = 0;
+            for (TaskHandle h : handles) {
+                long init = initPid(h);
+                initRss.add(Proc.rssKb(init));
+                initPss.add(Proc.pssKb(init));
+                long rss = Proc.rssKb(init);
+                long pss = Proc.pssKb(init);
+                processes++;
+                if (h.sandboxPid() != init) {
+                    rss += Proc.rssKb(h.sandboxPid());
+                    pss += Proc.pssKb(h.sandboxPid());
+                    processes++;
+                }
+                sumRss.add(rss);
+                sumPss.add(pss);
             }
-            m.put("sandbox_both_processes_kb", kbSummary(sumRss, sumPss));
+            m.put("sandbox_processes_per_task", (double) processes / handles.size());
+            m.put("sandbox_init_process_kb", kbSummary(initRss, initPss));
+            m.put("sandbox_all_processes_kb", kbSummary(sumRss, sumPss));
             m.put("jvm_heap_growth_per_task_bytes", (heap1 - heap0) / n);
             m.put("jvm_rss_growth_per_task_kb", (rss1 - rss0) / n);
             m.put("jvm_rss_kb_before", rss0);

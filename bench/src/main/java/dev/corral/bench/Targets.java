@@ -39,11 +39,10 @@ final class Targets {
         }
         Map<String, Object> ov = map(sc.get("overhead"));
         if (ov != null) {
-            Map<String, Object> run = map(ov.get("sandbox_run_process_kb"));
             Map<String, Object> init = map(ov.get("sandbox_init_process_kb"));
-            Map<String, Object> both = map(ov.get("sandbox_both_processes_kb"));
-            for (var e : List.of(Map.entry("sandbox `run` process", run), Map.entry("sandbox init (PID 1) process", init),
-                    Map.entry("both sandbox processes of a task together", both))) {
+            Map<String, Object> all = map(ov.get("sandbox_all_processes_kb"));
+            for (var e : List.of(Map.entry("sandbox init (PID 1) process", init),
+                    Map.entry("all resident sandbox processes of a task (" + ov.get("sandbox_processes_per_task") + ")", all))) {
                 double rss = num(e.getValue().get("rss_kb_median"));
                 double pss = num(e.getValue().get("pss_kb_median"));
                 add(out, "per-task resident overhead <= 1 MiB RSS, Pss <= 0.5 MiB: " + e.getKey(),

@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * Blocking methods ({@code stopTask}, {@code destroyTask}, {@code execTask}) may be called from
  * virtual threads.
  */
-public final class ExecDriver {
+public final class ExecDriver implements AutoCloseable {
     /** Plugin name. */
     public static final String NAME = "exec";
     /** How often the agent should call {@link #fingerprint()}. */
@@ -217,8 +217,7 @@ public final class ExecDriver {
             TaskLauncher.Launched launched = launcher.launch(task, launcher.plan(task));
             TaskHandle handle = launched.handle();
             store.putIfAbsent(handle);
-            Process process = launched.process();
-            process.onExit().thenRun(() -> finish(handle, OptionalInt.of(process.exitValue())));
+            watchFd(handle, launched.initPidfd());
             return handle;
         } finally {
             starting.remove(task.id());
@@ -229,7 +228,7 @@ public final class ExecDriver {
      * Reads the final status and completes the handle's exit. If the {@code run} process died but
      * the sandbox's init still runs the task (someone SIGKILLed it), keeps watching the init instead.
      */
-    private void finish(TaskHandle handle, OptionalInt sandboxExit) {
+    private void finish(TaskHandle handle, Optional<LinuxSyscalls.ChildExit> sandboxExit) {
         Optional<SandboxStatus> status = handle.sandboxStatus();
         if (status.map(SandboxStatus::running).orElse(false)) {
             OptionalLong init = handle.liveInitPid();
@@ -239,12 +238,21 @@ public final class ExecDriver {
             status = handle.sandboxStatus(); // it may have ended while we looked
         }
         ExitResult result;
+        OptionalInt code = sandboxExit.map(x -> OptionalInt.of(x.code())).orElse(OptionalInt.empty());
         try {
             boolean oom = handle.cgroup().oomKilled();
-            result = ExitResults.from(status, sandboxExit, oom, handle.record().statusFile());
+            boolean recorded = status.map(s -> s.exited() || s.failed()).orElse(false);
+            if (!recorded && sandboxExit.isPresent() && sandboxExit.get().signal() > 0) {
+                // The init was killed (only SIGKILL can do that): the task's PID namespace died with it.
+                int sig = sandboxExit.get().signal();
+                result = new ExitResult.SandboxFailed("init", 0, "the sandbox init (pid " + handle.sandboxPid()
+                        + ") was killed by signal " + sig, 128 + sig);
+            } else {
+                result = ExitResults.from(status, code, oom, handle.record().statusFile());
+            }
         } catch (RuntimeException e) {
             result = new ExitResult.SandboxFailed("wait", 0, "cannot read the task's exit: " + e.getMessage(),
-                    sandboxExit.orElse(125));
+                    code.orElse(125));
         }
         Instant at = status.flatMap(s -> s.finishedNs().isPresent()
                 ? Optional.of(Instant.EPOCH.plusNanos(s.finishedNs().getAsLong())) : Optional.empty()).orElse(Instant.now());
@@ -271,16 +279,19 @@ public final class ExecDriver {
     private void watchFd(TaskHandle handle, int fd) {
         // poll(2) blocks its thread in native code: a platform thread, not a virtual one.
         Thread.ofPlatform().daemon().name("corral-wait-" + handle.id()).start(() -> {
+            Optional<LinuxSyscalls.ChildExit> exit;
             try {
                 while (!LinuxSyscalls.pollExit(fd, 1000)) {
                     if (!handle.running()) {
                         return;
                     }
                 }
+                // our child (a sandbox init this driver started): reap it and keep its wait status
+                exit = LinuxSyscalls.reap(fd);
             } finally {
                 LinuxSyscalls.close(fd);
             }
-            finish(handle, OptionalInt.empty());
+            finish(handle, exit);
         });
     }
 
@@ -458,7 +469,7 @@ public final class ExecDriver {
             TaskHandle handle = new TaskHandle(record, cgroup, record.statusFile().getParent(), pidfd, null);
             store.putIfAbsent(handle);
             if (pidfd < 0) {
-                finish(handle, OptionalInt.empty());
+                finish(handle, Optional.empty());
             } else {
                 // Watch through a copy of the verified pidfd: reopening by pid could race with pid reuse.
                 watchFd(handle, LinuxSyscalls.dup(pidfd));
@@ -662,5 +673,14 @@ public final class ExecDriver {
     /** Every tracked task. */
     public Collection<TaskHandle> tasks() {
         return store.all();
+    }
+
+    /**
+     * Lets the spare sandbox process go (it exits by itself; see {@code SandboxStarter}). Running tasks
+     * are not touched, and the driver still works: later starts just spawn their sandbox directly.
+     */
+    @Override
+    public void close() {
+        launcher.close();
     }
 }

@@ -29,6 +29,9 @@ import java.util.Set;
  * @param maxKillTimeout  {@code max_kill_timeout}: cap on a task's kill timeout
  * @param userDenylist    users a task may not run as ({@code user.denylist}, default {@code root})
  * @param seccomp         {@code seccomp}: the syscall filter of every task ({@code "default"}, {@code "unconfined"} or a deny-list path)
+ * @param spareSandboxes  Corral only, not a plugin key: sandbox processes kept spawned ahead of need so that a start
+ *                        spawns none (default 2; 0 for a one-shot use such as {@code corral run}, where they would
+ *                        only be spawned after the one start and never used)
  */
 public record ExecDriverConfig(
         boolean noPivotRoot,
@@ -43,7 +46,8 @@ public record ExecDriverConfig(
         String cgroupParent,
         Duration maxKillTimeout,
         Set<String> userDenylist,
-        SeccompProfile seccomp) {
+        SeccompProfile seccomp,
+        int spareSandboxes) {
 
     /** Nomad's default {@code allow_caps}: Docker's default set minus NET_RAW. */
     public static final List<String> DEFAULT_ALLOW_CAPS = List.of(
@@ -52,6 +56,9 @@ public record ExecDriverConfig(
 
     /** Nomad's default {@code chroot_env} map (host path -> task path), in order. */
     public static final Map<String, String> DEFAULT_CHROOT_ENV = defaultChrootEnv();
+
+    /** Default {@link #spareSandboxes}. */
+    public static final int DEFAULT_SPARE_SANDBOXES = 2;
 
     /** Default {@code pids_limit}. */
     public static final int DEFAULT_PIDS_LIMIT = 4096;
@@ -94,6 +101,9 @@ public record ExecDriverConfig(
         }
         if (maxKillTimeout.isNegative()) {
             problems.add("max_kill_timeout must not be negative, got " + maxKillTimeout);
+        }
+        if (spareSandboxes < 0 || spareSandboxes > 16) {
+            problems.add("spare sandboxes must be between 0 and 16, got " + spareSandboxes);
         }
         if (!problems.isEmpty()) {
             throw new InvalidDriverConfigException(String.join("; ", problems));
@@ -149,6 +159,7 @@ public record ExecDriverConfig(
         private Duration maxKillTimeout = Duration.ofSeconds(30);
         private Set<String> userDenylist = Set.of("root");
         private SeccompProfile seccomp = SeccompProfile.DEFAULT;
+        private int spareSandboxes = DEFAULT_SPARE_SANDBOXES;
 
         private Builder() {
         }
@@ -180,6 +191,7 @@ public record ExecDriverConfig(
         public Builder maxKillTimeout(Duration v) { this.maxKillTimeout = v; return this; }
         public Builder userDenylist(Set<String> v) { this.userDenylist = v; return this; }
         public Builder seccomp(SeccompProfile v) { this.seccomp = v; return this; }
+        public Builder spareSandboxes(int v) { this.spareSandboxes = v; return this; }
         /** @throws InvalidDriverConfigException {@code seccomp must be "default", "unconfined" or an absolute path ...} */
         public Builder seccomp(String v) {
             try {
@@ -192,7 +204,7 @@ public record ExecDriverConfig(
 
         public ExecDriverConfig build() {
             return new ExecDriverConfig(noPivotRoot, defaultPidMode, defaultIpcMode, allowCaps, pidsLimit, rootfs,
-                    chrootEnv, stateDir, sandboxBinary, cgroupParent, maxKillTimeout, userDenylist, seccomp);
+                    chrootEnv, stateDir, sandboxBinary, cgroupParent, maxKillTimeout, userDenylist, seccomp, spareSandboxes);
         }
 
         private static NamespaceMode parseMode(String field, String v) {

@@ -63,7 +63,10 @@ public final class TaskHandle {
         return record;
     }
 
-    /** Host pid of the task's sandbox process. */
+    /**
+     * Host pid of the task's resident sandbox process: its init (PID 1 of the task), this driver's
+     * child. Records written before {@code --exit-after-start} hold the {@code run} process instead.
+     */
     public long sandboxPid() {
         return record.sandboxPid();
     }
@@ -145,8 +148,8 @@ public final class TaskHandle {
 
     /**
      * Sends {@code signal} to the sandbox, which forwards it to the task's process group: to the
-     * {@code run} process through its pidfd (a reused pid can never be hit), or, if that process
-     * was killed while the task lives on, to the sandbox's init directly (it forwards the same way).
+     * recorded process through its pidfd (a reused pid can never be hit), or, if that process is gone
+     * while the task lives on (an old record's {@code run} process), to the sandbox's init directly.
      *
      * @return false when neither is running any more
      */

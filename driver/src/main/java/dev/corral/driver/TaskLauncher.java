@@ -13,7 +13,6 @@ import dev.corral.driver.linux.SandboxStatus;
 import dev.corral.driver.linux.TaskCgroup;
 import dev.corral.driver.linux.TaskRootView;
 import dev.corral.driver.linux.UserResolver;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,16 +42,26 @@ final class TaskLauncher {
     private final CgroupLayout cgroups;
     private final Capabilities capabilities;
     private final Supplier<Path> sandboxBinary;
+    private final SandboxStarter starter;
 
     TaskLauncher(ExecDriverConfig config, CgroupLayout cgroups, Capabilities capabilities, Supplier<Path> sandboxBinary) {
         this.config = config;
         this.cgroups = cgroups;
         this.capabilities = capabilities;
         this.sandboxBinary = sandboxBinary;
+        this.starter = new SandboxStarter(sandboxBinary, config.spareSandboxes());
     }
 
-    /** A started sandbox: the handle to track and the process whose exit ends the task. */
-    record Launched(TaskHandle handle, Process process) {
+    /** Lets the spare sandbox go; later starts spawn theirs directly. */
+    void close() {
+        starter.close();
+    }
+
+    /**
+     * A started sandbox: the handle to track and a pidfd of the sandbox's init (this JVM's child,
+     * which the caller must reap: {@code LinuxSyscalls.reap}), owned by the caller.
+     */
+    record Launched(TaskHandle handle, int initPidfd) {
     }
 
     /** User, capabilities and environment of an already running task (after recovery, for exec). */
@@ -134,45 +143,44 @@ final class TaskLauncher {
         Path sandboxLog = taskState.resolve("sandbox.log");
         prepareStateDir(taskState, statusFile);
         TaskCgroup cgroup = cgroups.forTask(config.cgroupParent(), name);
+        byte[] stream;
+        try {
+            stream = commandLine(task, plan, cgroup, statusFile).sandboxLog(sandboxLog)
+                    .exitAfterStart(true)
+                    .stream(plan.identity().env(), prepend(plan.command().taskPath(), task.driverConfig().args()));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidTaskConfigException(e.getMessage());
+        }
         try {
             cgroup.create(task.resources(), config.pidsLimit());
         } catch (TaskCgroup.CgroupException e) {
             destroyQuietly(cgroup);
             throw new TaskLaunchException("failed to create the task's cgroup: " + e.getMessage(), e);
         }
-        List<String> argv = commandLine(task, plan, cgroup, statusFile).commandLine(sandboxBinary.get(),
-                prepend(plan.command().taskPath(), task.driverConfig().args()));
-        ProcessBuilder pb = new ProcessBuilder(argv)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(sandboxLog.toFile()))
-                .redirectErrorStream(true);
-        pb.environment().clear();
-        pb.environment().putAll(plan.identity().env());
         Process process;
         try {
-            process = pb.start();
+            process = starter.start(stream);
         } catch (IOException e) {
             destroyQuietly(cgroup);
-            throw new TaskLaunchException("failed to start the sandbox " + argv.getFirst() + ": " + e.getMessage(), e);
+            throw new TaskLaunchException("failed to start the sandbox " + sandboxBinary.get() + ": " + e.getMessage(), e);
         }
-        long pid = process.pid();
-        int pidfd = openPidfd(pid);
-        long startTicks = ProcStat.read(pid).map(ProcStat::startTicks).orElse(0L);
-        Optional<SandboxStatus> status = awaitStarted(process, statusFile);
-        if (status.isEmpty() || status.get().failed() || !status.get().execOk()) {
-            awaitQuietly(process);
-            if (pidfd >= 0) {
-                LinuxSyscalls.close(pidfd);
-            }
+        Optional<SandboxStatus> status = awaitRecorded(process, statusFile);
+        starter.refill();
+        long pid = status.map(SandboxStatus::initPid).orElse(java.util.OptionalLong.empty()).orElse(0L);
+        // the init is our child (--exit-after-start), so its pid cannot be reused before we reap it
+        int pidfd = pid > 0 ? openPidfd(pid) : -1;
+        if (status.isEmpty() || status.get().failed() || !status.get().execOk() || pidfd < 0) {
+            reapFailedInit(pid, pidfd);
             cgroup.killAll(5000);
             destroyQuietly(cgroup);
             throw new TaskLaunchException(launchFailure(status, process, sandboxLog));
         }
+        long startTicks = ProcStat.read(pid).map(ProcStat::startTicks).orElse(0L);
         Instant startedAt = status.get().startedNs().isPresent()
                 ? Instant.EPOCH.plusNanos(status.get().startedNs().getAsLong()) : Instant.now();
         TaskHandleRecord record = new TaskHandleRecord(TaskHandleRecord.CURRENT_VERSION, task, pid, startTicks,
                 statusFile, cgroup.paths(), startedAt);
-        return new Launched(new TaskHandle(record, cgroup, taskState, pidfd, plan.identity()), process);
+        return new Launched(new TaskHandle(record, cgroup, taskState, pidfd, plan.identity()), LinuxSyscalls.dup(pidfd));
     }
 
     private SandboxCommandLine commandLine(TaskConfig task, LaunchPlan plan, TaskCgroup cgroup, Path statusFile) {
@@ -249,34 +257,60 @@ final class TaskLauncher {
     }
 
     /**
-     * Waits until the status file says the task was exec'd (or failed), or the sandbox exits.
-     * Polls with a short backoff (0.1 ms doubling to 1 ms): a WatchService per start cost 6 ms
-     * at the median here (its inotify fd and its thread are created and joined every time), more
-     * than the whole wait it replaced (bench/).
+     * Waits for the {@code run} process to exit: with {@code --exit-after-start} it does so once the
+     * start (running or failed) is in the status file, which is then read. An event, not polling:
+     * the status file was polled before, at 0.1 to 1 ms intervals.
      */
-    private static Optional<SandboxStatus> awaitStarted(Process process, Path statusFile) {
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        long pauseNanos = 100_000;
+    private static Optional<SandboxStatus> awaitRecorded(Process process, Path statusFile) {
         try {
-            while (System.nanoTime() < deadline) {
-                if (Files.exists(statusFile)) {
-                    Optional<SandboxStatus> s = SandboxStatus.read(statusFile);
-                    if (s.isPresent()) {
-                        return s;
-                    }
-                }
-                if (!process.isAlive()) {
-                    return SandboxStatus.read(statusFile);
-                }
-                Thread.sleep(Duration.ofNanos(pauseNanos));
-                pauseNanos = Math.min(1_000_000, pauseNanos * 2);
+            if (!awaitExit(process)) {
+                process.destroyForcibly();
+                process.waitFor(5, TimeUnit.SECONDS);
             }
-            process.destroyForcibly();
-            return Optional.empty();
+            return SandboxStatus.read(statusFile);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
             throw new TaskLaunchException("interrupted while starting the task", e);
+        }
+    }
+
+    /**
+     * On a platform thread, poll(2) on the process's pidfd: it wakes this thread at the exit itself,
+     * where Process.waitFor also waits for the JDK's reaper thread to wake up and reap (1-2 ms more
+     * under load here). A virtual thread parks in waitFor instead of pinning its carrier in poll.
+     */
+    private static boolean awaitExit(Process process) throws InterruptedException {
+        int fd = Thread.currentThread().isVirtual() ? -1 : openPidfd(process.pid());
+        if (fd < 0) {
+            return process.waitFor(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        try {
+            long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+            while (!LinuxSyscalls.pollExit(fd, 1000)) {
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+            }
+            return true;
+        } finally {
+            LinuxSyscalls.close(fd);
+        }
+    }
+
+    /** After a failed start the init (if there is one) exits by itself: reap it, or kill it first. */
+    private static void reapFailedInit(long pid, int pidfd) {
+        if (pidfd < 0) {
+            return;
+        }
+        try {
+            if (!LinuxSyscalls.pollExit(pidfd, 10_000)) {
+                LinuxSyscalls.kill(pid, 9);
+                LinuxSyscalls.pollExit(pidfd, 10_000);
+            }
+            LinuxSyscalls.reap(pidfd);
+        } finally {
+            LinuxSyscalls.close(pidfd);
         }
     }
 
@@ -299,17 +333,6 @@ final class TaskLauncher {
             return s.length() > 2000 ? s.substring(s.length() - 2000) : s;
         } catch (IOException e) {
             return "";
-        }
-    }
-
-    private static void awaitQuietly(Process p) {
-        try {
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                p.waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -41,6 +41,14 @@ class ExecDriverConfigTest {
     }
 
     @Test
+    void spareSandboxes_defaultTwo_outOfRangeIsAConfigError() {
+        assertThat(ExecDriverConfig.builder().build().spareSandboxes()).isEqualTo(2);
+        assertThat(ExecDriverConfig.builder().spareSandboxes(0).build().validate().spareSandboxes()).isZero();
+        assertThatThrownBy(() -> ExecDriverConfig.builder().spareSandboxes(-1).build().validate())
+                .isInstanceOf(InvalidDriverConfigException.class).hasMessageContaining("spare sandboxes must be between 0 and 16, got -1");
+    }
+
+    @Test
     void seccomp_missingDenyListFile_isAConfigError() {
         ExecDriverConfig c = ExecDriverConfig.builder().seccomp("/nonexistent/corral-deny-list").build();
         assertThatThrownBy(c::validate).isInstanceOf(InvalidDriverConfigException.class)

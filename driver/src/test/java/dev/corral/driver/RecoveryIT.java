@@ -142,26 +142,6 @@ class RecoveryIT {
     }
 
     @Test
-    void sandboxRunProcessKilled_initKeepsTheTaskAndTheDriverFollowsIt() throws Exception {
-        String script = "trap 'exit 0' USR1; touch /local/ready; while :; do sleep 0.05; done";
-        TaskConfig t = h.task("orphan", ExecTaskConfig.of("/bin/sh", "-c", script));
-        TaskHandle th = h.start(t);
-        DriverHarness.awaitFile(t.taskDir().resolve("local/ready"), Duration.ofSeconds(30));
-        long init = th.liveInitPid().orElseThrow();
-        dev.corral.driver.linux.LinuxSyscalls.kill(th.sandboxPid(), 9);
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (ProcStat.read(th.sandboxPid()).filter(s -> s.state() != 'Z').isPresent()) {
-            assertThat(System.nanoTime()).isLessThan(deadline);
-            Thread.sleep(10);
-        }
-        assertThatThrownBy(() -> th.exit().get(500, TimeUnit.MILLISECONDS)).isInstanceOf(java.util.concurrent.TimeoutException.class);
-        assertThat(th.running()).isTrue();
-        h.driver.signalTask(t.id(), "SIGUSR1");
-        assertThat(th.exit().get(30, TimeUnit.SECONDS)).isEqualTo(new ExitResult.Exited(0, false));
-        assertThat(ProcStat.read(init).filter(s -> s.state() != 'Z')).isEmpty();
-    }
-
-    @Test
     void writeTaskFile_updatesTheTasksSecretsTmpfs() throws Exception {
         String script = "cat /secrets/rendered; while [ ! -e /secrets/token ]; do sleep 0.05; done; cat /secrets/token;"
                 + " ls -l /secrets/token | cut -c1-10; echo mine > /secrets/own";

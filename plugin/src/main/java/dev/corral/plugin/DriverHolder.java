@@ -26,6 +26,9 @@ final class DriverHolder {
                     "tasks", driver.tasks().size());
             return;
         }
+        if (driver != null) {
+            driver.close();
+        }
         driver = new ExecDriver(config);
     }
 

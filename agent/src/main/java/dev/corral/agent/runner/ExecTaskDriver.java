@@ -32,6 +32,12 @@ public final class ExecTaskDriver implements TaskDriver {
         return ExecDriver.NAME;
     }
 
+    /** Lets the exec driver's spare sandbox process go. */
+    @Override
+    public void close() {
+        driver.close();
+    }
+
     @Override
     public DriverInfo fingerprint() {
         if (!enabled) {

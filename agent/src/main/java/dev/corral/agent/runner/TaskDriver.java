@@ -31,6 +31,10 @@ public interface TaskDriver {
 
     String name();
 
+    /** Releases what the driver holds for future starts (running tasks are not touched). */
+    default void close() {
+    }
+
     /** Health and attributes (attributes without the {@code driver.} prefix handling: full names like {@code driver.exec}). */
     DriverInfo fingerprint();
 

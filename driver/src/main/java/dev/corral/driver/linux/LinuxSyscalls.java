@@ -76,6 +76,10 @@ public final class LinuxSyscalls {
     private static final MethodHandle SYSCALL3 = handle("syscall",
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
             Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
+    private static final MethodHandle SYSCALL6 = handle("syscall",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
+            Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
     private static final MethodHandle SYSCALL5 = handle("syscall",
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
@@ -199,6 +203,47 @@ public final class LinuxSyscalls {
                 throw new ErrnoException("pidfd_open(" + pid + ")", (int) ERRNO.get(state, 0L));
             }
             return (int) rc;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static final long SYS_WAITID = 247;
+    private static final long P_PIDFD = 3;
+    private static final long WNOHANG = 1;
+    private static final long WEXITED = 4;
+    private static final int CLD_EXITED = 1;
+    public static final int ECHILD = 10;
+
+    /** How a child ended, as waitid(2) reports it: an exit code, or the signal that killed it. */
+    public record ChildExit(int code, int signal) {
+    }
+
+    /**
+     * Reaps the process behind {@code pidfd} if it is this process's child and has ended
+     * (waitid(P_PIDFD, WEXITED | WNOHANG)).
+     *
+     * @return how it ended; empty when it still runs or is not our child (someone else reaps it)
+     */
+    public static java.util.Optional<ChildExit> reap(int pidfd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment info = arena.allocate(128, 8); // siginfo_t, zeroed: si_pid stays 0 if nothing ended
+            long rc = (long) SYSCALL6.invokeExact(state, SYS_WAITID, P_PIDFD, (long) pidfd, info.address(),
+                    WEXITED | WNOHANG, 0L);
+            if (rc < 0) {
+                int errno = (int) ERRNO.get(state, 0L);
+                if (errno == ECHILD) {
+                    return java.util.Optional.empty();
+                }
+                throw new ErrnoException("waitid(pidfd)", errno);
+            }
+            if (info.get(ValueLayout.JAVA_INT, 16) == 0) {
+                return java.util.Optional.empty();
+            }
+            int code = info.get(ValueLayout.JAVA_INT, 8); // si_code
+            int status = info.get(ValueLayout.JAVA_INT, 24); // si_status
+            return java.util.Optional.of(code == CLD_EXITED ? new ChildExit(status, 0) : new ChildExit(128 + status, status));
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -141,6 +141,22 @@ public final class SandboxCommandLine {
     public SandboxCommandLine statusFile(Path p) { return set(SandboxFlag.STATUS_FILE, p.toString()); }
 
     /**
+     * {@code --exit-after-start}: the helper's init becomes the caller's child and the helper exits once
+     * the start is on record, so only the init stays resident.
+     */
+    public SandboxCommandLine exitAfterStart(boolean on) {
+        if (on) {
+            set(SandboxFlag.EXIT_AFTER_START);
+        } else {
+            values.remove(SandboxFlag.EXIT_AFTER_START);
+        }
+        return this;
+    }
+
+    /** {@code --sandbox-log}: the file the helper's own stdout and stderr append to. */
+    public SandboxCommandLine sandboxLog(Path p) { return set(SandboxFlag.SANDBOX_LOG, p.toString()); }
+
+    /**
      * The arguments after the binary: the subcommand, flags in canonical order, {@code --}, the command.
      *
      * @param command argv[0] (for run: an absolute path inside the task root) and the arguments
@@ -181,6 +197,40 @@ public final class SandboxCommandLine {
         if (!values.containsKey(f)) {
             throw new IllegalStateException(f.flag() + " is required for " + subcommand);
         }
+    }
+
+    /**
+     * What {@code corral-sandbox run @-} reads on stdin: each {@code KEY=VALUE} of the task's
+     * environment, an empty entry, then {@link #build} without the subcommand; every entry ends with
+     * a NUL byte.
+     *
+     * @throws IllegalArgumentException a NUL byte anywhere, an empty or '='-containing variable name
+     */
+    public byte[] stream(Map<String, String> env, List<String> command) {
+        if (!subcommand.equals("run")) {
+            throw new IllegalStateException("only run reads its arguments from stdin");
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(4096);
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            if (e.getKey().isEmpty() || e.getKey().indexOf('=') >= 0) {
+                throw new IllegalArgumentException("invalid environment variable name \"" + e.getKey() + "\"");
+            }
+            entry(out, e.getKey() + "=" + e.getValue());
+        }
+        out.write(0);
+        List<String> argv = build(command);
+        for (String a : argv.subList(1, argv.size())) {
+            entry(out, a);
+        }
+        return out.toByteArray();
+    }
+
+    private static void entry(java.io.ByteArrayOutputStream out, String s) {
+        if (s.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("a NUL byte cannot be passed to the sandbox: \"" + s.replace("\0", "\\0") + "\"");
+        }
+        out.writeBytes(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        out.write(0);
     }
 
     /** The full command: {@code <binary> <build(command)>}. */

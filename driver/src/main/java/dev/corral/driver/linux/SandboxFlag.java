@@ -31,7 +31,9 @@ public enum SandboxFlag {
     LOG_MAX_BYTES("--log-max-bytes", 1),
     STDOUT("--stdout", 1),
     STDERR("--stderr", 1),
-    STATUS_FILE("--status-file", 1);
+    STATUS_FILE("--status-file", 1),
+    SANDBOX_LOG("--sandbox-log", 1),
+    EXIT_AFTER_START("--exit-after-start", 0);
 
     private final String flag;
     private final int arity;

@@ -39,16 +39,17 @@ class SandboxKillIT {
     }
 
     @Test
-    void sigkillOfTheRunProcess_leavesTheTaskSupervised_untilItEnds() throws Exception {
+    void oneResidentSandboxProcess_theInit_isTheDriversChild_andIsReapedByIt() throws Exception {
         try (Sandboxes s = new Sandboxes()) {
-            TaskConfig t = s.sh("orphan", "", "while [ ! -e /alloc/go ]; do sleep 0.05; done; echo done=1; exit 3");
+            TaskConfig t = s.sh("resident", "", "while [ ! -e /alloc/go ]; do sleep 0.05; done; exit 3");
             TaskHandle h = s.start(t);
-            LinuxSyscalls.kill(h.sandboxPid(), 9);
-            // the driver must still see the task running (through its init) and then its real exit
+            long init = Sandboxes.initPid(h);
+            assertThat(h.sandboxPid()).isEqualTo(init);
+            assertThat(ProcessHandle.of(init).flatMap(ProcessHandle::parent).map(ProcessHandle::pid))
+                    .as("the init's parent is this JVM: the run process is gone").contains(ProcessHandle.current().pid());
             Files.writeString(t.allocDir().resolve("go"), "");
-            Sandboxes.Result r = s.await(t, h);
-            assertThat(r.exit()).isEqualTo(new ExitResult.Exited(3, false));
-            assertThat(r.values()).containsEntry("done", "1");
+            assertThat(s.await(t, h).exit()).isEqualTo(new ExitResult.Exited(3, false));
+            assertThat(ProcStat.read(init)).as("reaped, not a zombie").isEmpty();
         }
     }
 

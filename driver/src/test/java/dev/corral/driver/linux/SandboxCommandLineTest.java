@@ -34,6 +34,8 @@ class SandboxCommandLineTest {
     @Test
     void build_full_matchesGoldenWhateverTheSetterOrder() throws IOException {
         SandboxCommandLine b = SandboxCommandLine.run()
+                .sandboxLog(Path.of(ALLOC + "/web.sandbox.log"))
+                .exitAfterStart(true)
                 .statusFile(Path.of(ALLOC + "/web.status"))
                 .logFiles(Path.of(ALLOC + "/alloc/logs"), "web", 5, 1048576)
                 .oomScoreAdj(0)
@@ -142,5 +144,27 @@ class SandboxCommandLineTest {
                 .logFiles(Path.of("/l"), "x", 1, 2).outputs(Path.of("/o"), Path.of("/e")).build(List.of("/bin/true"));
         assertThat(argv).containsExactly("run", "--task-dir", "/t", "--stdout", "/o", "--stderr", "/e",
                 "--status-file", "/s", "--", "/bin/true");
+    }
+
+    @Test
+    void stream_isEnvironmentEmptyEntryThenArgumentsWithoutSubcommand_allNulTerminated() {
+        java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put("HOME", "/home/été");
+        env.put("EMPTY", "");
+        byte[] s = SandboxCommandLine.run().taskDir(Path.of("/t")).statusFile(Path.of("/s"))
+                .stream(env, List.of("/bin/echo", "a b", ""));
+        assertThat(new String(s, StandardCharsets.UTF_8)).isEqualTo(
+                "HOME=/home/été\0EMPTY=\0\0--task-dir\0/t\0--status-file\0/s\0--\0/bin/echo\0a b\0\0");
+    }
+
+    @Test
+    void stream_badEnvironmentNameOrNulByte_isRefused() {
+        SandboxCommandLine cl = SandboxCommandLine.run().taskDir(Path.of("/t")).statusFile(Path.of("/s"));
+        assertThatThrownBy(() -> cl.stream(java.util.Map.of("A=B", "c"), List.of("/bin/true")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("A=B");
+        assertThatThrownBy(() -> cl.stream(java.util.Map.of("A", "x\0y"), List.of("/bin/true")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NUL");
+        assertThatThrownBy(() -> SandboxCommandLine.enter().pid(1).stream(java.util.Map.of(), List.of("/bin/true")))
+                .isInstanceOf(IllegalStateException.class);
     }
 }
