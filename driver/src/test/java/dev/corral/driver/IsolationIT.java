@@ -94,6 +94,22 @@ class IsolationIT {
     }
 
     @Test
+    void root_isAnOverlayOfTheTaskDir_mountPointsCostTheHostNothing_writesAtRootLandInTheTaskDir() throws Exception {
+        TaskConfig t = h.task("lean", ExecTaskConfig.of("/bin/sh", "-c",
+                "awk '$5 == \"/\" {print $9}' /proc/self/mountinfo; echo hi > /at-root; echo lo > /local/in-local;"
+                        + " ls -d /usr /bin /proc /alloc >/dev/null && echo points"));
+        String out = run(h, t);
+        assertThat(out).isEqualTo("overlay\npoints\n");
+        assertThat(Files.readString(t.taskDir().resolve("at-root"))).isEqualTo("hi\n");
+        assertThat(Files.readString(t.taskDir().resolve("local/in-local"))).isEqualTo("lo\n");
+        try (var entries = Files.list(t.taskDir())) {
+            assertThat(entries.map(p -> p.getFileName().toString()))
+                    .as("the host's task dir holds no mount point").doesNotContain("usr", "bin", "etc", "proc", "sys",
+                            "dev", "alloc");
+        }
+    }
+
+    @Test
     void secrets_isTmpfsAndNoexec() throws Exception {
         String out = sh("cp /bin/true /secrets/t && /secrets/t; echo rc=$?; grep ' /secrets ' /proc/self/mountinfo | grep -c noexec");
         assertThat(out).contains("rc=126").endsWith("1\n");

@@ -21,14 +21,17 @@ class TaskDirectoryTest {
         env.put("/definitely/not/here", "/nothere");
         TaskDirectory d = TaskDirectory.create(tmp.resolve("a1"), "web", env);
         for (Path p : new Path[] {d.logsDir(), d.dataDir(), d.allocDir().resolve("tmp"), d.localDir(), d.secretsDir(),
-                d.privateDir(), d.tmpDir(), d.taskDir().resolve("alloc"), d.taskDir().resolve("proc")}) {
+                d.privateDir(), d.tmpDir()}) {
             assertThat(p).isDirectory();
         }
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(d.localDir()))).isEqualTo("rwxrwxrwx");
         assertThat(Files.getAttribute(d.tmpDir(), "unix:mode")).isEqualTo(041777);
-        assertThat(d.taskDir().resolve("usr")).isDirectory();
-        assertThat(d.taskDir().resolve("etc/hosts")).isRegularFile();
-        assertThat(d.taskDir().resolve("nothere")).doesNotExist();
+        // Mount points (chroot_env, /alloc, /dev, /proc, /sys) are the sandbox's business, made below
+        // the task's root in a tmpfs: the host's task dir holds only what the task may write.
+        try (var entries = Files.list(d.taskDir())) {
+            assertThat(entries.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder("local", "secrets", "private", "tmp");
+        }
         assertThat(TaskDirectory.create(tmp.resolve("a1"), "web", env)).isEqualTo(d);
     }
 
@@ -48,27 +51,6 @@ class TaskDirectoryTest {
         assertThatThrownBy(() -> TaskDirectory.create(tmp.resolve("a1"), "web", Map.of()))
                 .isInstanceOf(DriverException.TaskLaunchException.class).hasMessageContaining(d.logsDir().toString());
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(outside))).isEqualTo("rwxr-x---");
-    }
-
-    @Test
-    void create_mountPointsThroughPlantedLinks_neverCreateAnythingOnTheHost(@TempDir Path tmp) throws Exception {
-        Path outside = Files.createDirectories(tmp.resolve("outside"));
-        Path hostFile = Files.writeString(tmp.resolve("resolv.conf"), "x");
-        Path hostDir = Files.createDirectories(tmp.resolve("hostdir"));
-        TaskDirectory d = TaskDirectory.create(tmp.resolve("a1"), "web", Map.of());
-        Files.createSymbolicLink(d.taskDir().resolve("etc"), outside);
-        Files.createSymbolicLink(d.taskDir().resolve("opt"), outside);
-        assertThatThrownBy(() -> TaskDirectory.create(tmp.resolve("a1"), "web", Map.of(hostFile.toString(), "/etc/resolv.conf")))
-                .isInstanceOf(DriverException.TaskLaunchException.class);
-        assertThatThrownBy(() -> TaskDirectory.create(tmp.resolve("a1"), "web", Map.of(hostDir.toString(), "/opt/tools")))
-                .isInstanceOf(DriverException.TaskLaunchException.class);
-        Files.createDirectories(d.taskDir().resolve("var"));
-        Files.createSymbolicLink(d.taskDir().resolve("var/file"), outside.resolve("created"));
-        assertThatThrownBy(() -> TaskDirectory.create(tmp.resolve("a1"), "web", Map.of(hostFile.toString(), "/var/file")))
-                .isInstanceOf(DriverException.TaskLaunchException.class).hasMessageContaining("not a regular file");
-        try (var s = Files.list(outside)) {
-            assertThat(s).isEmpty();
-        }
     }
 
     @Test

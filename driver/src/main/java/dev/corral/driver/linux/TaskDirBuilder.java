@@ -44,46 +44,13 @@ public final class TaskDirBuilder {
             ensureDir(allocDir, d, DIR_MODE);
         }
         Path taskDir = ensureDir(allocRoot, taskName, DIR_MODE);
-        for (String d : List.of("local", "secrets", "private", "alloc")) {
+        for (String d : List.of("local", "secrets", "private")) {
             ensureDir(taskDir, d, DIR_MODE);
         }
         ensureDir(taskDir, "tmp", STICKY_DIR_MODE);
-        for (String d : List.of("dev", "proc", "sys")) {
-            ensureDir(taskDir, d, MOUNT_POINT_MODE);
-        }
-        chrootEnv.forEach((host, inTask) -> mountPoint(taskDir, Path.of(host), inTask));
+        // The mount points of chroot_env, /dev, /proc and /sys are made by the sandbox in a tmpfs
+        // below the task's root (no inode on the host), or in the task dir where it cannot.
         return new TaskDirectory(allocRoot, allocDir, taskDir);
-    }
-
-    /** An empty directory or file at {@code inTask} for a chroot_env entry whose host source exists. */
-    private static void mountPoint(Path taskDir, Path src, String inTask) {
-        if (!Files.exists(src)) {
-            return; // Nomad skips missing sources silently; so does the sandbox.
-        }
-        Path rel = Path.of("/").relativize(Path.of("/").resolve(inTask).normalize());
-        if (rel.getNameCount() == 0 || rel.toString().isEmpty()) {
-            return;
-        }
-        Path parent = taskDir;
-        int dirs = Files.isDirectory(src) ? rel.getNameCount() : rel.getNameCount() - 1;
-        for (int i = 0; i < dirs; i++) {
-            parent = ensureDir(parent, rel.getName(i).toString(), -1);
-        }
-        if (!Files.isDirectory(src)) {
-            Path file = parent.resolve(rel.getFileName().toString());
-            try {
-                Files.newByteChannel(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                        LinkOption.NOFOLLOW_LINKS).close();
-            } catch (FileAlreadyExistsException e) {
-                if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-                    throw new TaskLaunchException("Couldn't create mount point " + file + " for chroot_env entry " + src
-                            + ": something that is not a regular file is there (a symbolic link left by the task?)");
-                }
-            } catch (IOException e) {
-                throw new TaskLaunchException("Couldn't create mount point " + file + " for chroot_env entry " + src
-                        + ": " + e.getMessage(), e);
-            }
-        }
     }
 
     /**
