@@ -19,7 +19,6 @@ import dev.corral.jobspec.model.TaskGroup;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /** One task started by {@code corral run}: its driver handle and the threads copying its logs. */
 final class LocalTask {
@@ -28,7 +27,6 @@ final class LocalTask {
     private final TaskHandle handle;
     private final TaskDirectory dirs;
     private final PrintStream out;
-    private final AtomicBoolean exited = new AtomicBoolean();
     /** Guards {@link #stopping} and {@link #destroyed}. */
     private final Object lock = new Object();
     private boolean stopping;
@@ -82,8 +80,8 @@ final class LocalTask {
     }
 
     void streamLogs() {
-        stdoutCopier = RunCommand.follow(new LogReader(dirs.logsDir(), task.name(), LogReader.Stream.STDOUT), out, exited);
-        stderrCopier = RunCommand.follow(new LogReader(dirs.logsDir(), task.name(), LogReader.Stream.STDERR), System.err, exited);
+        stdoutCopier = RunCommand.follow(new LogReader(dirs.logsDir(), task.name(), LogReader.Stream.STDOUT), out, handle.exit());
+        stderrCopier = RunCommand.follow(new LogReader(dirs.logsDir(), task.name(), LogReader.Stream.STDERR), System.err, handle.exit());
     }
 
     /** Waits for the task to exit, drains its logs, reports the exit; returns the task's exit code. */
@@ -95,10 +93,10 @@ final class LocalTask {
             cmd.event(label, "Driver Failure", String.valueOf(e.getCause().getMessage()));
             return 1;
         } finally {
-            exited.set(true);
+            // The copiers end by themselves once the exit is complete and the logs are drained.
+            stdoutCopier.join();
+            stderrCopier.join();
         }
-        stdoutCopier.join();
-        stderrCopier.join();
         cmd.event(label, "Terminated", RunCommand.describe(r));
         synchronized (lock) {
             if (stopping) {

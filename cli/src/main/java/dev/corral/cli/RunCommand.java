@@ -34,6 +34,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,6 +54,8 @@ import picocli.CommandLine.Parameters;
         description = "Run a job file's tasks locally in isolation (no agent), streaming their output.")
 public final class RunCommand implements java.util.concurrent.Callable<Integer> {
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
+    /** How often a running task's log files are read for new output. */
+    private static final Duration LOG_POLL = Duration.ofMillis(50);
 
     @Parameters(index = "0", paramLabel = "FILE", description = "Nomad job file (HCL2 or JSON).")
     Path file;
@@ -326,27 +332,42 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         }
     }
 
-    /** Reads one stream's rotated log files and copies them to the terminal until the task is done. */
-    static Thread follow(LogReader reader, PrintStream to, AtomicBoolean done) {
+    /**
+     * Reads one stream's rotated log files and copies them to the terminal until {@code exit}
+     * completes and everything written before it has been copied. Between reads it waits on the
+     * exit itself, so the final drain starts as soon as the task ends rather than at the next poll.
+     */
+    static Thread follow(LogReader reader, PrintStream to, Future<?> exit) {
         return Thread.ofVirtual().name("log-follow").start(() -> {
             LogReader.Position pos = reader.position(LogReader.Origin.START, 0);
             try {
                 while (true) {
-                    boolean last = done.get();
-                    LogReader.Chunk c = reader.follow(pos, 64 * 1024, Duration.ofMillis(50), () -> false);
+                    // Read after the exit was seen: the sandbox has written its last byte by then.
+                    boolean last = exit.isDone();
+                    LogReader.Chunk c = reader.read(pos, 64 * 1024);
+                    pos = c.next();
                     if (c.data().length > 0) {
                         to.write(c.data(), 0, c.data().length);
                         to.flush();
-                    }
-                    pos = c.next();
-                    if (last && c.data().length == 0) {
+                    } else if (last) {
                         return;
+                    } else {
+                        awaitQuietly(exit, LOG_POLL);
                     }
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         });
+    }
+
+    /** Waits up to {@code d} for {@code f} to complete, however it completes. */
+    private static void awaitQuietly(Future<?> f, Duration d) throws InterruptedException {
+        try {
+            f.get(d.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException | TimeoutException | java.util.concurrent.CancellationException e) {
+            // done (either way) or not yet: the caller reads the logs again
+        }
     }
 
     /** The terminal line for a task's exit, as Nomad's {@code Terminated} event shows it. */
