@@ -59,7 +59,10 @@ public final class Functions {
     private record Def(int min, int max, Fn fn) {
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Built on the first jsonencode/jsondecode: most job files call neither, and Jackson is slow to load. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 
     private final Map<String, Def> defs = new TreeMap<>();
     private final Path baseDir;
@@ -622,14 +625,14 @@ public final class Functions {
     private void encoding() {
         def("jsonencode", 1, 1, (a, p) -> {
             try {
-                return new Str(JSON.writeValueAsString(toJson(a.get(0))));
+                return new Str(Json.MAPPER.writeValueAsString(toJson(a.get(0))));
             } catch (JsonProcessingException e) {
                 throw new IllegalArgumentException(e.getOriginalMessage());
             }
         });
         def("jsondecode", 1, 1, (a, p) -> {
             try {
-                return fromJson(JSON.readTree(str(a.get(0), p, "jsondecode")));
+                return fromJson(Json.MAPPER.readTree(str(a.get(0), p, "jsondecode")));
             } catch (IOException e) {
                 throw new EvalException(p, "jsondecode(): invalid JSON: " + e.getMessage().lines().findFirst().orElse(""));
             }
