@@ -89,6 +89,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
 
     @Override
     public Integer call() throws Exception {
+        TerminalLogProvider.select();
         Job job;
         try {
             job = parse();

@@ -77,7 +77,7 @@ class RunCommandIT {
                 .isSubsetOf("alloc", "bin", "dev", "etc", "lib", "lib32", "lib64", "local", "private", "proc",
                         "run", "sbin", "secrets", "sys", "tmp", "usr")
                 .contains("alloc", "local", "secrets", "tmp", "usr", "proc", "dev");
-        assertThat(r.stderr).contains("Terminated  Exit Code: 0");
+        assertThat(r.stderr).contains("Terminated  Exit Code: 0").doesNotContain("SLF4J");
     }
 
     @Test
