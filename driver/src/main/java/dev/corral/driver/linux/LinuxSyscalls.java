@@ -25,65 +25,112 @@ public final class LinuxSyscalls {
     private static final VarHandle ERRNO = CAPTURE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
-    private static final MethodHandle KILL = handle("kill",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle CLOSE = handle("close",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
-    // open(2) is variadic after the flags (the mode).
-    private static final MethodHandle OPEN = handle("open",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
-            Linker.Option.firstVariadicArg(2), CAPTURE_ERRNO);
-    private static final MethodHandle FCHMOD = handle("fchmod",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
     private static final int O_RDONLY = 0;
     private static final int O_DIRECTORY = 0200000;
     private static final int O_NOFOLLOW = 0400000;
     private static final int O_CLOEXEC = 02000000;
     public static final int ELOOP = 40;
     public static final int ENOTDIR = 20;
-    private static final MethodHandle WRITE = handle("write",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
-            CAPTURE_ERRNO);
-    private static final MethodHandle SYSCALL4 = handle("syscall",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                    ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
-            Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
-    // openat(2) is variadic after the flags (the mode).
-    private static final MethodHandle OPENAT = handle("openat",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
-                    ValueLayout.JAVA_INT),
-            Linker.Option.firstVariadicArg(3), CAPTURE_ERRNO);
-    private static final MethodHandle RENAMEAT = handle("renameat",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
-                    ValueLayout.ADDRESS),
-            CAPTURE_ERRNO);
-    private static final MethodHandle UNLINKAT = handle("unlinkat",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
-            CAPTURE_ERRNO);
     private static final int O_EXCL = 0200;
     private static final long SYS_OPENAT2 = 437;
     private static final long RESOLVE_NO_MAGICLINKS = 0x02;
     private static final long RESOLVE_IN_ROOT = 0x10;
     private static final int O_WRONLY = 01;
     private static final int O_CREAT = 0100;
-    private static final MethodHandle DUP = handle("dup",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle GETEUID = handle("geteuid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
-    private static final MethodHandle POLL = handle("poll",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
-            CAPTURE_ERRNO);
+
+    // Downcall handles, each bound on first use through its holder class: binding one spins a stub
+    // class and costs milliseconds, and a `corral run` needs only a few of them.
+    private static final class Kill {
+        static final MethodHandle H = handle("kill",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class Close {
+        static final MethodHandle H = handle("close",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    /** open(2) is variadic after the flags (the mode). */
+    private static final class Open {
+        static final MethodHandle H = handle("open",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
+                Linker.Option.firstVariadicArg(2), CAPTURE_ERRNO);
+    }
+
+    private static final class Fchmod {
+        static final MethodHandle H = handle("fchmod",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class Write {
+        static final MethodHandle H = handle("write",
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
+                CAPTURE_ERRNO);
+    }
+
+    /** openat(2) is variadic after the flags (the mode). */
+    private static final class Openat {
+        static final MethodHandle H = handle("openat",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_INT),
+                Linker.Option.firstVariadicArg(3), CAPTURE_ERRNO);
+    }
+
+    private static final class Renameat {
+        static final MethodHandle H = handle("renameat",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                        ValueLayout.ADDRESS),
+                CAPTURE_ERRNO);
+    }
+
+    private static final class Unlinkat {
+        static final MethodHandle H = handle("unlinkat",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
+                CAPTURE_ERRNO);
+    }
+
+    private static final class Dup {
+        static final MethodHandle H = handle("dup",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class Geteuid {
+        static final MethodHandle H = handle("geteuid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
+    }
+
+    private static final class Poll {
+        static final MethodHandle H = handle("poll",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
+                CAPTURE_ERRNO);
+    }
+
     // syscall(2) is variadic: every argument after the number is passed as a long register.
-    private static final MethodHandle SYSCALL3 = handle("syscall",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
-            Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
-    private static final MethodHandle SYSCALL6 = handle("syscall",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
-            Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
-    private static final MethodHandle SYSCALL5 = handle("syscall",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
-            Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
+    private static final class Syscall3 {
+        static final MethodHandle H = handle("syscall",
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
+                Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
+    }
+
+    private static final class Syscall6 {
+        static final MethodHandle H = handle("syscall",
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
+                Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
+    }
+
+    private static final class Syscall4 {
+        static final MethodHandle H = handle("syscall",
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                        ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
+                Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
+    }
+
+    private static final class Syscall5 {
+        static final MethodHandle H = handle("syscall",
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
+                Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
+    }
 
     private LinuxSyscalls() {
     }
@@ -118,7 +165,7 @@ public final class LinuxSyscalls {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            int rc = (int) KILL.invokeExact(state, (int) pid, signal);
+            int rc = (int) Kill.H.invokeExact(state, (int) pid, signal);
             if (rc == 0) {
                 return true;
             }
@@ -139,7 +186,7 @@ public final class LinuxSyscalls {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            int rc = (int) KILL.invokeExact(state, (int) -pgid, signal);
+            int rc = (int) Kill.H.invokeExact(state, (int) -pgid, signal);
             if (rc == 0) {
                 return true;
             }
@@ -198,7 +245,7 @@ public final class LinuxSyscalls {
     public static int pidfdOpen(long pid) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            long rc = (long) SYSCALL3.invokeExact(state, SYS_PIDFD_OPEN, pid, 0L);
+            long rc = (long) Syscall3.H.invokeExact(state, SYS_PIDFD_OPEN, pid, 0L);
             if (rc < 0) {
                 throw new ErrnoException("pidfd_open(" + pid + ")", (int) ERRNO.get(state, 0L));
             }
@@ -229,7 +276,7 @@ public final class LinuxSyscalls {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment info = arena.allocate(128, 8); // siginfo_t, zeroed: si_pid stays 0 if nothing ended
-            long rc = (long) SYSCALL6.invokeExact(state, SYS_WAITID, P_PIDFD, (long) pidfd, info.address(),
+            long rc = (long) Syscall6.H.invokeExact(state, SYS_WAITID, P_PIDFD, (long) pidfd, info.address(),
                     WEXITED | WNOHANG, 0L);
             if (rc < 0) {
                 int errno = (int) ERRNO.get(state, 0L);
@@ -253,7 +300,7 @@ public final class LinuxSyscalls {
     public static boolean pidfdSendSignal(int pidfd, int signal) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            long rc = (long) SYSCALL5.invokeExact(state, SYS_PIDFD_SEND_SIGNAL, (long) pidfd, (long) signal, 0L, 0L);
+            long rc = (long) Syscall5.H.invokeExact(state, SYS_PIDFD_SEND_SIGNAL, (long) pidfd, (long) signal, 0L, 0L);
             if (rc == 0) {
                 return true;
             }
@@ -281,7 +328,7 @@ public final class LinuxSyscalls {
             pfd.set(ValueLayout.JAVA_INT, 0, pidfd);
             pfd.set(ValueLayout.JAVA_SHORT, 4, POLLIN);
             pfd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
-            int rc = (int) POLL.invokeExact(state, pfd, 1L, timeoutMillis);
+            int rc = (int) Poll.H.invokeExact(state, pfd, 1L, timeoutMillis);
             if (rc < 0) {
                 int errno = (int) ERRNO.get(state, 0L);
                 if (errno == EINTR) {
@@ -298,7 +345,7 @@ public final class LinuxSyscalls {
     public static void close(int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            int rc = (int) CLOSE.invokeExact(state, fd);
+            int rc = (int) Close.H.invokeExact(state, fd);
             if (rc != 0) {
                 throw new ErrnoException("close(" + fd + ")", (int) ERRNO.get(state, 0L));
             }
@@ -311,7 +358,7 @@ public final class LinuxSyscalls {
     public static int dup(int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            int rc = (int) DUP.invokeExact(state, fd);
+            int rc = (int) Dup.H.invokeExact(state, fd);
             if (rc < 0) {
                 throw new ErrnoException("dup(" + fd + ")", (int) ERRNO.get(state, 0L));
             }
@@ -332,12 +379,12 @@ public final class LinuxSyscalls {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment path = arena.allocateFrom(dir.toString());
-            int fd = (int) OPEN.invokeExact(state, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+            int fd = (int) Open.H.invokeExact(state, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
             if (fd < 0) {
                 throw new ErrnoException("open(" + dir + ", O_NOFOLLOW|O_DIRECTORY)", (int) ERRNO.get(state, 0L));
             }
             try {
-                if (mode >= 0 && (int) FCHMOD.invokeExact(state, fd, mode) != 0) {
+                if (mode >= 0 && (int) Fchmod.H.invokeExact(state, fd, mode) != 0) {
                     throw new ErrnoException("fchmod(" + dir + ")", (int) ERRNO.get(state, 0L));
                 }
             } finally {
@@ -366,7 +413,7 @@ public final class LinuxSyscalls {
         String tmp = "." + name + ".corral-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            int rootFd = (int) OPEN.invokeExact(state, arena.allocateFrom(root.toString()), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+            int rootFd = (int) Open.H.invokeExact(state, arena.allocateFrom(root.toString()), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
             if (rootFd < 0) {
                 throw new ErrnoException("open(" + root + ")", (int) ERRNO.get(state, 0L));
             }
@@ -376,12 +423,12 @@ public final class LinuxSyscalls {
                 how.set(ValueLayout.JAVA_LONG, 0, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 how.set(ValueLayout.JAVA_LONG, 8, 0L);
                 how.set(ValueLayout.JAVA_LONG, 16, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
-                long dirFd = (long) SYSCALL4.invokeExact(state, SYS_OPENAT2, (long) rootFd, arena.allocateFrom(dir), how, 24L);
+                long dirFd = (long) Syscall4.H.invokeExact(state, SYS_OPENAT2, (long) rootFd, arena.allocateFrom(dir), how, 24L);
                 if (dirFd < 0) {
                     throw new ErrnoException("openat2(" + root + ", " + dir + ", RESOLVE_IN_ROOT)", (int) ERRNO.get(state, 0L));
                 }
                 try {
-                    int fd = (int) OPENAT.invokeExact(state, (int) dirFd, arena.allocateFrom(tmp),
+                    int fd = (int) Openat.H.invokeExact(state, (int) dirFd, arena.allocateFrom(tmp),
                             O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
                     if (fd < 0) {
                         throw new ErrnoException("openat(" + tmp + ")", (int) ERRNO.get(state, 0L));
@@ -392,25 +439,25 @@ public final class LinuxSyscalls {
                         MemorySegment.copy(content, 0, buf, ValueLayout.JAVA_BYTE, 0, content.length);
                         long done = 0;
                         while (done < content.length) {
-                            long n = (long) WRITE.invokeExact(state, fd, buf.asSlice(done), content.length - done);
+                            long n = (long) Write.H.invokeExact(state, fd, buf.asSlice(done), content.length - done);
                             if (n < 0) {
                                 throw new ErrnoException("write(" + pathInRoot + ")", (int) ERRNO.get(state, 0L));
                             }
                             done += n;
                         }
                         // The umask trimmed the mode given to openat.
-                        if ((int) FCHMOD.invokeExact(state, fd, mode) != 0) {
+                        if ((int) Fchmod.H.invokeExact(state, fd, mode) != 0) {
                             throw new ErrnoException("fchmod(" + pathInRoot + ")", (int) ERRNO.get(state, 0L));
                         }
                     } catch (RuntimeException e) {
-                        int ignored = (int) UNLINKAT.invokeExact(state, (int) dirFd, tmpName, 0);
+                        int ignored = (int) Unlinkat.H.invokeExact(state, (int) dirFd, tmpName, 0);
                         throw e;
                     } finally {
                         close(fd);
                     }
-                    if ((int) RENAMEAT.invokeExact(state, (int) dirFd, tmpName, (int) dirFd, arena.allocateFrom(name)) != 0) {
+                    if ((int) Renameat.H.invokeExact(state, (int) dirFd, tmpName, (int) dirFd, arena.allocateFrom(name)) != 0) {
                         int errno = (int) ERRNO.get(state, 0L);
-                        int ignored = (int) UNLINKAT.invokeExact(state, (int) dirFd, tmpName, 0);
+                        int ignored = (int) Unlinkat.H.invokeExact(state, (int) dirFd, tmpName, 0);
                         throw new ErrnoException("renameat(" + pathInRoot + ")", errno);
                     }
                 } finally {
@@ -426,7 +473,7 @@ public final class LinuxSyscalls {
 
     public static int geteuid() {
         try {
-            return (int) GETEUID.invokeExact();
+            return (int) Geteuid.H.invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -10,6 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +53,8 @@ public final class SandboxBinary {
         Path dir = stateDir.resolve("bin");
         Path target = dir.resolve("corral-sandbox-" + hash.substring(0, 32));
         try {
-            if (Files.isRegularFile(target) && sha256(Files.readAllBytes(target)).equals(hash)) {
+            // Byte for byte rather than a second SHA-256: the same check for a few ms less per start.
+            if (Files.isRegularFile(target) && Arrays.equals(Files.readAllBytes(target), bytes)) {
                 return target;
             }
             Files.createDirectories(dir);
