@@ -11,9 +11,15 @@ import java.lang.invoke.VarHandle;
 
 /**
  * The few syscalls the driver needs, through the FFM API (no JNI, no shelling out to {@code kill}):
- * kill, pidfd_open, pidfd_send_signal, poll, close, geteuid. Failures throw {@link ErrnoException}.
+ * kill, pidfd_open, pidfd_send_signal, poll, open, close, fchmod, geteuid and the openat2 family.
+ * Failures throw {@link ErrnoException}.
  */
 public final class LinuxSyscalls {
+    // x86_64 syscall numbers, for the calls made through syscall(2).
+    private static final long SYS_OPEN = 2;
+    private static final long SYS_CLOSE = 3;
+    private static final long SYS_FCHMOD = 91;
+    private static final long SYS_GETEUID = 107;
     private static final long SYS_PIDFD_SEND_SIGNAL = 424;
     private static final long SYS_PIDFD_OPEN = 434;
     private static final short POLLIN = 0x1;
@@ -39,26 +45,10 @@ public final class LinuxSyscalls {
     private static final int O_CREAT = 0100;
 
     // Downcall handles, each bound on first use through its holder class: binding one spins a stub
-    // class and costs milliseconds, and a `corral run` needs only a few of them.
+    // class and costs milliseconds on a cold JVM. Everything a task's start and exit need (pidfd_open,
+    // close, open, fchmod, geteuid) goes through the one syscall(2) shape below, so only one is bound.
     private static final class Kill {
         static final MethodHandle H = handle("kill",
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
-    }
-
-    private static final class Close {
-        static final MethodHandle H = handle("close",
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
-    }
-
-    /** open(2) is variadic after the flags (the mode). */
-    private static final class Open {
-        static final MethodHandle H = handle("open",
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
-                Linker.Option.firstVariadicArg(2), CAPTURE_ERRNO);
-    }
-
-    private static final class Fchmod {
-        static final MethodHandle H = handle("fchmod",
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
     }
 
@@ -94,20 +84,18 @@ public final class LinuxSyscalls {
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
     }
 
-    private static final class Geteuid {
-        static final MethodHandle H = handle("geteuid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
-    }
-
     private static final class Poll {
         static final MethodHandle H = handle("poll",
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
                 CAPTURE_ERRNO);
     }
 
-    // syscall(2) is variadic: every argument after the number is passed as a long register.
-    private static final class Syscall3 {
+    // syscall(2) is variadic: every argument after the number is passed as a long register (a
+    // pointer as its address); unused trailing arguments are ignored by the kernel.
+    private static final class Syscall {
         static final MethodHandle H = handle("syscall",
-                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_LONG),
                 Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
     }
 
@@ -245,7 +233,7 @@ public final class LinuxSyscalls {
     public static int pidfdOpen(long pid) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            long rc = (long) Syscall3.H.invokeExact(state, SYS_PIDFD_OPEN, pid, 0L);
+            long rc = (long) Syscall.H.invokeExact(state, SYS_PIDFD_OPEN, pid, 0L, 0L);
             if (rc < 0) {
                 throw new ErrnoException("pidfd_open(" + pid + ")", (int) ERRNO.get(state, 0L));
             }
@@ -345,7 +333,7 @@ public final class LinuxSyscalls {
     public static void close(int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            int rc = (int) Close.H.invokeExact(state, fd);
+            long rc = (long) Syscall.H.invokeExact(state, SYS_CLOSE, (long) fd, 0L, 0L);
             if (rc != 0) {
                 throw new ErrnoException("close(" + fd + ")", (int) ERRNO.get(state, 0L));
             }
@@ -379,12 +367,13 @@ public final class LinuxSyscalls {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment path = arena.allocateFrom(dir.toString());
-            int fd = (int) Open.H.invokeExact(state, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+            int fd = (int) (long) Syscall.H.invokeExact(state, SYS_OPEN, path.address(),
+                    (long) (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), 0L);
             if (fd < 0) {
                 throw new ErrnoException("open(" + dir + ", O_NOFOLLOW|O_DIRECTORY)", (int) ERRNO.get(state, 0L));
             }
             try {
-                if (mode >= 0 && (int) Fchmod.H.invokeExact(state, fd, mode) != 0) {
+                if (mode >= 0 && (long) Syscall.H.invokeExact(state, SYS_FCHMOD, (long) fd, (long) mode, 0L) != 0) {
                     throw new ErrnoException("fchmod(" + dir + ")", (int) ERRNO.get(state, 0L));
                 }
             } finally {
@@ -413,7 +402,8 @@ public final class LinuxSyscalls {
         String tmp = "." + name + ".corral-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            int rootFd = (int) Open.H.invokeExact(state, arena.allocateFrom(root.toString()), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+            int rootFd = (int) (long) Syscall.H.invokeExact(state, SYS_OPEN, arena.allocateFrom(root.toString()).address(),
+                    (long) (O_RDONLY | O_DIRECTORY | O_CLOEXEC), 0L);
             if (rootFd < 0) {
                 throw new ErrnoException("open(" + root + ")", (int) ERRNO.get(state, 0L));
             }
@@ -446,7 +436,7 @@ public final class LinuxSyscalls {
                             done += n;
                         }
                         // The umask trimmed the mode given to openat.
-                        if ((int) Fchmod.H.invokeExact(state, fd, mode) != 0) {
+                        if ((long) Syscall.H.invokeExact(state, SYS_FCHMOD, (long) fd, (long) mode, 0L) != 0) {
                             throw new ErrnoException("fchmod(" + pathInRoot + ")", (int) ERRNO.get(state, 0L));
                         }
                     } catch (RuntimeException e) {
@@ -472,8 +462,8 @@ public final class LinuxSyscalls {
     }
 
     public static int geteuid() {
-        try {
-            return (int) Geteuid.H.invokeExact();
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) (long) Syscall.H.invokeExact(arena.allocate(CAPTURE), SYS_GETEUID, 0L, 0L, 0L);
         } catch (Throwable t) {
             throw rethrow(t);
         }
