@@ -79,7 +79,8 @@ class AclTlsCliIT {
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.commandLine().execute(args.toArray(String[]::new));
+            String[] argv = args.toArray(String[]::new);
+            int code = Main.commandLine(argv).execute(argv);
             return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(oldOut);
