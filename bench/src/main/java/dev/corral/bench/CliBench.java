@@ -65,7 +65,7 @@ final class CliBench {
         List<String> run = List.of(launcher.toString(), "run", "-q", job.toString());
         List<String> version = List.of(launcher.toString(), "--version");
         prime(cache, "run", run);
-        prime(cache, "--version", version);
+        prime(cache, "help", version); // bin/corral's cache for usage and --version
         Stats runStats = time("corral run", n, warm, cache, run);
         Stats versionStats = time("corral --version", n, warm, cache, version);
         Stats plain = time("java -jar corral.jar --version", n, warm, cache, List.of(java, "-jar", jar.toString(), "--version"));
@@ -80,8 +80,8 @@ final class CliBench {
         return m;
     }
 
-    /** Runs {@code cmd} once (untimed) and waits up to 2 minutes for the AOT cache it trains. */
-    private void prime(Path cache, String command, List<String> cmd) throws IOException {
+    /** Runs {@code cmd} once (untimed) and waits up to 2 minutes for the AOT cache it trains ({@code cli-<name>-*.aot}). */
+    private void prime(Path cache, String name, List<String> cmd) throws IOException {
         List<String> env = new ArrayList<>(List.of("env", "XDG_CACHE_HOME=" + cache));
         env.addAll(cmd);
         Proc.run(env);
@@ -89,7 +89,7 @@ final class CliBench {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (System.nanoTime() < deadline) {
             try (var files = Files.list(dir)) {
-                if (files.anyMatch(f -> f.getFileName().toString().startsWith("cli-" + command + "-")
+                if (files.anyMatch(f -> f.getFileName().toString().startsWith("cli-" + name + "-")
                         && f.getFileName().toString().endsWith(".aot"))) {
                     return;
                 }
@@ -103,7 +103,7 @@ final class CliBench {
                 return;
             }
         }
-        bench.note("cli scenario: no AOT cache for `corral " + command + "` after 2 minutes; timed without it");
+        bench.note("cli scenario: no AOT cache " + name + " after 2 minutes; timed without it");
     }
 
     private Stats time(String name, int n, int warm, Path cache, List<String> cmd) {

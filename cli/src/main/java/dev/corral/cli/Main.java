@@ -10,7 +10,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "corral", mixinStandardHelpOptions = true, version = "corral 0.1.0",
         description = "Nomad's isolated fork/exec task driver, in Java.")
 public final class Main implements Runnable {
-    /** The subcommands, in the order {@code corral --help} lists them. */
+    /**
+     * The subcommands, in the order {@code corral --help} lists them. bin/corral keeps an AOT cache
+     * per command it knows by name (MainTest checks it knows these).
+     */
     static final List<String> COMMANDS =
             List.of("run", "agent", "job", "alloc", "node", "agent-info", "system", "plugin", "acl");
 

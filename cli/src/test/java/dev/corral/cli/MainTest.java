@@ -2,8 +2,12 @@ package dev.corral.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -44,5 +48,14 @@ class MainTest {
         cl.setErr(new PrintWriter(err, true));
         assertThat(cl.execute("rnu")).isNotZero();
         assertThat(err.toString()).contains("rnu").contains("run");
+    }
+
+    @Test
+    void launcher_namesEveryCommand_soEachGetsItsOwnCache() throws IOException {
+        String launcher = Files.readString(Path.of("").toAbsolutePath().getParent().resolve("bin/corral"));
+        for (String c : Main.COMMANDS) {
+            // a command missing from the launcher's case list would share the usage cache
+            assertThat(launcher).as(c).containsPattern("[ |]" + Pattern.quote(c) + "[|)]");
+        }
     }
 }
