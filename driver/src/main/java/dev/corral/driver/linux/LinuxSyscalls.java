@@ -46,7 +46,7 @@ public final class LinuxSyscalls {
 
     // Downcall handles, each bound on first use through its holder class: binding one spins a stub
     // class and costs milliseconds on a cold JVM. Everything a task's start and exit need (pidfd_open,
-    // close, open, fchmod, geteuid) goes through the one syscall(2) shape below, so only one is bound.
+    // close, open, fchmod, geteuid, waitid) goes through the one syscall(2) shape below, so one is bound.
     private static final class Kill {
         static final MethodHandle H = handle("kill",
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
@@ -91,18 +91,11 @@ public final class LinuxSyscalls {
     }
 
     // syscall(2) is variadic: every argument after the number is passed as a long register (a
-    // pointer as its address); unused trailing arguments are ignored by the kernel.
+    // pointer as its address); the kernel ignores the trailing arguments a call does not take.
     private static final class Syscall {
         static final MethodHandle H = handle("syscall",
                 FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                        ValueLayout.JAVA_LONG),
-                Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
-    }
-
-    private static final class Syscall6 {
-        static final MethodHandle H = handle("syscall",
-                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                        ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
+                        ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
                 Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
     }
 
@@ -233,7 +226,7 @@ public final class LinuxSyscalls {
     public static int pidfdOpen(long pid) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            long rc = (long) Syscall.H.invokeExact(state, SYS_PIDFD_OPEN, pid, 0L, 0L);
+            long rc = (long) Syscall.H.invokeExact(state, SYS_PIDFD_OPEN, pid, 0L, 0L, 0L, 0L);
             if (rc < 0) {
                 throw new ErrnoException("pidfd_open(" + pid + ")", (int) ERRNO.get(state, 0L));
             }
@@ -264,7 +257,7 @@ public final class LinuxSyscalls {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment info = arena.allocate(128, 8); // siginfo_t, zeroed: si_pid stays 0 if nothing ended
-            long rc = (long) Syscall6.H.invokeExact(state, SYS_WAITID, P_PIDFD, (long) pidfd, info.address(),
+            long rc = (long) Syscall.H.invokeExact(state, SYS_WAITID, P_PIDFD, (long) pidfd, info.address(),
                     WEXITED | WNOHANG, 0L);
             if (rc < 0) {
                 int errno = (int) ERRNO.get(state, 0L);
@@ -333,7 +326,7 @@ public final class LinuxSyscalls {
     public static void close(int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            long rc = (long) Syscall.H.invokeExact(state, SYS_CLOSE, (long) fd, 0L, 0L);
+            long rc = (long) Syscall.H.invokeExact(state, SYS_CLOSE, (long) fd, 0L, 0L, 0L, 0L);
             if (rc != 0) {
                 throw new ErrnoException("close(" + fd + ")", (int) ERRNO.get(state, 0L));
             }
@@ -368,12 +361,12 @@ public final class LinuxSyscalls {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment path = arena.allocateFrom(dir.toString());
             int fd = (int) (long) Syscall.H.invokeExact(state, SYS_OPEN, path.address(),
-                    (long) (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), 0L);
+                    (long) (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), 0L, 0L, 0L);
             if (fd < 0) {
                 throw new ErrnoException("open(" + dir + ", O_NOFOLLOW|O_DIRECTORY)", (int) ERRNO.get(state, 0L));
             }
             try {
-                if (mode >= 0 && (long) Syscall.H.invokeExact(state, SYS_FCHMOD, (long) fd, (long) mode, 0L) != 0) {
+                if (mode >= 0 && (long) Syscall.H.invokeExact(state, SYS_FCHMOD, (long) fd, (long) mode, 0L, 0L, 0L) != 0) {
                     throw new ErrnoException("fchmod(" + dir + ")", (int) ERRNO.get(state, 0L));
                 }
             } finally {
@@ -403,7 +396,7 @@ public final class LinuxSyscalls {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             int rootFd = (int) (long) Syscall.H.invokeExact(state, SYS_OPEN, arena.allocateFrom(root.toString()).address(),
-                    (long) (O_RDONLY | O_DIRECTORY | O_CLOEXEC), 0L);
+                    (long) (O_RDONLY | O_DIRECTORY | O_CLOEXEC), 0L, 0L, 0L);
             if (rootFd < 0) {
                 throw new ErrnoException("open(" + root + ")", (int) ERRNO.get(state, 0L));
             }
@@ -436,7 +429,7 @@ public final class LinuxSyscalls {
                             done += n;
                         }
                         // The umask trimmed the mode given to openat.
-                        if ((long) Syscall.H.invokeExact(state, SYS_FCHMOD, (long) fd, (long) mode, 0L) != 0) {
+                        if ((long) Syscall.H.invokeExact(state, SYS_FCHMOD, (long) fd, (long) mode, 0L, 0L, 0L) != 0) {
                             throw new ErrnoException("fchmod(" + pathInRoot + ")", (int) ERRNO.get(state, 0L));
                         }
                     } catch (RuntimeException e) {
@@ -463,7 +456,7 @@ public final class LinuxSyscalls {
 
     public static int geteuid() {
         try (Arena arena = Arena.ofConfined()) {
-            return (int) (long) Syscall.H.invokeExact(arena.allocate(CAPTURE), SYS_GETEUID, 0L, 0L, 0L);
+            return (int) (long) Syscall.H.invokeExact(arena.allocate(CAPTURE), SYS_GETEUID, 0L, 0L, 0L, 0L, 0L);
         } catch (Throwable t) {
             throw rethrow(t);
         }
