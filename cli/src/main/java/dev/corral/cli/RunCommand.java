@@ -118,7 +118,9 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         // each task's state lives (and is removed) under its own unique name.
         ExecDriverConfig.Builder config = ExecDriverConfig.builder()
                 .stateDir(dataDir != null ? root.resolve("driver") : root.getParent().resolve("driver"))
-                .noPivotRoot(noPivotRoot);
+                .noPivotRoot(noPivotRoot)
+                // One start per task, then exit: spare sandboxes spawned ahead of need would go unused.
+                .spareSandboxes(0);
         if (cgroupParent != null) {
             config.cgroupParent(cgroupParent);
         }
