@@ -236,6 +236,9 @@ class AgentRunnerIT {
         AllocRecord a = await(agent, Duration.ofSeconds(60), () -> agent.jobAllocations("default", "sig"),
                 l -> !l.isEmpty() && l.getFirst().clientStatus().equals("running"), "running").getFirst();
         long pid = agent.taskPids(a.id()).get("t");
+        // "running" means exec'd: wait until the shell has set its trap (it echoes after) before signalling.
+        await(agent, Duration.ofSeconds(30), () -> AgentFixture.logs(agent, a.id(), "t", LogReader.Stream.STDOUT),
+                out -> out.contains("start"), "trap set");
         agent.signal(a.id(), "t", "SIGHUP");
         await(agent, Duration.ofSeconds(30), () -> AgentFixture.logs(agent, a.id(), "t", LogReader.Stream.STDOUT),
                 out -> out.contains("hup"), "hup logged");
@@ -245,7 +248,8 @@ class AgentRunnerIT {
         assertThat(st.events().stream().map(TaskEvent::displayMessage).toList())
                 .contains("Task being sent signal SIGHUP", "User requested task to restart", "Task restarting in 0s");
         assertThat(agent.taskPids(a.id()).get("t")).isNotEqualTo(pid);
-        assertThat(AgentFixture.logs(agent, a.id(), "t", LogReader.Stream.STDOUT)).isEqualTo("start\nhup\nstart\n");
+        assertThat(await(agent, Duration.ofSeconds(30), () -> AgentFixture.logs(agent, a.id(), "t", LogReader.Stream.STDOUT),
+                out -> out.split("\n").length >= 3, "second start logged")).isEqualTo("start\nhup\nstart\n");
     }
 
     @Test
