@@ -51,6 +51,14 @@ public final class HttpApi implements AutoCloseable {
     /** Nomad's default and maximum blocking-query waits. */
     static final Duration DEFAULT_WAIT = Duration.ofMinutes(5);
     static final Duration MAX_WAIT = Duration.ofMinutes(10);
+    /**
+     * The listen backlog: connections the kernel completes before Jetty accepts them. Jetty's default
+     * (the JDK's 50) overflows when a couple of hundred clients connect at once; the kernel then
+     * answers with SYN cookies, drops the handshake's last ACK and resets the connection after the
+     * client has sent its request (the client reads no answer at all). Go's listener, so Nomad's,
+     * asks for {@code net.core.somaxconn}; the kernel caps this value at that too.
+     */
+    static final int ACCEPT_QUEUE = 4096;
 
     private final ApiBackend backend;
     private final Server server;
@@ -83,6 +91,7 @@ public final class HttpApi implements AutoCloseable {
         connector.setPort(bind.getPort());
         // blocking queries wait up to MAX_WAIT (+ jitter) without writing: keep such connections open
         connector.setIdleTimeout(MAX_WAIT.plusMinutes(1).toMillis());
+        connector.setAcceptQueueSize(ACCEPT_QUEUE);
         server.addConnector(connector);
         routes();
         ContextHandler context = new ContextHandler("/");

@@ -339,4 +339,33 @@ class HttpApiTest {
         exec("a6", "task=t", missing);
         assertThat(missing.closed.get(10, TimeUnit.SECONDS)).isEqualTo("1008:command is not present");
     }
+
+    /**
+     * {@value #BURST} clients that all connect at the same moment each get their answer. With Jetty's default
+     * listen backlog (50) the kernel overflowed it, answered with SYN cookies and reset a few connections whose
+     * PUT was already sent: the client read no answer ("header parser received no bytes").
+     */
+    @Test
+    void burstOfNewConnections_everyRequestAnswered() throws Exception {
+        try (HttpClient fresh = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+             var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            java.util.List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < BURST; i++) {
+                String body = "{\"Job\": {\"ID\": \"burst-" + i + "\", \"TaskGroups\": []}}";
+                HttpRequest rq = HttpRequest.newBuilder(api.address().resolve("/v1/jobs"))
+                        .PUT(HttpRequest.BodyPublishers.ofString(body)).build();
+                answers.add(pool.submit(() -> {
+                    go.await();
+                    return fresh.send(rq, HttpResponse.BodyHandlers.ofString()).statusCode();
+                }));
+            }
+            go.countDown();
+            for (var a : answers) {
+                assertThat(a.get(60, TimeUnit.SECONDS)).isEqualTo(200);
+            }
+        }
+    }
+
+    private static final int BURST = 400;
 }
