@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -26,6 +28,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.sqlite.SQLiteConfig;
 
 /**
  * The agent's durable state: one SQLite database in WAL mode with {@code synchronous=FULL}, so a
@@ -34,16 +37,29 @@ import java.util.function.Supplier;
  * <p>Every write transaction gets the next value of a single monotonically increasing index (like
  * Nomad's raft index); each table remembers the index of its last change in {@code table_index}.
  * Blocking queries wait with {@link #awaitIndex}; event streams {@link #subscribe}.
+ *
+ * <p>One connection writes, one transaction at a time; reads run on a small pool of read-only
+ * connections, concurrently with each other and with the writer (WAL gives each read a snapshot of
+ * the last commit), so a read never waits for a write's fsync. A read that starts after
+ * {@link #write} returned sees that write. Reads made while the calling thread is inside a write
+ * (a {@link Txn}'s own look-ups) use the writer's connection and see the transaction's changes.
  */
 public final class StateStore implements AutoCloseable {
+    /** Read-only connections: enough to keep both cores of a small machine busy while one writes. */
+    static final int READERS = 4;
+
     private final Path file;
-    /** Guards {@link #conn}, {@link #indexes} and the subscriber delivery order. */
+    /** Guards {@link #conn} and the subscriber delivery order; held for a whole write transaction. */
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
+    /** Guards {@link #indexes} only, never held across SQL, so index look-ups never wait for a write. */
+    private final ReentrantLock indexLock = new ReentrantLock();
+    private final Condition changed = indexLock.newCondition();
     private final Connection conn;
+    private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
+    private final List<Connection> allReaders = new ArrayList<>();
     private final Map<Table, Long> indexes = new EnumMap<>(Table.class);
     private final List<Consumer<StateChange>> subscribers = new CopyOnWriteArrayList<>();
-    private boolean closed;
+    private volatile boolean closed;
 
     private StateStore(Path file, Connection conn) {
         this.file = file;
@@ -64,8 +80,14 @@ public final class StateStore implements AutoCloseable {
                 s.execute("PRAGMA foreign_keys=ON");
             }
             StateStore store = new StateStore(file, c);
-            store.migrate();
-            store.loadIndexes();
+            try {
+                store.migrate();
+                store.loadIndexes();
+                store.openReaders();
+            } catch (SQLException | RuntimeException e) {
+                store.close();
+                throw e;
+            }
             return store;
         } catch (SQLException | java.io.IOException e) {
             throw new StateStoreException("cannot open state store " + file + ": " + e.getMessage(), e);
@@ -134,6 +156,18 @@ public final class StateStore implements AutoCloseable {
         return file;
     }
 
+    /** Opens the read-only connections, after the writer made the file, its WAL and its schema. */
+    private void openReaders() throws SQLException {
+        SQLiteConfig config = new SQLiteConfig();
+        config.setReadOnly(true);
+        config.setBusyTimeout(5000);
+        for (int i = 0; i < READERS; i++) {
+            Connection r = config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
+            allReaders.add(r);
+            readers.add(r);
+        }
+    }
+
     private void migrate() throws SQLException {
         try (Statement s = conn.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
@@ -170,6 +204,7 @@ public final class StateStore implements AutoCloseable {
     }
 
     private void loadIndexes() throws SQLException {
+        // Before any reader or writer exists: no lock needed yet.
         for (Table t : Table.values()) {
             indexes.put(t, 0L);
         }
@@ -186,21 +221,21 @@ public final class StateStore implements AutoCloseable {
 
     /** The highest index of any table. */
     public long latestIndex() {
-        lock.lock();
+        indexLock.lock();
         try {
-            return indexes.values().stream().mapToLong(Long::longValue).max().orElse(0);
+            return latestIndexLocked();
         } finally {
-            lock.unlock();
+            indexLock.unlock();
         }
     }
 
     /** The index of the last change to {@code table}. */
     public long index(Table table) {
-        lock.lock();
+        indexLock.lock();
         try {
             return indexes.get(table);
         } finally {
-            lock.unlock();
+            indexLock.unlock();
         }
     }
 
@@ -210,7 +245,7 @@ public final class StateStore implements AutoCloseable {
      */
     public long awaitIndex(Set<Table> tables, long minIndex, Duration maxWait) throws InterruptedException {
         long deadline = System.nanoTime() + maxWait.toNanos();
-        lock.lock();
+        indexLock.lock();
         try {
             while (true) {
                 long max = tables.stream().mapToLong(indexes::get).max().orElse(0);
@@ -221,7 +256,7 @@ public final class StateStore implements AutoCloseable {
                 changed.awaitNanos(left);
             }
         } finally {
-            lock.unlock();
+            indexLock.unlock();
         }
     }
 
@@ -242,7 +277,7 @@ public final class StateStore implements AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
-            Txn txn = new Txn(latestIndexLocked() + 1);
+            Txn txn = new Txn(latestIndex() + 1); // only this thread changes indexes while it holds the write lock
             conn.setAutoCommit(false);
             T result;
             Exception failure = null;
@@ -283,10 +318,16 @@ public final class StateStore implements AutoCloseable {
                 }
             }
             if (!txn.tables.isEmpty()) {
-                for (Table t : txn.tables) {
-                    indexes.put(t, txn.index);
+                // After the commit: whoever sees the new index reads the new data.
+                indexLock.lock();
+                try {
+                    for (Table t : txn.tables) {
+                        indexes.put(t, txn.index);
+                    }
+                    changed.signalAll();
+                } finally {
+                    indexLock.unlock();
                 }
-                changed.signalAll();
                 StateChange change = new StateChange(txn.index, txn.tables, txn.events);
                 for (Consumer<StateChange> s : subscribers) {
                     s.accept(change);
@@ -509,23 +550,38 @@ public final class StateStore implements AutoCloseable {
     }
 
     <T> List<T> query(String sql, Binder binder, RowMapper<T> mapper) {
-        lock.lock();
+        if (lock.isHeldByCurrentThread()) {
+            return query(conn, sql, binder, mapper); // inside a write: see its own changes
+        }
+        Connection reader;
+        try {
+            do {
+                ensureOpen(); // close() takes the readers away: do not wait for them forever
+            } while ((reader = readers.poll(100, TimeUnit.MILLISECONDS)) == null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StateStoreException("query on " + file + " interrupted (" + sql + ")", e);
+        }
         try {
             ensureOpen();
-            try (PreparedStatement ps = conn.prepareStatement(sql)) {
-                binder.bind(ps);
-                List<T> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(mapper.map(rs));
-                    }
+            return query(reader, sql, binder, mapper);
+        } finally {
+            readers.add(reader);
+        }
+    }
+
+    private <T> List<T> query(Connection c, String sql, Binder binder, RowMapper<T> mapper) {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            binder.bind(ps);
+            List<T> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(mapper.map(rs));
                 }
-                return out;
             }
+            return out;
         } catch (SQLException e) {
             throw new StateStoreException("query on " + file + " failed (" + sql + "): " + e.getMessage(), e);
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -533,13 +589,39 @@ public final class StateStore implements AutoCloseable {
     public void close() {
         lock.lock();
         try {
-            if (!closed) {
-                closed = true;
+            if (closed) {
+                return;
+            }
+            closed = true;
+            indexLock.lock();
+            try {
                 changed.signalAll();
-                conn.close();
+            } finally {
+                indexLock.unlock();
+            }
+            // Wait for reads under way to hand their connection back: closing it under them would crash them.
+            for (int i = 0; i < allReaders.size(); i++) {
+                if (readers.poll(10, TimeUnit.SECONDS) == null) {
+                    break;
+                }
+            }
+            SQLException failure = null;
+            for (Connection r : allReaders) {
+                try {
+                    r.close();
+                } catch (SQLException e) {
+                    failure = e;
+                }
+            }
+            conn.close(); // the last connection to close checkpoints the WAL into the database
+            if (failure != null) {
+                throw failure;
             }
         } catch (SQLException e) {
             throw new StateStoreException("closing " + file + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StateStoreException("closing " + file + " interrupted", e);
         } finally {
             lock.unlock();
         }

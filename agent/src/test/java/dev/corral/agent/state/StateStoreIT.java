@@ -190,4 +190,41 @@ class StateStoreIT {
         }
         assertThat(Files.exists(dir.resolve("state.db"))).isTrue();
     }
+
+    @Test
+    void reads_doNotWaitForAWriteInProgress_andSeeItOnceItReturned() throws Exception {
+        try (StateStore s = StateStore.open(dir.resolve("state.db"))) {
+            s.update(t -> t.putJob(job("a", 0), true));
+            java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            Thread writer = Thread.ofVirtual().start(() -> s.update(t -> {
+                t.putJob(job("b", 0), true);
+                // The transaction's own reads see its change (they use the writer's connection).
+                assertThat(s.job("default", "b")).isPresent();
+                inside.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new RuntimeException(e);
+                }
+            }));
+            assertThat(inside.await(10, TimeUnit.SECONDS)).isTrue();
+            // While the write transaction is open: reads, from several threads at once, answer from the last commit.
+            List<CompletableFuture<List<JobRecord>>> reads = new ArrayList<>();
+            for (int i = 0; i < 2 * StateStore.READERS; i++) {
+                reads.add(CompletableFuture.supplyAsync(s::jobs));
+            }
+            for (var r : reads) {
+                assertThat(r.get(5, TimeUnit.SECONDS)).extracting(JobRecord::id).containsExactly("a");
+            }
+            assertThat(s.latestIndex()).isEqualTo(1);
+            release.countDown();
+            writer.join();
+            // Once the write returned, every read sees it.
+            assertThat(s.latestIndex()).isEqualTo(2);
+            for (int i = 0; i < 2 * StateStore.READERS; i++) {
+                assertThat(s.jobs()).extracting(JobRecord::id).containsExactly("a", "b");
+            }
+        }
+    }
 }
