@@ -18,9 +18,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -59,6 +61,12 @@ public final class StateStore implements AutoCloseable {
     private final List<Connection> allReaders = new ArrayList<>();
     private final Map<Table, Long> indexes = new EnumMap<>(Table.class);
     private final List<Consumer<StateChange>> subscribers = new CopyOnWriteArrayList<>();
+    /** Writes waiting for the next group commit. */
+    private final Queue<PendingWrite<?>> pending = new ConcurrentLinkedQueue<>();
+    /** True while the lock holder runs write bodies (a nested write would deadlock or break the batch). */
+    private boolean inBatch;
+    /** Transactions committed (each one fsync), guarded by {@link #lock}: fewer than writes when they batch. */
+    private long commits;
     private volatile boolean closed;
 
     private StateStore(Path file, Connection conn) {
@@ -261,8 +269,9 @@ public final class StateStore implements AutoCloseable {
     }
 
     /**
-     * Calls {@code subscriber} after every committed write, in index order, on the writer's thread
-     * while the store is locked: it must only hand the change off (queue it), never block or write.
+     * Calls {@code subscriber} after every committed write, in index order, on the thread that
+     * committed it (see {@link #write}) while the store is locked: it must only hand the change off
+     * (queue it), never block or write.
      */
     public AutoCloseable subscribe(Consumer<StateChange> subscriber) {
         subscribers.add(subscriber);
@@ -272,70 +281,198 @@ public final class StateStore implements AutoCloseable {
     /**
      * Runs {@code body} in one transaction and commits it durably before returning. All index
      * bumps and change notifications happen only after the commit succeeded.
+     *
+     * <p>Group commit: writes that arrive while another is committing queue up; the next thread to
+     * take the write lock runs every queued body, each in a savepoint of one SQLite transaction and
+     * with its own index, in arrival order, and commits them with one fsync. A body that throws is
+     * rolled back alone and its caller gets the exception; a failed commit fails every body of the
+     * batch. Each caller returns only once its changes are committed.
      */
     public <T> T write(Function<Txn, T> body) {
+        if (lock.isHeldByCurrentThread() && inBatch) {
+            throw new IllegalStateException("write to " + file + " from inside a write");
+        }
+        PendingWrite<T> mine = new PendingWrite<>(body);
+        pending.add(mine);
         lock.lock();
         try {
+            if (!mine.done) {
+                commitPending();
+            }
+            if (!mine.done) {
+                throw new IllegalStateException("write to " + file + " left unfinished by its batch");
+            }
+        } finally {
+            lock.unlock();
+        }
+        return mine.outcome();
+    }
+
+    /** A queued write and, once its batch is over, its result or failure. */
+    private static final class PendingWrite<T> {
+        final Function<Txn, T> body;
+        /** Written by the committing thread before it releases the lock, read by the caller after taking it. */
+        boolean done;
+        T result;
+        Throwable failure;
+        Txn txn;
+
+        PendingWrite(Function<Txn, T> body) {
+            this.body = body;
+        }
+
+        T outcome() {
+            return switch (failure) {
+                case null -> result;
+                case RuntimeException e -> throw e;
+                case Error e -> throw e;
+                default -> throw new StateStoreException("write failed: " + failure.getMessage(), failure);
+            };
+        }
+    }
+
+    /** Runs every queued write in one transaction; the caller holds {@link #lock}. */
+    private void commitPending() {
+        List<PendingWrite<?>> batch = new ArrayList<>();
+        for (PendingWrite<?> p; (p = pending.poll()) != null; ) {
+            batch.add(p);
+        }
+        try {
             ensureOpen();
-            Txn txn = new Txn(latestIndex() + 1); // only this thread changes indexes while it holds the write lock
+        } catch (StateStoreException e) {
+            batch.forEach(p -> finish(p, e));
+            return;
+        }
+        List<PendingWrite<?>> applied = new ArrayList<>();
+        inBatch = true;
+        try {
             conn.setAutoCommit(false);
-            T result;
-            Exception failure = null;
-            try {
-                result = body.apply(txn);
-                if (!txn.tables.isEmpty()) {
-                    try (PreparedStatement ps = conn.prepareStatement(
-                            "INSERT INTO table_index (name, idx) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET idx = excluded.idx")) {
-                        for (Table t : txn.tables) {
-                            ps.setString(1, t.key());
-                            ps.setLong(2, txn.index);
-                            ps.addBatch();
-                        }
-                        ps.executeBatch();
-                    }
+            long next = latestIndex() + 1; // only this thread changes indexes while it holds the write lock
+            for (PendingWrite<?> p : batch) {
+                if (!applyInSavepoint(p, next)) {
+                    continue;
                 }
-                conn.commit();
-            } catch (RuntimeException | SQLException e) {
-                failure = e;
-                // SQLite may have rolled back already (SQLITE_FULL does): a failing rollback must not hide why.
-                try {
-                    conn.rollback();
-                } catch (SQLException r) {
-                    e.addSuppressed(r);
-                }
-                if (e instanceof RuntimeException re) {
-                    throw re;
-                }
-                throw new StateStoreException("write to " + file + " failed: " + e.getMessage(), e);
-            } finally {
-                try {
-                    conn.setAutoCommit(true);
-                } catch (SQLException a) {
-                    if (failure == null) {
-                        throw a;
-                    }
-                    failure.addSuppressed(a); // no transaction left to end after SQLite's own rollback
+                applied.add(p);
+                if (!p.txn.tables.isEmpty()) {
+                    next = p.txn.index + 1;
                 }
             }
-            if (!txn.tables.isEmpty()) {
-                // After the commit: whoever sees the new index reads the new data.
-                indexLock.lock();
-                try {
-                    for (Table t : txn.tables) {
-                        indexes.put(t, txn.index);
-                    }
-                    changed.signalAll();
-                } finally {
-                    indexLock.unlock();
+            if (!applied.isEmpty()) {
+                conn.commit();
+                commits++;
+            } else {
+                conn.rollback();
+            }
+        } catch (Throwable e) {
+            // SQLite may have rolled back already (SQLITE_FULL does): a failing rollback must not hide why.
+            try {
+                conn.rollback();
+            } catch (SQLException r) {
+                e.addSuppressed(r);
+            }
+            Throwable failure = e instanceof SQLException
+                    ? new StateStoreException("write to " + file + " failed: " + e.getMessage(), e) : e;
+            for (PendingWrite<?> p : batch) {
+                if (!p.done) {
+                    finish(p, failure);
                 }
-                StateChange change = new StateChange(txn.index, txn.tables, txn.events);
+            }
+            applied.clear();
+        } finally {
+            inBatch = false;
+            try {
+                conn.setAutoCommit(true);
+            } catch (SQLException a) {
+                // No transaction left to end after SQLite's own rollback; every caller has its answer already.
+            }
+        }
+        publish(applied);
+    }
+
+    /**
+     * Runs one body in a savepoint; on failure rolls back to it and records the failure for its caller.
+     * A failure to roll back to the savepoint means SQLite ended the whole transaction: it is thrown.
+     */
+    private <T> boolean applyInSavepoint(PendingWrite<T> p, long index) throws SQLException {
+        Txn txn = new Txn(index);
+        try (Statement s = conn.createStatement()) {
+            s.execute("SAVEPOINT write");
+        }
+        try {
+            T result = p.body.apply(txn);
+            if (!txn.tables.isEmpty()) {
+                try (PreparedStatement ps = conn.prepareStatement(
+                        "INSERT INTO table_index (name, idx) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET idx = excluded.idx")) {
+                    for (Table t : txn.tables) {
+                        ps.setString(1, t.key());
+                        ps.setLong(2, txn.index);
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
+            }
+            try (Statement s = conn.createStatement()) {
+                s.execute("RELEASE write");
+            }
+            p.result = result;
+            p.txn = txn;
+            return true;
+        } catch (Throwable e) {
+            finish(p, e instanceof SQLException
+                    ? new StateStoreException("write to " + file + " failed: " + e.getMessage(), e) : e);
+            try (Statement s = conn.createStatement()) {
+                s.execute("ROLLBACK TO write");
+                s.execute("RELEASE write");
+            } catch (SQLException r) {
+                // SQLite ended the whole transaction (SQLITE_FULL may): the batch fails with the body's reason.
+                e.addSuppressed(r);
+                throw new StateStoreException("write to " + file + " failed: " + e.getMessage(), e);
+            }
+            return false;
+        }
+    }
+
+    private static void finish(PendingWrite<?> p, Throwable failure) {
+        p.failure = failure;
+        p.done = true;
+    }
+
+    /** After the commit: bump the indexes, wake blocking queries, tell subscribers, in index order. */
+    private void publish(List<PendingWrite<?>> committed) {
+        Map<Table, Long> bumped = new EnumMap<>(Table.class);
+        for (PendingWrite<?> p : committed) {
+            for (Table t : p.txn.tables) {
+                bumped.put(t, p.txn.index);
+            }
+        }
+        if (!bumped.isEmpty()) {
+            // Whoever sees the new index reads the new data.
+            indexLock.lock();
+            try {
+                indexes.putAll(bumped);
+                changed.signalAll();
+            } finally {
+                indexLock.unlock();
+            }
+        }
+        for (PendingWrite<?> p : committed) {
+            p.done = true; // a subscriber that throws must not leave other callers of the batch unanswered
+        }
+        for (PendingWrite<?> p : committed) {
+            if (!p.txn.tables.isEmpty()) {
+                StateChange change = new StateChange(p.txn.index, p.txn.tables, p.txn.events);
                 for (Consumer<StateChange> s : subscribers) {
                     s.accept(change);
                 }
             }
-            return result;
-        } catch (SQLException e) {
-            throw new StateStoreException("write to " + file + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** How many transactions (fsyncs) carried the writes so far. */
+    long commits() {
+        lock.lock();
+        try {
+            return commits;
         } finally {
             lock.unlock();
         }
