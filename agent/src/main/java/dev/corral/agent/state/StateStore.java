@@ -25,7 +25,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -65,8 +67,10 @@ public final class StateStore implements AutoCloseable {
     private final Queue<PendingWrite<?>> pending = new ConcurrentLinkedQueue<>();
     /** True while the lock holder runs write bodies (a nested write would deadlock or break the batch). */
     private boolean inBatch;
-    /** Transactions committed (each one fsync), guarded by {@link #lock}: fewer than writes when they batch. */
-    private long commits;
+    /** Transactions committed (each one fsync): fewer than writes when they batch. */
+    private final AtomicLong commits = new AtomicLong();
+    /** How long a waiting writer sleeps at most before it checks whether it should commit. */
+    private static final long HANDOFF_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     private volatile boolean closed;
 
     private StateStore(Path file, Connection conn) {
@@ -282,11 +286,15 @@ public final class StateStore implements AutoCloseable {
      * Runs {@code body} in one transaction and commits it durably before returning. All index
      * bumps and change notifications happen only after the commit succeeded.
      *
-     * <p>Group commit: writes that arrive while another is committing queue up; the next thread to
-     * take the write lock runs every queued body, each in a savepoint of one SQLite transaction and
-     * with its own index, in arrival order, and commits them with one fsync. A body that throws is
-     * rolled back alone and its caller gets the exception; a failed commit fails every body of the
-     * batch. Each caller returns only once its changes are committed.
+     * <p>Group commit: writes that arrive while another is committing queue up; when that commit is
+     * done, the writer that waited longest takes the write lock and runs every queued body, each in
+     * a savepoint of one SQLite transaction and with its own index, in arrival order, and commits
+     * them with one fsync; the others are woken with their result, without taking the lock. A body
+     * that throws is rolled back alone and its caller gets the exception; a failed commit fails
+     * every body of the batch. Each caller returns only once its changes are committed. So a body
+     * may run on another writer's thread: it must not wait for anything its caller holds (a lock,
+     * a monitor) nor write to the store itself; it reads through this store and changes through
+     * {@code Txn}.
      */
     public <T> T write(Function<Txn, T> body) {
         if (lock.isHeldByCurrentThread() && inBatch) {
@@ -294,25 +302,39 @@ public final class StateStore implements AutoCloseable {
         }
         PendingWrite<T> mine = new PendingWrite<>(body);
         pending.add(mine);
-        lock.lock();
-        try {
-            if (!mine.done) {
-                commitPending();
+        while (!mine.done) {
+            if (lock.tryLock()) {
+                try {
+                    if (!mine.done) {
+                        commitPending(); // mine was queued before: it is in this batch
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                handOff();
+            } else {
+                // Another thread commits: it wakes this one when this write is done, or when it is this
+                // thread's turn to commit what queued meanwhile. The timeout covers a wake-up lost to a race.
+                LockSupport.parkNanos(this, HANDOFF_RECHECK_NANOS);
             }
-            if (!mine.done) {
-                throw new IllegalStateException("write to " + file + " left unfinished by its batch");
-            }
-        } finally {
-            lock.unlock();
         }
         return mine.outcome();
+    }
+
+    /** After a commit, wakes the writer that waits longest, so that it commits what queued meanwhile. */
+    private void handOff() {
+        PendingWrite<?> next = pending.peek();
+        if (next != null) {
+            LockSupport.unpark(next.caller);
+        }
     }
 
     /** A queued write and, once its batch is over, its result or failure. */
     private static final class PendingWrite<T> {
         final Function<Txn, T> body;
-        /** Written by the committing thread before it releases the lock, read by the caller after taking it. */
-        boolean done;
+        final Thread caller = Thread.currentThread();
+        /** Set (after result or failure) by the committing thread, which then wakes the caller. */
+        volatile boolean done;
         T result;
         Throwable failure;
         Txn txn;
@@ -359,7 +381,7 @@ public final class StateStore implements AutoCloseable {
             }
             if (!applied.isEmpty()) {
                 conn.commit();
-                commits++;
+                commits.incrementAndGet();
             } else {
                 conn.rollback();
             }
@@ -435,6 +457,7 @@ public final class StateStore implements AutoCloseable {
     private static void finish(PendingWrite<?> p, Throwable failure) {
         p.failure = failure;
         p.done = true;
+        LockSupport.unpark(p.caller);
     }
 
     /** After the commit: bump the indexes, wake blocking queries, tell subscribers, in index order. */
@@ -457,6 +480,7 @@ public final class StateStore implements AutoCloseable {
         }
         for (PendingWrite<?> p : committed) {
             p.done = true; // a subscriber that throws must not leave other callers of the batch unanswered
+            LockSupport.unpark(p.caller);
         }
         for (PendingWrite<?> p : committed) {
             if (!p.txn.tables.isEmpty()) {
@@ -470,12 +494,7 @@ public final class StateStore implements AutoCloseable {
 
     /** How many transactions (fsyncs) carried the writes so far. */
     long commits() {
-        lock.lock();
-        try {
-            return commits;
-        } finally {
-            lock.unlock();
-        }
+        return commits.get();
     }
 
     /** {@link #write} for bodies without a result. */
@@ -500,20 +519,17 @@ public final class StateStore implements AutoCloseable {
 
     /** The node identity, created and committed on first call for this data dir. */
     public NodeIdentity nodeIdentity(Supplier<NodeIdentity> create) {
-        lock.lock();
-        try {
+        return write(t -> {
             List<NodeIdentity> found = query("SELECT id, secret_id, create_time_ms FROM node", ps -> {},
                     rs -> new NodeIdentity(rs.getString(1), rs.getString(2), rs.getLong(3)));
             if (!found.isEmpty()) {
                 return found.getFirst();
             }
             NodeIdentity fresh = create.get();
-            update(t -> t.exec("INSERT INTO node (id, secret_id, create_time_ms) VALUES (?, ?, ?)",
-                    fresh.id(), fresh.secretId(), fresh.createTimeMs()));
+            t.exec("INSERT INTO node (id, secret_id, create_time_ms) VALUES (?, ?, ?)",
+                    fresh.id(), fresh.secretId(), fresh.createTimeMs());
             return fresh;
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /** The last stored node description (fingerprint JSON), if any. */
@@ -730,6 +746,10 @@ public final class StateStore implements AutoCloseable {
                 return;
             }
             closed = true;
+            StateStoreException gone = new StateStoreException("state store " + file + " is closed");
+            for (PendingWrite<?> p; (p = pending.poll()) != null; ) {
+                finish(p, gone);
+            }
             indexLock.lock();
             try {
                 changed.signalAll();
