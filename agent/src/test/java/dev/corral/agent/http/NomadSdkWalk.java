@@ -54,7 +54,10 @@ public final class NomadSdkWalk {
                             .setResources(new Resources().setCpu(100).setMemoryMb(64))));
             seen.put("register.eval", nomad.getJobsApi().register(job).getValue());
 
-            List<AllocationListStub> allocs = nomad.getJobsApi().allocations(jobId).getValue();
+            // Scheduling is asynchronous, as in Nomad: wait (blocking query) until the evaluation placed the allocation.
+            List<AllocationListStub> allocs = nomad.getJobsApi().allocations(jobId,
+                    QueryOptions.pollRepeatedlyUntil(r -> !r.getValue().isEmpty(), WaitStrategy.waitForSeconds(60)))
+                    .getValue();
             seen.put("allocs", Integer.toString(allocs.size()));
             String allocId = allocs.getFirst().getId();
             // a blocking query that the SDK repeats until the task runs

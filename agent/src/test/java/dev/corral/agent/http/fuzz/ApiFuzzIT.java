@@ -137,9 +137,10 @@ class ApiFuzzIT {
                                     if (reset instanceof HttpTimeoutException) {
                                         throw reset;
                                     }
-                                    // HTTP/1.1's keep-alive race: the server closed an idle pooled connection as the
-                                    // client reused it. The JDK retries only GETs; retry once, count it, fail if again.
+                                    // The connection ended without an answer (the JDK re-sends only GETs by itself):
+                                    // re-send once, count it and say which request it was; fail if it happens again.
                                     byStatus.computeIfAbsent("retried", k -> new AtomicLong()).incrementAndGet();
+                                    System.out.println("ApiFuzzIT: re-sent after " + reset + " <- " + where);
                                     r = http.send(f.request(PER_REQUEST), HttpResponse.BodyHandlers.ofString());
                                 }
                                 byStatus.computeIfAbsent(Integer.toString(r.statusCode()), k -> new AtomicLong()).incrementAndGet();
