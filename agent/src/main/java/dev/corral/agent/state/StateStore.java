@@ -18,11 +18,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -42,11 +46,17 @@ import org.sqlite.SQLiteConfig;
  * Nomad's raft index); each table remembers the index of its last change in {@code table_index}.
  * Blocking queries wait with {@link #awaitIndex}; event streams {@link #subscribe}.
  *
- * <p>One connection writes, one transaction at a time; reads run on a small pool of read-only
- * connections, concurrently with each other and with the writer (WAL gives each read a snapshot of
- * the last commit), so a read never waits for a write's fsync. A read that starts after
- * {@link #write} returned sees that write. Reads made while the calling thread is inside a write
- * (a {@link Txn}'s own look-ups) use the writer's connection and see the transaction's changes.
+ * <p>One connection writes, one transaction at a time, on one platform thread; reads run on a
+ * small pool of read-only connections, each used by a platform thread of its own, concurrently with
+ * each other and with the writer (WAL gives each read a snapshot of the last commit), so a read never
+ * waits for a write's fsync. A read that starts after {@link #write} returned sees that write. Reads
+ * made inside a write (a {@link Txn}'s own look-ups, on the writer thread) use the writer's
+ * connection and see the transaction's changes.
+ *
+ * <p>Why platform threads: SQLite runs in native code, and a virtual thread in native code pins its
+ * carrier; with as many carriers as cores (two here), a commit's fsync plus one read would stop every
+ * other virtual thread of the agent (the HTTP server's included). Callers on virtual threads hand
+ * their statement over and wait unmounted.
  */
 public final class StateStore implements AutoCloseable {
     /** Read-only connections: enough to keep both cores of a small machine busy while one writes. */
@@ -64,18 +74,21 @@ public final class StateStore implements AutoCloseable {
     private final Map<Table, Long> indexes = new EnumMap<>(Table.class);
     private final List<Consumer<StateChange>> subscribers = new CopyOnWriteArrayList<>();
     /** Writes waiting for the next group commit. */
-    private final Queue<PendingWrite<?>> pending = new ConcurrentLinkedQueue<>();
-    /** True while the lock holder runs write bodies (a nested write would deadlock or break the batch). */
-    private boolean inBatch;
+    private final BlockingQueue<PendingWrite<?>> pending = new LinkedBlockingQueue<>();
     /** Transactions committed (each one fsync): fewer than writes when they batch. */
     private final AtomicLong commits = new AtomicLong();
-    /** How long a waiting writer sleeps at most before it checks whether it should commit. */
-    private static final long HANDOFF_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** Runs every write (and the reads inside one) on {@link #conn}. */
+    private final Thread writer;
+    /** Runs the reads of virtual threads, one connection from {@link #readers} each. */
+    private final ExecutorService readerThreads;
     private volatile boolean closed;
 
     private StateStore(Path file, Connection conn) {
         this.file = file;
         this.conn = conn;
+        this.writer = Thread.ofPlatform().name("corral-store-writer").daemon().unstarted(this::writeLoop);
+        this.readerThreads = Executors.newFixedThreadPool(READERS,
+                Thread.ofPlatform().name("corral-store-reader-", 0).daemon().factory());
     }
 
     /** Opens (creating if needed) the store at {@code file} and migrates it to the current schema. */
@@ -96,6 +109,7 @@ public final class StateStore implements AutoCloseable {
                 store.migrate();
                 store.loadIndexes();
                 store.openReaders();
+                store.writer.start();
             } catch (SQLException | RuntimeException e) {
                 store.close();
                 throw e;
@@ -286,46 +300,50 @@ public final class StateStore implements AutoCloseable {
      * Runs {@code body} in one transaction and commits it durably before returning. All index
      * bumps and change notifications happen only after the commit succeeded.
      *
-     * <p>Group commit: writes that arrive while another is committing queue up; when that commit is
-     * done, the writer that waited longest takes the write lock and runs every queued body, each in
-     * a savepoint of one SQLite transaction and with its own index, in arrival order, and commits
-     * them with one fsync; the others are woken with their result, without taking the lock. A body
-     * that throws is rolled back alone and its caller gets the exception; a failed commit fails
-     * every body of the batch. Each caller returns only once its changes are committed. So a body
-     * may run on another writer's thread: it must not wait for anything its caller holds (a lock,
-     * a monitor) nor write to the store itself; it reads through this store and changes through
-     * {@code Txn}.
+     * <p>Group commit: the writer thread takes every write queued while it committed the last
+     * batch, runs each body in a savepoint of one SQLite transaction with its own index, in arrival
+     * order, commits them with one fsync and wakes their callers. A body that throws is rolled back
+     * alone and its caller gets the exception; a failed commit fails every body of the batch. Each
+     * caller returns only once its changes are committed. A body runs on the writer thread: it must
+     * not wait for anything its caller holds (a lock, a monitor) nor write to the store itself; it
+     * reads through this store and changes through {@code Txn}.
      */
     public <T> T write(Function<Txn, T> body) {
-        if (lock.isHeldByCurrentThread() && inBatch) {
+        if (Thread.currentThread() == writer) {
             throw new IllegalStateException("write to " + file + " from inside a write");
         }
+        ensureOpen();
         PendingWrite<T> mine = new PendingWrite<>(body);
         pending.add(mine);
         while (!mine.done) {
-            if (lock.tryLock()) {
-                try {
-                    if (!mine.done) {
-                        commitPending(); // mine was queued before: it is in this batch
-                    }
-                } finally {
-                    lock.unlock();
-                }
-                handOff();
-            } else {
-                // Another thread commits: it wakes this one when this write is done, or when it is this
-                // thread's turn to commit what queued meanwhile. The timeout covers a wake-up lost to a race.
-                LockSupport.parkNanos(this, HANDOFF_RECHECK_NANOS);
+            if (closed && pending.remove(mine)) {
+                finish(mine, new StateStoreException("state store " + file + " is closed"));
             }
+            LockSupport.parkNanos(this, TimeUnit.SECONDS.toNanos(1)); // the writer thread (or close) unparks when mine is done
         }
         return mine.outcome();
     }
 
-    /** After a commit, wakes the writer that waits longest, so that it commits what queued meanwhile. */
-    private void handOff() {
-        PendingWrite<?> next = pending.peek();
-        if (next != null) {
-            LockSupport.unpark(next.caller);
+    /** The writer thread: commits what queued, batch after batch, until the store closes. */
+    private void writeLoop() {
+        while (!closed) {
+            PendingWrite<?> first;
+            try {
+                first = pending.take();
+            } catch (InterruptedException e) {
+                continue; // close() interrupts to stop the loop
+            }
+            lock.lock();
+            try {
+                commitPending(first);
+            } catch (RuntimeException e) {
+                // Only a subscriber can throw here, after every caller of the batch got its answer: the
+                // writer thread must live on, or every later write would wait forever.
+                System.getLogger(StateStore.class.getName()).log(System.Logger.Level.WARNING,
+                        "a state change subscriber failed", e);
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
@@ -333,7 +351,7 @@ public final class StateStore implements AutoCloseable {
     private static final class PendingWrite<T> {
         final Function<Txn, T> body;
         final Thread caller = Thread.currentThread();
-        /** Set (after result or failure) by the committing thread, which then wakes the caller. */
+        /** Set (after result or failure) by the writer thread, which then wakes the caller. */
         volatile boolean done;
         T result;
         Throwable failure;
@@ -353,12 +371,11 @@ public final class StateStore implements AutoCloseable {
         }
     }
 
-    /** Runs every queued write in one transaction; the caller holds {@link #lock}. */
-    private void commitPending() {
+    /** Runs {@code first} and every write queued after it in one transaction; holds {@link #lock}. */
+    private void commitPending(PendingWrite<?> first) {
         List<PendingWrite<?>> batch = new ArrayList<>();
-        for (PendingWrite<?> p; (p = pending.poll()) != null; ) {
-            batch.add(p);
-        }
+        batch.add(first);
+        pending.drainTo(batch);
         try {
             ensureOpen();
         } catch (StateStoreException e) {
@@ -366,7 +383,6 @@ public final class StateStore implements AutoCloseable {
             return;
         }
         List<PendingWrite<?>> applied = new ArrayList<>();
-        inBatch = true;
         try {
             conn.setAutoCommit(false);
             long next = latestIndex() + 1; // only this thread changes indexes while it holds the write lock
@@ -401,7 +417,6 @@ public final class StateStore implements AutoCloseable {
             }
             applied.clear();
         } finally {
-            inBatch = false;
             try {
                 conn.setAutoCommit(true);
             } catch (SQLException a) {
@@ -703,9 +718,36 @@ public final class StateStore implements AutoCloseable {
     }
 
     <T> List<T> query(String sql, Binder binder, RowMapper<T> mapper) {
-        if (lock.isHeldByCurrentThread()) {
+        if (Thread.currentThread() == writer) {
             return query(conn, sql, binder, mapper); // inside a write: see its own changes
         }
+        if (!Thread.currentThread().isVirtual()) {
+            return onReader(sql, binder, mapper);
+        }
+        ensureOpen();
+        Future<List<T>> answer;
+        try {
+            answer = readerThreads.submit(() -> onReader(sql, binder, mapper));
+        } catch (RejectedExecutionException e) {
+            throw new StateStoreException("state store " + file + " is closed", e);
+        }
+        try {
+            return answer.get();
+        } catch (ExecutionException e) {
+            switch (e.getCause()) {
+                case RuntimeException r -> throw r;
+                case Error r -> throw r;
+                default -> throw new StateStoreException("query on " + file + " failed (" + sql + ")", e.getCause());
+            }
+        } catch (InterruptedException e) {
+            answer.cancel(false);
+            Thread.currentThread().interrupt();
+            throw new StateStoreException("query on " + file + " interrupted (" + sql + ")", e);
+        }
+    }
+
+    /** Runs a read on one of the read-only connections (waiting for one if all are busy). */
+    private <T> List<T> onReader(String sql, Binder binder, RowMapper<T> mapper) {
         Connection reader;
         try {
             do {
@@ -746,10 +788,12 @@ public final class StateStore implements AutoCloseable {
                 return;
             }
             closed = true;
+            writer.interrupt();
             StateStoreException gone = new StateStoreException("state store " + file + " is closed");
             for (PendingWrite<?> p; (p = pending.poll()) != null; ) {
                 finish(p, gone);
             }
+            readerThreads.shutdown();
             indexLock.lock();
             try {
                 changed.signalAll();
@@ -757,6 +801,7 @@ public final class StateStore implements AutoCloseable {
                 indexLock.unlock();
             }
             // Wait for reads under way to hand their connection back: closing it under them would crash them.
+            readerThreads.awaitTermination(10, TimeUnit.SECONDS);
             for (int i = 0; i < allReaders.size(); i++) {
                 if (readers.poll(10, TimeUnit.SECONDS) == null) {
                     break;

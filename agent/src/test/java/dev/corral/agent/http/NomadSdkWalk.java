@@ -92,7 +92,10 @@ public final class NomadSdkWalk {
             seen.put("stats.rss", String.valueOf(usage.getTasks().get("t").getResourceUsage().getMemoryStats().getRss()));
 
             seen.put("deregister.eval", nomad.getJobsApi().deregister(jobId).getValue());
-            seen.put("after.desired", nomad.getAllocationsApi().info(allocId).getValue().getDesiredStatus());
+            // The evaluation stops the allocation asynchronously, as in Nomad: a blocking query waits for it.
+            seen.put("after.desired", nomad.getAllocationsApi().info(allocId, QueryOptions.pollRepeatedlyUntil(
+                    r -> "stop".equals(r.getValue().getDesiredStatus()), WaitStrategy.waitForSeconds(60)))
+                    .getValue().getDesiredStatus());
         }
         return seen;
     }
