@@ -19,24 +19,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import org.sqlite.SQLiteConfig;
 
 /**
  * The agent's durable state: one SQLite database in WAL mode with {@code synchronous=FULL}, so a
@@ -45,50 +34,20 @@ import org.sqlite.SQLiteConfig;
  * <p>Every write transaction gets the next value of a single monotonically increasing index (like
  * Nomad's raft index); each table remembers the index of its last change in {@code table_index}.
  * Blocking queries wait with {@link #awaitIndex}; event streams {@link #subscribe}.
- *
- * <p>One connection writes, one transaction at a time, on one platform thread; reads run on a
- * small pool of read-only connections, each used by a platform thread of its own, concurrently with
- * each other and with the writer (WAL gives each read a snapshot of the last commit), so a read never
- * waits for a write's fsync. A read that starts after {@link #write} returned sees that write. Reads
- * made inside a write (a {@link Txn}'s own look-ups, on the writer thread) use the writer's
- * connection and see the transaction's changes.
- *
- * <p>Why platform threads: SQLite runs in native code, and a virtual thread in native code pins its
- * carrier; with as many carriers as cores (two here), a commit's fsync plus one read would stop every
- * other virtual thread of the agent (the HTTP server's included). Callers on virtual threads hand
- * their statement over and wait unmounted.
  */
 public final class StateStore implements AutoCloseable {
-    /** Read-only connections: enough to keep both cores of a small machine busy while one writes. */
-    static final int READERS = 4;
-
     private final Path file;
-    /** Guards {@link #conn} and the subscriber delivery order; held for a whole write transaction. */
+    /** Guards {@link #conn}, {@link #indexes} and the subscriber delivery order. */
     private final ReentrantLock lock = new ReentrantLock();
-    /** Guards {@link #indexes} only, never held across SQL, so index look-ups never wait for a write. */
-    private final ReentrantLock indexLock = new ReentrantLock();
-    private final Condition changed = indexLock.newCondition();
+    private final Condition changed = lock.newCondition();
     private final Connection conn;
-    private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
-    private final List<Connection> allReaders = new ArrayList<>();
     private final Map<Table, Long> indexes = new EnumMap<>(Table.class);
     private final List<Consumer<StateChange>> subscribers = new CopyOnWriteArrayList<>();
-    /** Writes waiting for the next group commit. */
-    private final BlockingQueue<PendingWrite<?>> pending = new LinkedBlockingQueue<>();
-    /** Transactions committed (each one fsync): fewer than writes when they batch. */
-    private final AtomicLong commits = new AtomicLong();
-    /** Runs every write (and the reads inside one) on {@link #conn}. */
-    private final Thread writer;
-    /** Runs the reads of virtual threads, one connection from {@link #readers} each. */
-    private final ExecutorService readerThreads;
-    private volatile boolean closed;
+    private boolean closed;
 
     private StateStore(Path file, Connection conn) {
         this.file = file;
         this.conn = conn;
-        this.writer = Thread.ofPlatform().name("corral-store-writer").daemon().unstarted(this::writeLoop);
-        this.readerThreads = Executors.newFixedThreadPool(READERS,
-                Thread.ofPlatform().name("corral-store-reader-", 0).daemon().factory());
     }
 
     /** Opens (creating if needed) the store at {@code file} and migrates it to the current schema. */
@@ -105,15 +64,8 @@ public final class StateStore implements AutoCloseable {
                 s.execute("PRAGMA foreign_keys=ON");
             }
             StateStore store = new StateStore(file, c);
-            try {
-                store.migrate();
-                store.loadIndexes();
-                store.openReaders();
-                store.writer.start();
-            } catch (SQLException | RuntimeException e) {
-                store.close();
-                throw e;
-            }
+            store.migrate();
+            store.loadIndexes();
             return store;
         } catch (SQLException | java.io.IOException e) {
             throw new StateStoreException("cannot open state store " + file + ": " + e.getMessage(), e);
@@ -182,18 +134,6 @@ public final class StateStore implements AutoCloseable {
         return file;
     }
 
-    /** Opens the read-only connections, after the writer made the file, its WAL and its schema. */
-    private void openReaders() throws SQLException {
-        SQLiteConfig config = new SQLiteConfig();
-        config.setReadOnly(true);
-        config.setBusyTimeout(5000);
-        for (int i = 0; i < READERS; i++) {
-            Connection r = config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
-            allReaders.add(r);
-            readers.add(r);
-        }
-    }
-
     private void migrate() throws SQLException {
         try (Statement s = conn.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
@@ -230,7 +170,6 @@ public final class StateStore implements AutoCloseable {
     }
 
     private void loadIndexes() throws SQLException {
-        // Before any reader or writer exists: no lock needed yet.
         for (Table t : Table.values()) {
             indexes.put(t, 0L);
         }
@@ -247,21 +186,21 @@ public final class StateStore implements AutoCloseable {
 
     /** The highest index of any table. */
     public long latestIndex() {
-        indexLock.lock();
+        lock.lock();
         try {
-            return latestIndexLocked();
+            return indexes.values().stream().mapToLong(Long::longValue).max().orElse(0);
         } finally {
-            indexLock.unlock();
+            lock.unlock();
         }
     }
 
     /** The index of the last change to {@code table}. */
     public long index(Table table) {
-        indexLock.lock();
+        lock.lock();
         try {
             return indexes.get(table);
         } finally {
-            indexLock.unlock();
+            lock.unlock();
         }
     }
 
@@ -271,7 +210,7 @@ public final class StateStore implements AutoCloseable {
      */
     public long awaitIndex(Set<Table> tables, long minIndex, Duration maxWait) throws InterruptedException {
         long deadline = System.nanoTime() + maxWait.toNanos();
-        indexLock.lock();
+        lock.lock();
         try {
             while (true) {
                 long max = tables.stream().mapToLong(indexes::get).max().orElse(0);
@@ -282,14 +221,13 @@ public final class StateStore implements AutoCloseable {
                 changed.awaitNanos(left);
             }
         } finally {
-            indexLock.unlock();
+            lock.unlock();
         }
     }
 
     /**
-     * Calls {@code subscriber} after every committed write, in index order, on the thread that
-     * committed it (see {@link #write}) while the store is locked: it must only hand the change off
-     * (queue it), never block or write.
+     * Calls {@code subscriber} after every committed write, in index order, on the writer's thread
+     * while the store is locked: it must only hand the change off (queue it), never block or write.
      */
     public AutoCloseable subscribe(Consumer<StateChange> subscriber) {
         subscribers.add(subscriber);
@@ -299,217 +237,67 @@ public final class StateStore implements AutoCloseable {
     /**
      * Runs {@code body} in one transaction and commits it durably before returning. All index
      * bumps and change notifications happen only after the commit succeeded.
-     *
-     * <p>Group commit: the writer thread takes every write queued while it committed the last
-     * batch, runs each body in a savepoint of one SQLite transaction with its own index, in arrival
-     * order, commits them with one fsync and wakes their callers. A body that throws is rolled back
-     * alone and its caller gets the exception; a failed commit fails every body of the batch. Each
-     * caller returns only once its changes are committed. A body runs on the writer thread: it must
-     * not wait for anything its caller holds (a lock, a monitor) nor write to the store itself; it
-     * reads through this store and changes through {@code Txn}.
      */
     public <T> T write(Function<Txn, T> body) {
-        if (Thread.currentThread() == writer) {
-            throw new IllegalStateException("write to " + file + " from inside a write");
-        }
-        ensureOpen();
-        PendingWrite<T> mine = new PendingWrite<>(body);
-        pending.add(mine);
-        while (!mine.done) {
-            if (closed && pending.remove(mine)) {
-                finish(mine, new StateStoreException("state store " + file + " is closed"));
-            }
-            LockSupport.parkNanos(this, TimeUnit.SECONDS.toNanos(1)); // the writer thread (or close) unparks when mine is done
-        }
-        return mine.outcome();
-    }
-
-    /** The writer thread: commits what queued, batch after batch, until the store closes. */
-    private void writeLoop() {
-        while (!closed) {
-            PendingWrite<?> first;
-            try {
-                first = pending.take();
-            } catch (InterruptedException e) {
-                continue; // close() interrupts to stop the loop
-            }
-            lock.lock();
-            try {
-                commitPending(first);
-            } catch (RuntimeException e) {
-                // Only a subscriber can throw here, after every caller of the batch got its answer: the
-                // writer thread must live on, or every later write would wait forever.
-                System.getLogger(StateStore.class.getName()).log(System.Logger.Level.WARNING,
-                        "a state change subscriber failed", e);
-            } finally {
-                lock.unlock();
-            }
-        }
-    }
-
-    /** A queued write and, once its batch is over, its result or failure. */
-    private static final class PendingWrite<T> {
-        final Function<Txn, T> body;
-        final Thread caller = Thread.currentThread();
-        /** Set (after result or failure) by the writer thread, which then wakes the caller. */
-        volatile boolean done;
-        T result;
-        Throwable failure;
-        Txn txn;
-
-        PendingWrite(Function<Txn, T> body) {
-            this.body = body;
-        }
-
-        T outcome() {
-            return switch (failure) {
-                case null -> result;
-                case RuntimeException e -> throw e;
-                case Error e -> throw e;
-                default -> throw new StateStoreException("write failed: " + failure.getMessage(), failure);
-            };
-        }
-    }
-
-    /** Runs {@code first} and every write queued after it in one transaction; holds {@link #lock}. */
-    private void commitPending(PendingWrite<?> first) {
-        List<PendingWrite<?>> batch = new ArrayList<>();
-        batch.add(first);
-        pending.drainTo(batch);
+        lock.lock();
         try {
             ensureOpen();
-        } catch (StateStoreException e) {
-            batch.forEach(p -> finish(p, e));
-            return;
-        }
-        List<PendingWrite<?>> applied = new ArrayList<>();
-        try {
+            Txn txn = new Txn(latestIndexLocked() + 1);
             conn.setAutoCommit(false);
-            long next = latestIndex() + 1; // only this thread changes indexes while it holds the write lock
-            for (PendingWrite<?> p : batch) {
-                if (!applyInSavepoint(p, next)) {
-                    continue;
-                }
-                applied.add(p);
-                if (!p.txn.tables.isEmpty()) {
-                    next = p.txn.index + 1;
-                }
-            }
-            if (!applied.isEmpty()) {
-                conn.commit();
-                commits.incrementAndGet();
-            } else {
-                conn.rollback();
-            }
-        } catch (Throwable e) {
-            // SQLite may have rolled back already (SQLITE_FULL does): a failing rollback must not hide why.
+            T result;
+            Exception failure = null;
             try {
-                conn.rollback();
-            } catch (SQLException r) {
-                e.addSuppressed(r);
-            }
-            Throwable failure = e instanceof SQLException
-                    ? new StateStoreException("write to " + file + " failed: " + e.getMessage(), e) : e;
-            for (PendingWrite<?> p : batch) {
-                if (!p.done) {
-                    finish(p, failure);
-                }
-            }
-            applied.clear();
-        } finally {
-            try {
-                conn.setAutoCommit(true);
-            } catch (SQLException a) {
-                // No transaction left to end after SQLite's own rollback; every caller has its answer already.
-            }
-        }
-        publish(applied);
-    }
-
-    /**
-     * Runs one body in a savepoint; on failure rolls back to it and records the failure for its caller.
-     * A failure to roll back to the savepoint means SQLite ended the whole transaction: it is thrown.
-     */
-    private <T> boolean applyInSavepoint(PendingWrite<T> p, long index) throws SQLException {
-        Txn txn = new Txn(index);
-        try (Statement s = conn.createStatement()) {
-            s.execute("SAVEPOINT write");
-        }
-        try {
-            T result = p.body.apply(txn);
-            if (!txn.tables.isEmpty()) {
-                try (PreparedStatement ps = conn.prepareStatement(
-                        "INSERT INTO table_index (name, idx) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET idx = excluded.idx")) {
-                    for (Table t : txn.tables) {
-                        ps.setString(1, t.key());
-                        ps.setLong(2, txn.index);
-                        ps.addBatch();
+                result = body.apply(txn);
+                if (!txn.tables.isEmpty()) {
+                    try (PreparedStatement ps = conn.prepareStatement(
+                            "INSERT INTO table_index (name, idx) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET idx = excluded.idx")) {
+                        for (Table t : txn.tables) {
+                            ps.setString(1, t.key());
+                            ps.setLong(2, txn.index);
+                            ps.addBatch();
+                        }
+                        ps.executeBatch();
                     }
-                    ps.executeBatch();
+                }
+                conn.commit();
+            } catch (RuntimeException | SQLException e) {
+                failure = e;
+                // SQLite may have rolled back already (SQLITE_FULL does): a failing rollback must not hide why.
+                try {
+                    conn.rollback();
+                } catch (SQLException r) {
+                    e.addSuppressed(r);
+                }
+                if (e instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new StateStoreException("write to " + file + " failed: " + e.getMessage(), e);
+            } finally {
+                try {
+                    conn.setAutoCommit(true);
+                } catch (SQLException a) {
+                    if (failure == null) {
+                        throw a;
+                    }
+                    failure.addSuppressed(a); // no transaction left to end after SQLite's own rollback
                 }
             }
-            try (Statement s = conn.createStatement()) {
-                s.execute("RELEASE write");
-            }
-            p.result = result;
-            p.txn = txn;
-            return true;
-        } catch (Throwable e) {
-            finish(p, e instanceof SQLException
-                    ? new StateStoreException("write to " + file + " failed: " + e.getMessage(), e) : e);
-            try (Statement s = conn.createStatement()) {
-                s.execute("ROLLBACK TO write");
-                s.execute("RELEASE write");
-            } catch (SQLException r) {
-                // SQLite ended the whole transaction (SQLITE_FULL may): the batch fails with the body's reason.
-                e.addSuppressed(r);
-                throw new StateStoreException("write to " + file + " failed: " + e.getMessage(), e);
-            }
-            return false;
-        }
-    }
-
-    private static void finish(PendingWrite<?> p, Throwable failure) {
-        p.failure = failure;
-        p.done = true;
-        LockSupport.unpark(p.caller);
-    }
-
-    /** After the commit: bump the indexes, wake blocking queries, tell subscribers, in index order. */
-    private void publish(List<PendingWrite<?>> committed) {
-        Map<Table, Long> bumped = new EnumMap<>(Table.class);
-        for (PendingWrite<?> p : committed) {
-            for (Table t : p.txn.tables) {
-                bumped.put(t, p.txn.index);
-            }
-        }
-        if (!bumped.isEmpty()) {
-            // Whoever sees the new index reads the new data.
-            indexLock.lock();
-            try {
-                indexes.putAll(bumped);
+            if (!txn.tables.isEmpty()) {
+                for (Table t : txn.tables) {
+                    indexes.put(t, txn.index);
+                }
                 changed.signalAll();
-            } finally {
-                indexLock.unlock();
-            }
-        }
-        for (PendingWrite<?> p : committed) {
-            p.done = true; // a subscriber that throws must not leave other callers of the batch unanswered
-            LockSupport.unpark(p.caller);
-        }
-        for (PendingWrite<?> p : committed) {
-            if (!p.txn.tables.isEmpty()) {
-                StateChange change = new StateChange(p.txn.index, p.txn.tables, p.txn.events);
+                StateChange change = new StateChange(txn.index, txn.tables, txn.events);
                 for (Consumer<StateChange> s : subscribers) {
                     s.accept(change);
                 }
             }
+            return result;
+        } catch (SQLException e) {
+            throw new StateStoreException("write to " + file + " failed: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
         }
-    }
-
-    /** How many transactions (fsyncs) carried the writes so far. */
-    long commits() {
-        return commits.get();
     }
 
     /** {@link #write} for bodies without a result. */
@@ -534,17 +322,20 @@ public final class StateStore implements AutoCloseable {
 
     /** The node identity, created and committed on first call for this data dir. */
     public NodeIdentity nodeIdentity(Supplier<NodeIdentity> create) {
-        return write(t -> {
+        lock.lock();
+        try {
             List<NodeIdentity> found = query("SELECT id, secret_id, create_time_ms FROM node", ps -> {},
                     rs -> new NodeIdentity(rs.getString(1), rs.getString(2), rs.getLong(3)));
             if (!found.isEmpty()) {
                 return found.getFirst();
             }
             NodeIdentity fresh = create.get();
-            t.exec("INSERT INTO node (id, secret_id, create_time_ms) VALUES (?, ?, ?)",
-                    fresh.id(), fresh.secretId(), fresh.createTimeMs());
+            update(t -> t.exec("INSERT INTO node (id, secret_id, create_time_ms) VALUES (?, ?, ?)",
+                    fresh.id(), fresh.secretId(), fresh.createTimeMs()));
             return fresh;
-        });
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The last stored node description (fingerprint JSON), if any. */
@@ -718,65 +509,23 @@ public final class StateStore implements AutoCloseable {
     }
 
     <T> List<T> query(String sql, Binder binder, RowMapper<T> mapper) {
-        if (Thread.currentThread() == writer) {
-            return query(conn, sql, binder, mapper); // inside a write: see its own changes
-        }
-        if (!Thread.currentThread().isVirtual()) {
-            return onReader(sql, binder, mapper);
-        }
-        ensureOpen();
-        Future<List<T>> answer;
-        try {
-            answer = readerThreads.submit(() -> onReader(sql, binder, mapper));
-        } catch (RejectedExecutionException e) {
-            throw new StateStoreException("state store " + file + " is closed", e);
-        }
-        try {
-            return answer.get();
-        } catch (ExecutionException e) {
-            switch (e.getCause()) {
-                case RuntimeException r -> throw r;
-                case Error r -> throw r;
-                default -> throw new StateStoreException("query on " + file + " failed (" + sql + ")", e.getCause());
-            }
-        } catch (InterruptedException e) {
-            answer.cancel(false);
-            Thread.currentThread().interrupt();
-            throw new StateStoreException("query on " + file + " interrupted (" + sql + ")", e);
-        }
-    }
-
-    /** Runs a read on one of the read-only connections (waiting for one if all are busy). */
-    private <T> List<T> onReader(String sql, Binder binder, RowMapper<T> mapper) {
-        Connection reader;
-        try {
-            do {
-                ensureOpen(); // close() takes the readers away: do not wait for them forever
-            } while ((reader = readers.poll(100, TimeUnit.MILLISECONDS)) == null);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StateStoreException("query on " + file + " interrupted (" + sql + ")", e);
-        }
+        lock.lock();
         try {
             ensureOpen();
-            return query(reader, sql, binder, mapper);
-        } finally {
-            readers.add(reader);
-        }
-    }
-
-    private <T> List<T> query(Connection c, String sql, Binder binder, RowMapper<T> mapper) {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            binder.bind(ps);
-            List<T> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(mapper.map(rs));
+            try (PreparedStatement ps = conn.prepareStatement(sql)) {
+                binder.bind(ps);
+                List<T> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(mapper.map(rs));
+                    }
                 }
+                return out;
             }
-            return out;
         } catch (SQLException e) {
             throw new StateStoreException("query on " + file + " failed (" + sql + "): " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -784,46 +533,13 @@ public final class StateStore implements AutoCloseable {
     public void close() {
         lock.lock();
         try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            writer.interrupt();
-            StateStoreException gone = new StateStoreException("state store " + file + " is closed");
-            for (PendingWrite<?> p; (p = pending.poll()) != null; ) {
-                finish(p, gone);
-            }
-            readerThreads.shutdown();
-            indexLock.lock();
-            try {
+            if (!closed) {
+                closed = true;
                 changed.signalAll();
-            } finally {
-                indexLock.unlock();
-            }
-            // Wait for reads under way to hand their connection back: closing it under them would crash them.
-            readerThreads.awaitTermination(10, TimeUnit.SECONDS);
-            for (int i = 0; i < allReaders.size(); i++) {
-                if (readers.poll(10, TimeUnit.SECONDS) == null) {
-                    break;
-                }
-            }
-            SQLException failure = null;
-            for (Connection r : allReaders) {
-                try {
-                    r.close();
-                } catch (SQLException e) {
-                    failure = e;
-                }
-            }
-            conn.close(); // the last connection to close checkpoints the WAL into the database
-            if (failure != null) {
-                throw failure;
+                conn.close();
             }
         } catch (SQLException e) {
             throw new StateStoreException("closing " + file + " failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StateStoreException("closing " + file + " interrupted", e);
         } finally {
             lock.unlock();
         }

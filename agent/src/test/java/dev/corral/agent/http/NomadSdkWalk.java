@@ -54,7 +54,7 @@ public final class NomadSdkWalk {
                             .setResources(new Resources().setCpu(100).setMemoryMb(64))));
             seen.put("register.eval", nomad.getJobsApi().register(job).getValue());
 
-            // Scheduling is asynchronous, as in Nomad: wait (blocking query) until the evaluation placed the allocation.
+            // Scheduling is asynchronous, as in Nomad: wait (blocking query) for the evaluation to place it.
             List<AllocationListStub> allocs = nomad.getJobsApi().allocations(jobId,
                     QueryOptions.pollRepeatedlyUntil(r -> !r.getValue().isEmpty(), WaitStrategy.waitForSeconds(60)))
                     .getValue();
