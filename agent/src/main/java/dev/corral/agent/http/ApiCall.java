@@ -19,6 +19,8 @@ import org.eclipse.jetty.util.Fields;
 /** One HTTP request being served: its parameters, its body, and ways to answer it. */
 final class ApiCall {
     private static final long MAX_BODY = 16L << 20;
+    /** An oversized body up to this size is read and dropped before the 413 (see {@link #refuseOversized}). */
+    private static final long DISCARD_LIMIT = 64L << 20;
 
     private final Request request;
     private final Response response;
@@ -101,7 +103,7 @@ final class ApiCall {
         // Refuse a declared length over the limit before reading: a client must not hold the request open
         // by promising bytes it never sends.
         if (request.getLength() > MAX_BODY) {
-            throw new ApiException(413, "Request body too large");
+            refuseOversized();
         }
         try (InputStream in = Request.asInputStream(request)) {
             byte[] b = in.readNBytes((int) MAX_BODY + 1);
@@ -110,6 +112,26 @@ final class ApiCall {
             }
             return b;
         }
+    }
+
+    /**
+     * Answers 413 for a declared body over the limit. A body of up to {@link #DISCARD_LIMIT} is read
+     * and dropped first: closing the connection with its bytes unread makes the kernel reset it, and
+     * the reset can discard the 413 before the client, still sending, has read it (the client then
+     * sees no answer at all). A larger declared length is refused at once and the connection closed.
+     */
+    private void refuseOversized() throws IOException {
+        long declared = request.getLength();
+        if (declared <= DISCARD_LIMIT) {
+            try (InputStream in = Request.asInputStream(request)) {
+                in.skipNBytes(declared);
+            } catch (IOException | RuntimeException gone) {
+                // The client stopped sending: the 413 is still the answer.
+            }
+        } else {
+            header(HttpHeader.CONNECTION.asString(), "close");
+        }
+        throw new ApiException(413, "Request body too large");
     }
 
     /**
