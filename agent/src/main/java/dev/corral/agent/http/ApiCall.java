@@ -135,8 +135,10 @@ final class ApiCall {
     }
 
     /**
-     * Reads and drops what the handler left of a bounded body, so that Jetty keeps the connection
-     * open: otherwise it closes it after the answer and a client that reuses it sees no reply.
+     * Reads and drops what the handler left of a bounded body (one that answers without reading it,
+     * such as a 404 for an unknown allocation), so that Jetty keeps the connection open: otherwise
+     * it closes it after an answer that looked keep-alive, and the client's next request on it gets
+     * no reply. Called before the answer is written (it does nothing once the answer is committed).
      */
     private void drainBody() {
         if (request.getLength() > MAX_BODY || response.isCommitted()) {
@@ -249,6 +251,9 @@ final class ApiCall {
 
     OutputStream stream() {
         if (out == null) {
+            // Before the first byte of the answer: once it is committed, Jetty can no longer say
+            // "Connection: close", and a body left unread makes it close a connection the client keeps.
+            drainBody();
             out = Content.Sink.asOutputStream(response);
         }
         return out;
