@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 
 class TerminalLogProviderTest {
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    private final TerminalLogProvider.TerminalLogger log = new TerminalLogProvider.TerminalLogger(
-            "dev.corral.driver.ExecDriver", new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    private final org.slf4j.Logger log = new TerminalLogProvider(new PrintStream(bytes, true, StandardCharsets.UTF_8))
+            .logger("dev.corral.driver.ExecDriver");
 
     @Test
     void warn_printsLevelShortNameAndFormattedMessage() {
