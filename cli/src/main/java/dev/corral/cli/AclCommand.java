@@ -122,30 +122,50 @@ final class AclCommand implements Runnable {
         }
     }
 
-    @Command(name = "list", description = "List tokens (management token needed).")
-    static final class TokenList extends ClientCommand {
+    /** A {@code list} subcommand: GET a list, print it as JSON with {@code -json}, else as a table. */
+    private abstract static class ListCommand extends ClientCommand {
         @Option(names = {"-json"}, description = "Print the API JSON.")
         boolean json;
 
+        private final String path;
+        private final String none;
+        private final String[] header;
+
+        ListCommand(String path, String none, String... header) {
+            this.path = path;
+            this.none = none;
+            this.header = header;
+        }
+
+        abstract String[] row(JsonNode item);
+
         @Override
         public Integer call() throws Exception {
-            JsonNode all = api().get("/v1/acl/tokens");
+            JsonNode all = api().get(path);
             if (json) {
                 printJson(all);
-                return 0;
+            } else if (all.isEmpty()) {
+                out().println(none);
+            } else {
+                List<String[]> rows = new ArrayList<>();
+                rows.add(header);
+                all.forEach(item -> rows.add(row(item)));
+                out().print(Output.table(rows));
             }
-            if (all.isEmpty()) {
-                out().println("No tokens found");
-                return 0;
-            }
-            List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"Name", "Type", "Global", "Accessor ID", "Expired"});
-            for (JsonNode t : all) {
-                rows.add(new String[] {t.path("Name").asText(), t.path("Type").asText(), t.path("Global").asText(),
-                        t.path("AccessorID").asText(), "false"});
-            }
-            out().print(Output.table(rows));
             return 0;
+        }
+    }
+
+    @Command(name = "list", description = "List tokens (management token needed).")
+    static final class TokenList extends ListCommand {
+        TokenList() {
+            super("/v1/acl/tokens", "No tokens found", "Name", "Type", "Global", "Accessor ID", "Expired");
+        }
+
+        @Override
+        String[] row(JsonNode t) {
+            return new String[] {t.path("Name").asText(), t.path("Type").asText(), t.path("Global").asText(),
+                    t.path("AccessorID").asText(), "false"};
         }
     }
 
@@ -245,28 +265,14 @@ final class AclCommand implements Runnable {
     }
 
     @Command(name = "list", description = "List policies.")
-    static final class PolicyList extends ClientCommand {
-        @Option(names = {"-json"}, description = "Print the API JSON.")
-        boolean json;
+    static final class PolicyList extends ListCommand {
+        PolicyList() {
+            super("/v1/acl/policies", "No policies found", "Name", "Description");
+        }
 
         @Override
-        public Integer call() throws Exception {
-            JsonNode all = api().get("/v1/acl/policies");
-            if (json) {
-                printJson(all);
-                return 0;
-            }
-            if (all.isEmpty()) {
-                out().println("No policies found");
-                return 0;
-            }
-            List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"Name", "Description"});
-            for (JsonNode p : all) {
-                rows.add(new String[] {p.path("Name").asText(), p.path("Description").asText()});
-            }
-            out().print(Output.table(rows));
-            return 0;
+        String[] row(JsonNode p) {
+            return new String[] {p.path("Name").asText(), p.path("Description").asText()};
         }
     }
 
