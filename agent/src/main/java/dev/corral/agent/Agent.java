@@ -237,7 +237,7 @@ public final class Agent implements AutoCloseable {
         return new Node(identity.id(), identity.secretId(), config.name(), config.datacenter(), config.region(),
                 c.nodeClass(), "default", "ready", attrs, c.meta(), infos,
                 new NodeResources(host.totalCpuMhz(), host.cores(), host.memoryBytes() / (1024 * 1024), diskMb),
-                c.reserved());
+                c.reserved(), c.hostVolumes());
     }
 
     private void refreshNode() {

@@ -4,10 +4,12 @@ import dev.corral.agent.artifact.ArtifactSpec;
 import dev.corral.agent.artifact.InvalidArtifactException;
 import dev.corral.agent.job.JobMapper;
 import dev.corral.agent.logs.LogReader;
+import dev.corral.agent.node.HostVolume;
 import dev.corral.agent.runner.ArtifactFetchHook;
 import dev.corral.agent.runner.TaskConfigMapper;
 import dev.corral.driver.ExecDriver;
 import dev.corral.driver.ExitResult;
+import dev.corral.driver.MountConfig;
 import dev.corral.driver.Resources;
 import dev.corral.driver.TaskConfig;
 import dev.corral.driver.TaskDirectory;
@@ -18,6 +20,7 @@ import dev.corral.jobspec.model.Task;
 import dev.corral.jobspec.model.TaskGroup;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 
 /** One task started by {@code corral run}: its driver handle and the threads copying its logs. */
@@ -68,10 +71,21 @@ final class LocalTask {
      * What the driver starts: the agent's own mapping ({@link TaskConfigMapper}), so a job runs the same
      * under {@code corral run} and under the agent; only the resources are decided here.
      */
-    static TaskConfig taskConfig(Job job, TaskGroup group, Task task, String allocId, TaskEnv env, TaskDirectory dirs) {
+    static TaskConfig taskConfig(Job job, TaskGroup group, Task task, String allocId, TaskEnv env, TaskDirectory dirs,
+                                 Map<String, HostVolume> hostVolumes) {
         var r = task.resources();
         Resources resources = new Resources(r.cpu(), coreList(r.cores()), r.memory().mebibytes(), r.memoryMax().mebibytes());
-        return TaskConfigMapper.taskConfig(JobMapper.task(task), allocId, job.name(), group.name(), dirs, env, resources);
+        return TaskConfigMapper.taskConfig(JobMapper.task(task), allocId, job.name(), group.name(), dirs, env, resources,
+                mounts(group, task, hostVolumes));
+    }
+
+    /**
+     * The task's {@code volume_mount}s as bind mounts of the host volumes given with {@code --host-volume}.
+     *
+     * @throws IllegalArgumentException a volume that cannot be mounted (e.g. no such host volume)
+     */
+    static List<MountConfig> mounts(TaskGroup group, Task task, Map<String, HostVolume> hostVolumes) {
+        return TaskConfigMapper.mounts(JobMapper.volumes(group.volumes()), JobMapper.task(task), hostVolumes);
     }
 
     /** {@code cores = N} asks for N whole cores; locally the first N are taken. */

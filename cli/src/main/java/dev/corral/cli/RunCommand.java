@@ -4,6 +4,7 @@ import dev.corral.agent.artifact.ArtifactConfig;
 import dev.corral.agent.artifact.ArtifactException;
 import dev.corral.agent.artifact.ArtifactFetcher;
 import dev.corral.agent.logs.LogReader;
+import dev.corral.agent.node.HostVolume;
 import dev.corral.driver.DriverException;
 import dev.corral.driver.ExecDriver;
 import dev.corral.driver.ExecDriverConfig;
@@ -83,6 +84,14 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
     @Option(names = {"-q", "--quiet"}, description = "Print only the tasks' output, no events.")
     boolean quiet;
 
+    @Option(names = {"-host-volume", "--host-volume"}, paramLabel = "NAME=PATH",
+            description = "A host volume that a group volume { type = \"host\", source = NAME } mounts, as the agent's "
+                    + "client host_volume block offers it (read-write; the job's read_only flags still apply). Repeatable.")
+    List<String> hostVolumeFlags = new ArrayList<>();
+
+    /** The {@code --host-volume} flags by name. */
+    private Map<String, HostVolume> hostVolumes;
+
     private final PrintStream out = System.out;
     private ArtifactFetcher fetcher;
     private final PrintStream err = System.err;
@@ -109,6 +118,27 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         }
         if (!unsupported.isEmpty()) {
             err.println("Error: corral run supports only driver \"exec\"; not runnable here: " + String.join(", ", unsupported));
+            return 1;
+        }
+        try {
+            hostVolumes = parseHostVolumes(hostVolumeFlags);
+        } catch (IllegalArgumentException e) {
+            err.println("Error: " + e.getMessage());
+            return 1;
+        }
+        List<String> unmountable = new ArrayList<>();
+        for (TaskGroup g : job.groups()) {
+            for (Task t : g.tasks()) {
+                try {
+                    LocalTask.mounts(g, t, hostVolumes);
+                } catch (IllegalArgumentException e) {
+                    unmountable.add(g.name() + "." + t.name() + ": " + e.getMessage());
+                }
+            }
+        }
+        if (!unmountable.isEmpty()) {
+            unmountable.forEach(u -> err.println("Error: " + u));
+            err.println("    give each host volume the job uses with --host-volume NAME=PATH");
             return 1;
         }
 
@@ -260,7 +290,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         }
         TaskHandle handle;
         try {
-            handle = driver.startTask(LocalTask.taskConfig(job, group, task, allocId, env, dirs));
+            handle = driver.startTask(LocalTask.taskConfig(job, group, task, allocId, env, dirs, hostVolumes));
         } catch (IllegalArgumentException e) {
             event(label, "Failed Validation", "failed to parse config: " + e.getMessage());
             throw new RunFailure("failed to parse config: " + e.getMessage());
@@ -290,6 +320,30 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
     }
 
     /** A failure before the task could start that is not the driver's (artifacts). */
+    /** {@code --host-volume NAME=PATH} values: unique names, absolute paths that exist. */
+    static Map<String, HostVolume> parseHostVolumes(List<String> flags) {
+        Map<String, HostVolume> out = new LinkedHashMap<>();
+        for (String f : flags) {
+            int eq = f.indexOf('=');
+            String name = eq < 0 ? "" : f.substring(0, eq).trim();
+            String path = eq < 0 ? "" : f.substring(eq + 1);
+            if (name.isEmpty() || path.isEmpty()) {
+                throw new IllegalArgumentException("--host-volume \"" + f + "\": expected NAME=PATH, e.g. data=/srv/data");
+            }
+            Path p = Path.of(path);
+            if (!p.isAbsolute()) {
+                throw new IllegalArgumentException("--host-volume " + name + ": path must be absolute, got \"" + path + "\"");
+            }
+            if (!Files.exists(p)) {
+                throw new IllegalArgumentException("--host-volume " + name + ": " + path + " does not exist");
+            }
+            if (out.put(name, new HostVolume(name, p.normalize(), false)) != null) {
+                throw new IllegalArgumentException("--host-volume " + name + " is given twice");
+            }
+        }
+        return out;
+    }
+
     static final class RunFailure extends RuntimeException {
         RunFailure(String message) {
             super(message);

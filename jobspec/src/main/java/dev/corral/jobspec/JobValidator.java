@@ -206,6 +206,9 @@ final class JobValidator {
             }
             if (m.destination().isEmpty()) {
                 error(mp + ".destination", "volume_mount needs a destination path inside the task");
+            } else if (List.of(m.destination().split("/")).contains("..")) {
+                error(mp + ".destination", "destination \"" + m.destination()
+                        + "\" contains \"..\"; use a path inside the task");
             }
             if (!Set.of("private", "host-to-task", "bidirectional").contains(m.propagationMode())) {
                 error(mp + ".propagation_mode", "propagation_mode must be private, host-to-task or bidirectional, got \""

@@ -1,6 +1,7 @@
 package dev.corral.agent.config;
 
 import dev.corral.agent.gc.GcConfig;
+import dev.corral.agent.node.HostVolume;
 import dev.corral.agent.node.NodeResources;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,11 +76,14 @@ public record AgentConfig(Path dataDir, String bindAddr, Ports ports, String nam
      * @param artifact       {@code artifact { }} keys as written (the artifact fetcher validates them)
      * @param options        {@code options { }}, e.g. {@code driver.denylist}, {@code user.denylist}, {@code env.denylist}
      * @param allocDir       {@code alloc_dir}, default {@code <data_dir>/alloc}
+     * @param hostVolumes    {@code host_volume "name" { path, read_only }} blocks by name, in file order
      */
     public record Client(boolean enabled, String nodeClass, Map<String, String> meta, Map<String, String> chrootEnv,
                          NodeResources reserved, GcConfig gc, Duration maxKillTimeout, Map<String, String> artifact,
-                         Map<String, String> options, Path allocDir) {
+                         Map<String, String> options, Path allocDir, Map<String, HostVolume> hostVolumes) {
         public Client {
+            hostVolumes = hostVolumes == null ? Map.of()
+                    : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(hostVolumes));
             meta = Map.copyOf(meta);
             chrootEnv = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(chrootEnv));
             artifact = Map.copyOf(artifact);

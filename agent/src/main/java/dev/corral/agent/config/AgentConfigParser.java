@@ -3,9 +3,11 @@ package dev.corral.agent.config;
 import dev.corral.agent.artifact.ArtifactConfig;
 import dev.corral.agent.gc.GcConfig;
 import dev.corral.agent.node.HostFingerprint;
+import dev.corral.agent.node.HostVolume;
 import dev.corral.agent.node.NodeResources;
 import dev.corral.driver.ExecConfigKey;
 import dev.corral.jobspec.JobSpecException;
+import dev.corral.jobspec.SourcePos;
 import dev.corral.jobspec.hcl.Ast;
 import dev.corral.jobspec.hcl.Hcl;
 import java.io.IOException;
@@ -17,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /** Parses Nomad-style agent configuration HCL; unknown keys and bad values are errors with positions. */
@@ -174,9 +177,54 @@ public final class AgentConfigParser {
             a.finish();
         });
         Map<String, String> options = c.stringMap("options");
+        Map<String, HostVolume> hostVolumes = hostVolumes(c);
         c.finish();
         return new AgentConfig.Client(enabled, nodeClass, meta, chroot, reserved,
-                new GcConfig(gcInterval, disk, inode, maxAllocs, parallel), maxKill, artifact, options, allocDir);
+                new GcConfig(gcInterval, disk, inode, maxAllocs, parallel), maxKill, artifact, options, allocDir,
+                hostVolumes);
+    }
+
+    /** {@code host_volume "name" { path = "/abs", read_only = false }}, repeatable; the path must exist now. */
+    private static Map<String, HostVolume> hostVolumes(BlockReader c) {
+        Map<String, HostVolume> out = new LinkedHashMap<>();
+        Map<String, SourcePos> first = new LinkedHashMap<>();
+        for (Ast.Block b : c.blocks("host_volume")) {
+            if (b.labels().size() != 1 || b.labels().getFirst().value().isBlank()) {
+                c.error(b.pos(), "host_volume", "needs exactly one label, the volume name, e.g. "
+                        + "host_volume \"data\" { path = \"/srv/data\" }");
+                continue;
+            }
+            String name = b.labels().getFirst().value();
+            BlockReader v = c.child(b, "host_volume." + name);
+            Path path = null;
+            Optional<Ast.Attribute> pathAttr = v.attr("path");
+            if (pathAttr.isEmpty()) {
+                v.error(b.pos(), "path", "missing; a host volume needs the absolute host path it mounts");
+            } else {
+                SourcePos at = pathAttr.get().pos();
+                Object text = v.value(pathAttr.get().expr(), "path");
+                if (!(text instanceof String s)) {
+                    if (text != null) {
+                        v.error(at, "path", "must be a string: an absolute host path");
+                    }
+                } else if (!Path.of(s).isAbsolute()) {
+                    v.error(at, "path", "must be an absolute path, got \"" + s + "\"");
+                } else if (!Files.exists(Path.of(s))) {
+                    v.error(at, "path", "\"" + s + "\" does not exist on this host; create it before starting the agent");
+                } else {
+                    path = Path.of(s).normalize();
+                }
+            }
+            boolean readOnly = v.bool("read_only").orElse(false);
+            v.finish();
+            SourcePos before = first.putIfAbsent(name, b.pos());
+            if (before != null) {
+                c.error(b.pos(), "host_volume", "host_volume \"" + name + "\" is defined twice; first at " + before);
+            } else if (path != null) {
+                out.put(name, new HostVolume(name, path, readOnly));
+            }
+        }
+        return out;
     }
 
     private static NodeResources reserved(BlockReader r) {

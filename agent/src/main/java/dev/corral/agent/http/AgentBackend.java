@@ -195,6 +195,9 @@ public final class AgentBackend implements ApiBackend, AutoCloseable {
             go.putObject("EphemeralDisk").put("SizeMB", g.diskMb());
             go.put("ShutdownDelay", g.shutdownDelay().toNanos());
             go.set("Meta", JSON.valueToTree(g.meta()));
+            ObjectNode vols = go.putObject("Volumes");
+            g.volumes().forEach((name, v) -> vols.putObject(name).put("Name", v.name()).put("Type", v.type())
+                    .put("Source", v.source()).put("ReadOnly", v.readOnly()));
             ArrayNode tasks = go.putArray("Tasks");
             for (var t : g.tasks()) {
                 ObjectNode to = tasks.addObject();
@@ -224,6 +227,10 @@ public final class AgentBackend implements ApiBackend, AutoCloseable {
                 to.set("Meta", JSON.valueToTree(t.meta()));
                 constraints(to, t.constraints());
                 to.set("Artifacts", JSON.valueToTree(t.artifacts()));
+                ArrayNode mounts = to.putArray("VolumeMounts");
+                t.volumeMounts().forEach(m -> mounts.addObject().put("Volume", m.volume())
+                        .put("Destination", m.destination()).put("ReadOnly", m.readOnly())
+                        .put("PropagationMode", m.propagationMode()));
             }
         }
         o.set("Meta", JSON.valueToTree(j.meta()));
@@ -598,7 +605,14 @@ public final class AgentBackend implements ApiBackend, AutoCloseable {
         }
         return Optional.of(new Node(n.id(), n.datacenter(), n.name(), "", false, n.attributes(), resources(n),
                 reserved(n), Map.of(), n.meta(), n.nodeClass(), n.nodePool(), "", false, "eligible", n.status(), "",
-                started.getEpochSecond(), List.of(), drivers(n), 1, index()));
+                started.getEpochSecond(), List.of(), drivers(n), hostVolumes(n), 1, index()));
+    }
+
+    private static Map<String, NomadJson.ClientHostVolumeConfig> hostVolumes(dev.corral.agent.node.Node n) {
+        Map<String, NomadJson.ClientHostVolumeConfig> out = new java.util.TreeMap<>();
+        n.hostVolumes().forEach((k, v) -> out.put(k, new NomadJson.ClientHostVolumeConfig(v.name(), v.path().toString(),
+                v.readOnly())));
+        return out;
     }
 
     private static String version() {

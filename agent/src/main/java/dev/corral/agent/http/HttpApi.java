@@ -343,11 +343,7 @@ public final class HttpApi implements AutoCloseable {
 
     /** Node.HTTPAddr is where clients (the Nomad SDK among them) send client-side calls: this server. */
     private Node withAddress(Node n) {
-        return new Node(n.id(), n.datacenter(), n.name(), leaderAddress(), n.tlsEnabled() || security.httpsEnabled(),
-                n.attributes(),
-                n.nodeResources(), n.reservedResources(), n.links(), n.meta(), n.nodeClass(), n.nodePool(),
-                n.cgroupParent(), n.drain(), n.schedulingEligibility(), n.status(), n.statusDescription(),
-                n.statusUpdatedAt(), n.events(), n.drivers(), n.createIndex(), n.modifyIndex());
+        return n.withHttpAddr(leaderAddress(), n.tlsEnabled() || security.httpsEnabled());
     }
 
     private void requireJob(String id) {

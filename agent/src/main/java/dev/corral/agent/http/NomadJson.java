@@ -380,8 +380,20 @@ public final class NomadJson {
             long statusUpdatedAt,
             List<NodeEvent> events,
             Map<String, DriverInfo> drivers,
+            Map<String, ClientHostVolumeConfig> hostVolumes,
             long createIndex,
-            long modifyIndex) {}
+            long modifyIndex) {
+
+        /** This node as reached at {@code httpAddr}. */
+        public Node withHttpAddr(String addr, boolean tls) {
+            return new Node(id, datacenter, name, addr, tls, attributes, nodeResources, reservedResources, links, meta,
+                    nodeClass, nodePool, cgroupParent, drain, schedulingEligibility, status, statusDescription,
+                    statusUpdatedAt, events, drivers, hostVolumes, createIndex, modifyIndex);
+        }
+    }
+
+    /** {@code api.ClientHostVolumeConfig}: a client {@code host_volume} as {@code Node.HostVolumes} lists it. */
+    public record ClientHostVolumeConfig(String name, String path, boolean readOnly) {}
 
     /** {@code api.NodeEvent}. */
     public record NodeEvent(String message, String subsystem, Map<String, String> details, String timestamp,

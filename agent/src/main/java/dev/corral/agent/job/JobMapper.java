@@ -26,7 +26,7 @@ public final class JobMapper {
                     rs.delay(), rs.delayFunction(), rs.maxDelay(), rs.unlimited());
             groups.add(new TaskGroup(g.name(), g.count(), constraints(g.constraints()), restart(g.restart()),
                     g.shutdownDelay(), g.ephemeralDisk() == null ? 300 : g.ephemeralDisk().size().mebibytes(), g.meta(),
-                    tasks, reschedule));
+                    tasks, reschedule, volumes(g.volumes())));
         }
         return new Job(spec.namespace(), spec.id(), spec.name(), spec.type().jobFileName(), spec.priority(),
                 spec.datacenters(), spec.meta(), constraints(spec.constraints()), groups);
@@ -61,7 +61,16 @@ public final class JobMapper {
         return new Task(t.name(), t.driver(), config, t.env(), t.user(), ask, t.killTimeout(), t.killSignal(),
                 t.shutdownDelay(), lc, t.leader(),
                 new LogsConfig(logs.maxFiles(), (int) Math.max(1, logs.maxFileSize().mebibytes()), logs.disabled()),
-                restart(t.restart()), t.meta(), constraints(t.constraints()), artifacts);
+                restart(t.restart()), t.meta(), constraints(t.constraints()), artifacts,
+                t.volumeMounts().stream().map(m -> new VolumeMount(m.volume(), m.destination(), m.readOnly(),
+                        m.propagationMode())).toList());
+    }
+
+    /** A group's {@code volume} requests by name. */
+    public static Map<String, Volume> volumes(Map<String, dev.corral.jobspec.model.VolumeRequest> vs) {
+        Map<String, Volume> out = new LinkedHashMap<>();
+        vs.forEach((name, v) -> out.put(name, new Volume(v.name(), v.type(), v.source(), v.readOnly())));
+        return out;
     }
 
     private static RestartPolicy restart(dev.corral.jobspec.model.RestartPolicy p) {

@@ -71,6 +71,17 @@ public final class JobValidator {
                 p.add(gp + ": Missing tasks for task group");
             }
             constraints(g.constraints(), gp, p);
+            g.volumes().forEach((name, v) -> {
+                if ("csi".equals(v.type())) {
+                    p.add(gp + ": volume \"" + name + "\": CSI volumes are not supported by Corral; use a host volume "
+                            + "(type = \"host\")");
+                } else if (!"host".equals(v.type())) {
+                    p.add(gp + ": volume \"" + name + "\": invalid volume type \"" + v.type() + "\"; use \"host\"");
+                }
+                if (v.source().isEmpty()) {
+                    p.add(gp + ": volume \"" + name + "\": needs a source: the name of a host volume on the client");
+                }
+            });
             Set<String> names = new HashSet<>();
             int leaders = 0;
             for (Task t : g.tasks()) {
@@ -131,6 +142,18 @@ public final class JobValidator {
                     p.add(tp + ": config: Missing required argument \"command\"");
                 }
                 constraints(t.constraints(), tp, p);
+                for (int i = 0; i < t.volumeMounts().size(); i++) {
+                    VolumeMount m = t.volumeMounts().get(i);
+                    if (!g.volumes().containsKey(m.volume())) {
+                        p.add(tp + ": Volume Mount (" + i + ") references undefined volume " + m.volume());
+                    }
+                    if (m.destination() == null || m.destination().isBlank()) {
+                        p.add(tp + ": Volume Mount (" + i + ") needs a destination");
+                    } else if (List.of(m.destination().split("/")).contains("..")) {
+                        p.add(tp + ": Volume Mount (" + i + ") destination \"" + m.destination()
+                                + "\" contains \"..\"; use a path inside the task");
+                    }
+                }
             }
             if (leaders > 1) {
                 p.add(gp + ": Only one task may be marked as leader");

@@ -11,14 +11,25 @@ import java.util.Optional;
  * @param drivers     driver name to its info
  * @param resources   totals
  * @param reserved    the client's {@code reserved} block
+ * @param hostVolumes the client's {@code host_volume} blocks by name
  */
 public record Node(String id, String secretId, String name, String datacenter, String region, String nodeClass,
                    String nodePool, String status, Map<String, String> attributes, Map<String, String> meta,
-                   Map<String, DriverInfo> drivers, NodeResources resources, NodeResources reserved) {
+                   Map<String, DriverInfo> drivers, NodeResources resources, NodeResources reserved,
+                   Map<String, HostVolume> hostVolumes) {
     public Node {
         attributes = Map.copyOf(attributes);
         meta = Map.copyOf(meta);
         drivers = Map.copyOf(drivers);
+        hostVolumes = hostVolumes == null ? Map.of() : Map.copyOf(hostVolumes);
+    }
+
+    /** A node without host volumes. */
+    public Node(String id, String secretId, String name, String datacenter, String region, String nodeClass,
+                String nodePool, String status, Map<String, String> attributes, Map<String, String> meta,
+                Map<String, DriverInfo> drivers, NodeResources resources, NodeResources reserved) {
+        this(id, secretId, name, datacenter, region, nodeClass, nodePool, status, attributes, meta, drivers, resources,
+                reserved, Map.of());
     }
 
     /**

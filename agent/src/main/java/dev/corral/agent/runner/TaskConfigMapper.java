@@ -3,12 +3,16 @@ package dev.corral.agent.runner;
 import dev.corral.agent.job.Job;
 import dev.corral.agent.job.Task;
 import dev.corral.agent.job.TaskGroup;
+import dev.corral.agent.job.Volume;
+import dev.corral.agent.job.VolumeMount;
 import dev.corral.agent.node.HostFingerprint;
+import dev.corral.agent.node.HostVolume;
 import dev.corral.agent.node.Node;
 import dev.corral.agent.state.AllocRecord;
 import dev.corral.agent.state.TaskResources;
 import dev.corral.driver.ExecTaskConfig;
 import dev.corral.driver.LogConfig;
+import dev.corral.driver.MountConfig;
 import dev.corral.driver.Resources;
 import dev.corral.driver.TaskConfig;
 import dev.corral.driver.TaskDirectory;
@@ -19,7 +23,9 @@ import dev.corral.jobspec.TaskEnv;
 import dev.corral.jobspec.model.DriverConfig;
 import dev.corral.jobspec.model.ExecConfig;
 import dev.corral.jobspec.model.Value;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,7 +36,7 @@ import java.util.stream.Collectors;
  * runner and by {@code corral run} (which maps its parsed job with {@link dev.corral.agent.job.JobMapper}
  * first): the task's environment ({@link TaskEnv}, Nomad's taskenv), its {@code config {}} evaluated
  * as Nomad's client does at start (HCL2 templates with functions over that environment and the node)
- * and typed by the exec schema, its logs and its resources.
+ * and typed by the exec schema, its logs, its resources and its host volume mounts.
  */
 public final class TaskConfigMapper {
     private TaskConfigMapper() {}
@@ -76,7 +82,7 @@ public final class TaskConfigMapper {
      *                                  the message names the field, e.g. {@code config.args[1]: ...}
      */
     public static TaskConfig taskConfig(Task task, String allocId, String jobName, String groupName, TaskDirectory dirs,
-                                        TaskEnv env, Resources resources) {
+                                        TaskEnv env, Resources resources, List<MountConfig> mounts) {
         ExecConfig ec;
         try {
             ec = ExecConfig.of(evaluate(task.config(), env));
@@ -90,7 +96,69 @@ public final class TaskConfigMapper {
                 ? new LogConfig.Fifos(Path.of("/dev/null"), Path.of("/dev/null"))
                 : new LogConfig.RotatedFiles(task.logs().maxFiles(), task.logs().maxFileSizeMb() * 1024L * 1024L);
         return new TaskConfig(TaskConfig.newId(allocId, task.name()), task.name(), allocId, jobName, groupName,
-                dirs.allocDir(), dirs.taskDir(), env.environment(), task.user(), resources, exec, logs, List.of());
+                dirs.allocDir(), dirs.taskDir(), env.environment(), task.user(), resources, exec, logs, mounts);
+    }
+
+    /**
+     * The bind mounts of the task's {@code volume_mount}s, as Nomad's client mounts host volumes: the
+     * group {@code volume} ({@code volumes} by name)'s {@code source} names a host volume of the node; the mount is read-only when
+     * the volume request, the mount or the host volume is.
+     *
+     * @throws IllegalArgumentException an unknown or non-host volume, a host volume the node lacks or whose
+     *                                  path is gone, a destination that is {@code /} or has a {@code ..} segment;
+     *                                  the message names the mount, e.g. {@code volume_mount[0].destination: ...}
+     */
+    public static List<MountConfig> mounts(Map<String, Volume> volumes, Task task, Map<String, HostVolume> hostVolumes) {
+        List<MountConfig> out = new ArrayList<>();
+        for (int i = 0; i < task.volumeMounts().size(); i++) {
+            VolumeMount m = task.volumeMounts().get(i);
+            String at = "volume_mount[" + i + "]";
+            Volume v = volumes.get(m.volume());
+            if (v == null) {
+                throw new IllegalArgumentException(at + ".volume: the group has no volume \"" + m.volume() + "\"");
+            }
+            if (!"host".equals(v.type())) {
+                throw new IllegalArgumentException("volume \"" + v.name() + "\": type \"" + v.type()
+                        + "\" is not supported; Corral mounts host volumes only (CSI needs a Nomad cluster)");
+            }
+            HostVolume hv = hostVolumes.get(v.source());
+            if (hv == null) {
+                throw new IllegalArgumentException("volume \"" + v.name() + "\": no host volume named \"" + v.source()
+                        + "\" on this node" + (hostVolumes.isEmpty() ? " (it has none)"
+                        : " (it has " + String.join(", ", new java.util.TreeSet<>(hostVolumes.keySet())) + ")"));
+            }
+            if (!Files.exists(hv.path())) {
+                throw new IllegalArgumentException("host volume \"" + hv.name() + "\": its path " + hv.path()
+                        + " no longer exists on this host");
+            }
+            out.add(new MountConfig(hv.path(), destination(m.destination(), at + ".destination"),
+                    v.readOnly() || m.readOnly() || hv.readOnly()));
+        }
+        return out;
+    }
+
+    /**
+     * A {@code volume_mount} destination as an absolute path inside the task root (a relative one is taken
+     * from {@code /}, as libcontainer does). A {@code ..} segment is refused rather than resolved, so a
+     * destination never names a place outside the task root, and {@code /} would hide the whole root.
+     */
+    static String destination(String dest, String at) {
+        if (dest == null || dest.isBlank()) {
+            throw new IllegalArgumentException(at + ": a destination path inside the task is needed");
+        }
+        if (dest.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException(at + ": contains a NUL character");
+        }
+        for (String segment : dest.split("/")) {
+            if (segment.equals("..")) {
+                throw new IllegalArgumentException(at + ": \"" + dest + "\" contains \"..\"; use a path inside the task");
+            }
+        }
+        Path p = Path.of("/").resolve(dest).normalize();
+        if (p.getNameCount() == 0) {
+            throw new IllegalArgumentException(at + ": \"" + dest + "\" would replace the task's whole root; mount below it");
+        }
+        return p.toString();
     }
 
     /** {@code config {}} with every template evaluated in {@code env} (Nomad's client-side config interpolation). */

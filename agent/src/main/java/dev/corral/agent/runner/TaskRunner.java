@@ -11,6 +11,7 @@ import dev.corral.agent.state.StateStore;
 import dev.corral.agent.state.TaskEvent;
 import dev.corral.agent.state.TaskStateRecord;
 import dev.corral.driver.ExitResult;
+import dev.corral.driver.MountConfig;
 import dev.corral.driver.TaskConfig;
 import dev.corral.driver.TaskDirectory;
 import dev.corral.jobspec.TaskEnv;
@@ -463,10 +464,19 @@ final class TaskRunner {
                 return new StartResult(null, e, e.recoverable());
             }
         }
+        // volumes hook: host volumes the node offers, as bind mounts
+        List<MountConfig> mounts;
+        try {
+            mounts = TaskConfigMapper.mounts(alloc.group().volumes(), task, ctx.node().get().hostVolumes());
+        } catch (IllegalArgumentException e) {
+            String msg = e.getMessage();
+            alloc.persist(task.name(), st -> apply(st, null, List.of(events.hookFailed("volumes", msg))), t -> {});
+            return new StartResult(null, e, false);
+        }
         TaskConfig cfg;
         try {
             cfg = TaskConfigMapper.taskConfig(task, alloc.id(), alloc.job().name(), alloc.group().name(), dir, env,
-                    TaskConfigMapper.resources(alloc.record(), task));
+                    TaskConfigMapper.resources(alloc.record(), task), mounts);
         } catch (IllegalArgumentException e) {
             String msg = "failed to parse config: " + e.getMessage();
             alloc.persist(task.name(), st -> apply(st, null, List.of(new TaskEvent(TaskEvents.FAILED_VALIDATION,

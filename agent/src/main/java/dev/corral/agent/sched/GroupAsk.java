@@ -1,5 +1,6 @@
 package dev.corral.agent.sched;
 
+import dev.corral.agent.job.Volume;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,10 +14,11 @@ import java.util.Set;
  * @param tasks             task name to its resources
  * @param diskMb            {@code ephemeral_disk.size}
  * @param distinctHosts     a {@code distinct_hosts} constraint applies at job ({@code JOB}) or group ({@code GROUP}) level
+ * @param volumes           the group's {@code volume} requests
  */
 public record GroupAsk(String namespace, String jobId, String group, List<Constraint> jobConstraints,
                        List<Constraint> groupConstraints, Set<String> drivers, Map<String, ResourceAsk> tasks,
-                       long diskMb, DistinctHosts distinctHosts) {
+                       long diskMb, DistinctHosts distinctHosts, List<Volume> volumes) {
 
     public enum DistinctHosts { NONE, JOB, GROUP }
 
@@ -25,5 +27,13 @@ public record GroupAsk(String namespace, String jobId, String group, List<Constr
         groupConstraints = List.copyOf(groupConstraints);
         drivers = Set.copyOf(drivers);
         tasks = Map.copyOf(tasks);
+        volumes = volumes == null ? List.of() : List.copyOf(volumes);
+    }
+
+    /** A group that asks for no volumes. */
+    public GroupAsk(String namespace, String jobId, String group, List<Constraint> jobConstraints,
+                    List<Constraint> groupConstraints, Set<String> drivers, Map<String, ResourceAsk> tasks, long diskMb,
+                    DistinctHosts distinctHosts) {
+        this(namespace, jobId, group, jobConstraints, groupConstraints, drivers, tasks, diskMb, distinctHosts, List.of());
     }
 }

@@ -1,6 +1,8 @@
 package dev.corral.agent.sched;
 
+import dev.corral.agent.job.Volume;
 import dev.corral.agent.node.DriverInfo;
+import dev.corral.agent.node.HostVolume;
 import dev.corral.agent.node.Node;
 import dev.corral.agent.node.NodeResources;
 import dev.corral.agent.state.AllocMetric;
@@ -16,14 +18,19 @@ import java.util.TreeSet;
 
 /**
  * Places one allocation of a task group on the (single) node, with Nomad's checks in Nomad's
- * order: job constraints, drivers ({@code missing drivers}), group and task constraints,
- * {@code distinct_hosts}, then resource fit (cpu, cores, memory, disk against totals minus reserved
+ * order: job constraints, drivers ({@code missing drivers}), group and task constraints, host
+ * volumes ({@code missing compatible host volumes}), {@code distinct_hosts}, then resource fit (cpu, cores, memory, disk against totals minus reserved
  * minus what live allocations use).
  */
 public final class Placement {
     /** Nomad's filter reason when a driver is absent, undetected or unhealthy. */
     public static final String FILTER_MISSING_DRIVERS = "missing drivers";
     public static final String FILTER_DISTINCT_HOSTS = "distinct_hosts";
+    /**
+     * Nomad's filter reason when the node lacks a requested host volume, or has it read-only and the
+     * request is read-write.
+     */
+    public static final String FILTER_HOST_VOLUMES = "missing compatible host volumes";
 
     private Placement() {}
 
@@ -65,6 +72,9 @@ public final class Placement {
                 return Optional.of(c.toString());
             }
         }
+        if (!hasHostVolumes(node, ask.volumes())) {
+            return Optional.of(FILTER_HOST_VOLUMES);
+        }
         if (ask.distinctHosts() != GroupAsk.DistinctHosts.NONE) {
             for (AllocRecord a : live) {
                 boolean sameJob = a.namespace().equals(ask.namespace()) && a.jobId().equals(ask.jobId());
@@ -74,6 +84,20 @@ public final class Placement {
             }
         }
         return Optional.empty();
+    }
+
+    /** Every host volume request names a host volume of the node, read-only only when the request is. */
+    static boolean hasHostVolumes(Node node, List<Volume> requests) {
+        for (Volume v : requests) {
+            if (!"host".equals(v.type())) {
+                continue;
+            }
+            HostVolume hv = node.hostVolumes().get(v.source());
+            if (hv == null || hv.readOnly() && !v.readOnly()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Result fit(Node node, GroupAsk ask, List<AllocRecord> live, Map<String, Integer> available) {

@@ -329,7 +329,8 @@ public final class Scheduler {
                 groupCs.add(c);
             }
         }
-        return new GroupAsk(job.namespace(), job.id(), g.name(), jobCs, groupCs, drivers, tasks, g.diskMb(), dh);
+        return new GroupAsk(job.namespace(), job.id(), g.name(), jobCs, groupCs, drivers, tasks, g.diskMb(), dh,
+                List.copyOf(g.volumes().values()));
     }
 
     /** Nomad's reschedule rule for failed allocations. */

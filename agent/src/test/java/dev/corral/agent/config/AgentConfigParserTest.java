@@ -231,4 +231,66 @@ class AgentConfigParserTest {
         assertThat(GoDurations.parse("0")).isEqualTo(Duration.ZERO);
         assertThatThrownBy(() -> GoDurations.parse("5")).hasMessage("time: invalid duration \"5\"");
     }
+
+    @Test
+    void hostVolumes_repeatableByLabel_defaultReadWrite(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path data = java.nio.file.Files.createDirectory(tmp.resolve("data"));
+        Path file = java.nio.file.Files.createFile(tmp.resolve("ca.pem"));
+        AgentConfig c = AgentConfigParser.parse("agent.hcl", """
+                client {
+                  host_volume "data" {
+                    path = "%s/"
+                  }
+                  host_volume "ca" {
+                    path      = "%s"
+                    read_only = true
+                  }
+                }
+                """.formatted(data, file), false);
+        assertThat(c.client().hostVolumes()).containsExactly(
+                java.util.Map.entry("data", new dev.corral.agent.node.HostVolume("data", data, false)),
+                java.util.Map.entry("ca", new dev.corral.agent.node.HostVolume("ca", file, true)));
+        assertThat(AgentConfigParser.parse("a.hcl", "client {}", false).client().hostVolumes()).isEmpty();
+    }
+
+    @Test
+    void hostVolumes_errorsNameFileLineAndKey(@org.junit.jupiter.api.io.TempDir Path tmp) {
+        String text = """
+                client {
+                  host_volume {
+                    path = "/"
+                  }
+                  host_volume "rel" {
+                    path = "srv/data"
+                  }
+                  host_volume "gone" {
+                    path = "%s/missing"
+                  }
+                  host_volume "nopath" {
+                    read_only = true
+                  }
+                  host_volume "typo" {
+                    path     = "/"
+                    readonly = true
+                  }
+                  host_volume "twice" {
+                    path = "/"
+                  }
+                  host_volume "twice" {
+                    path      = "/"
+                    read_only = "maybe"
+                  }
+                }
+                """.formatted(tmp);
+        assertThatThrownBy(() -> AgentConfigParser.parse("v.hcl", text, false))
+                .isInstanceOf(AgentConfigException.class)
+                .hasMessageContaining("7 errors")
+                .hasMessageContaining("v.hcl:2:3: client.host_volume: needs exactly one label, the volume name")
+                .hasMessageContaining("v.hcl:6:5: client.host_volume.rel.path: must be an absolute path, got \"srv/data\"")
+                .hasMessageContaining("v.hcl:9:5: client.host_volume.gone.path: \"" + tmp + "/missing\" does not exist on this host")
+                .hasMessageContaining("v.hcl:11:3: client.host_volume.nopath.path: missing")
+                .hasMessageContaining("v.hcl:16:5: client.host_volume.typo.readonly: unknown key; valid here: path, read_only")
+                .hasMessageContaining("v.hcl:23:5: client.host_volume.twice.read_only: must be a bool")
+                .hasMessageContaining("v.hcl:21:3: client.host_volume: host_volume \"twice\" is defined twice; first at v.hcl:18:3");
+    }
 }

@@ -281,7 +281,7 @@ public final class InMemoryBackend implements ApiBackend {
             return Optional.empty();
         }
         return Optional.of(new Node(NODE_ID, "dc1", "test-node", "", false, ATTRS, RESOURCES, null, Map.of(),
-                Map.of(), "", "default", "", false, "eligible", "ready", "", 0, List.of(), DRIVERS, 1, 1));
+                Map.of(), "", "default", "", false, "eligible", "ready", "", 0, List.of(), DRIVERS, Map.of(), 1, 1));
     }
 
     @Override

@@ -88,4 +88,52 @@ class JobMapperTest {
         assertThat(t.logs()).isEqualTo(new LogsConfig(3, 5, false));
         assertThat(JobValidator.validate(job)).isSameAs(job);
     }
+
+    @Test
+    void volumes_mapToTheGroupAndMountsToTheTask_andSurviveTheStoredJson() {
+        String hcl = """
+                job "db" {
+                  group "g" {
+                    volume "data" {
+                      type      = "host"
+                      source    = "pg-data"
+                      read_only = true
+                    }
+                    task "t" {
+                      driver = "exec"
+                      config {
+                        command = "/bin/true"
+                      }
+                      volume_mount {
+                        volume           = "data"
+                        destination      = "/var/lib/pg"
+                        read_only        = false
+                        propagation_mode = "host-to-task"
+                      }
+                    }
+                  }
+                }
+                """;
+        var spec = JobParser.parseHcl("db.nomad.hcl", hcl, Path.of("."), JobParser.Options.none()).job();
+        Job job = JobMapper.fromSpec(spec);
+        TaskGroup g = job.groups().getFirst();
+        assertThat(g.volumes()).containsExactly(java.util.Map.entry("data", new Volume("data", "host", "pg-data", true)));
+        assertThat(g.tasks().getFirst().volumeMounts())
+                .containsExactly(new VolumeMount("data", "/var/lib/pg", false, "host-to-task"));
+        assertThat(JobValidator.validate(job)).isSameAs(job);
+        String stored = dev.corral.agent.state.Json.write(job);
+        assertThat(dev.corral.agent.state.Json.read(stored, Job.class)).isEqualTo(job);
+    }
+
+    @Test
+    void validate_refusesCsiVolumes_undefinedVolumes_andDotDotDestinations() {
+        Task t = Task.exec("t", "/bin/true", List.of()).withVolumeMounts(List.of(
+                new VolumeMount("db", "/data/../../etc", false, null), new VolumeMount("missing", "/x", false, null)));
+        TaskGroup g = TaskGroup.of("g", 1, List.of(t)).withVolumes(java.util.Map.of("db", new Volume("db", "csi", "pg", false)));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> JobValidator.validate(Job.of("web", "batch", List.of(g))))
+                .isInstanceOf(JobValidationException.class)
+                .hasMessageContaining("group \"g\": volume \"db\": CSI volumes are not supported by Corral")
+                .hasMessageContaining("Volume Mount (0) destination \"/data/../../etc\" contains \"..\"")
+                .hasMessageContaining("Volume Mount (1) references undefined volume missing");
+    }
 }

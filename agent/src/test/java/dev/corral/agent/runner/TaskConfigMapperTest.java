@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.corral.agent.job.Job;
 import dev.corral.agent.job.Task;
 import dev.corral.agent.job.TaskGroup;
+import dev.corral.agent.job.Volume;
+import dev.corral.agent.job.VolumeMount;
 import dev.corral.agent.node.DriverInfo;
+import dev.corral.agent.node.HostVolume;
 import dev.corral.agent.node.Node;
 import dev.corral.agent.node.NodeResources;
 import dev.corral.agent.state.AllocRecord;
 import dev.corral.agent.state.TaskResources;
+import dev.corral.driver.MountConfig;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -97,7 +101,7 @@ class TaskConfigMapperTest {
                 Set.of(), "");
         var dirs = dev.corral.driver.TaskDirectory.create(tmp, "t", Map.of());
         var cfg = TaskConfigMapper.taskConfig(t, alloc.id(), job.name(), "g", dirs, env,
-                TaskConfigMapper.resources(alloc, t));
+                TaskConfigMapper.resources(alloc, t), List.of());
         var exec = cfg.driverConfig();
         assertThat(exec.command()).isEqualTo("/local/run-web-name");
         assertThat(exec.args()).containsExactly("linux", "r1-box", "C.UTF-8", "3", "big", "g,t", "default", "${NOT_EVALUATED}");
@@ -118,16 +122,63 @@ class TaskConfigMapperTest {
                 Set.of(), "");
         var dirs = dev.corral.driver.TaskDirectory.create(tmp, "t", Map.of());
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> TaskConfigMapper.taskConfig(unknown, alloc.id(), "web", "g",
-                dirs, env, TaskConfigMapper.resources(alloc, unknown)))
+                dirs, env, TaskConfigMapper.resources(alloc, unknown), List.of()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("config.args[1]")
                 .hasMessageContaining("Unknown variable");
         Task badKey = unknown.withConfig(Map.of("command", "/bin/echo", "pid_mod", "host"));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> TaskConfigMapper.taskConfig(badKey, alloc.id(), "web", "g",
-                dirs, env, TaskConfigMapper.resources(alloc, badKey)))
+                dirs, env, TaskConfigMapper.resources(alloc, badKey), List.of()))
                 .hasMessageContaining("unsupported argument \"pid_mod\"");
         Task noCommand = unknown.withConfig(Map.of("args", List.of()));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> TaskConfigMapper.taskConfig(noCommand, alloc.id(), "web", "g",
-                dirs, env, TaskConfigMapper.resources(alloc, noCommand)))
+                dirs, env, TaskConfigMapper.resources(alloc, noCommand), List.of()))
                 .hasMessageContaining("missing required argument \"command\"");
+    }
+
+    @Test
+    void mounts_hostVolumeByGroupSource_readOnlyIfVolumeMountOrHostVolumeIs_destinationInsideTheRoot() {
+        var data = new HostVolume("data", tmp, false);
+        var logs = new HostVolume("logs", tmp.resolve("logs-dir"), true);
+        java.nio.file.Path logsDir = logs.path();
+        assertThat(logsDir.toFile().mkdir()).isTrue();
+        Map<String, Volume> volumes = Map.of("rw", new Volume("rw", "host", "data", false),
+                "ro", new Volume("ro", "host", "data", true),
+                "hostro", new Volume("hostro", "host", "logs", true));
+        Task t = Task.exec("t", "/bin/true", List.of()).withVolumeMounts(List.of(
+                new VolumeMount("rw", "/data", false, null),
+                new VolumeMount("rw", "srv/./x/", true, "host-to-task"),
+                new VolumeMount("ro", "/ro", false, null),
+                new VolumeMount("hostro", "/var/log/app", false, null)));
+        var mounts = TaskConfigMapper.mounts(volumes, t, Map.of("data", data, "logs", logs));
+        assertThat(mounts).containsExactly(
+                new MountConfig(tmp, "/data", false),
+                new MountConfig(tmp, "/srv/x", true),
+                new MountConfig(tmp, "/ro", true),
+                new MountConfig(logsDir, "/var/log/app", true));
+    }
+
+    @Test
+    void mounts_refuseWhatCannotBeMounted_withTheVolumeNamed() {
+        var data = Map.of("data", new HostVolume("data", tmp, false));
+        Map<String, Volume> volumes = Map.of("v", new Volume("v", "host", "data", false),
+                "other", new Volume("other", "host", "elsewhere", false),
+                "c", new Volume("c", "csi", "db", false));
+        Task base = Task.exec("t", "/bin/true", List.of());
+        record Case(VolumeMount mount, Map<String, HostVolume> host, String message) {}
+        for (Case c : List.of(
+                new Case(new VolumeMount("v", "/a/../../etc", false, null), data, "volume_mount[0].destination: \"/a/../../etc\" contains \"..\""),
+                new Case(new VolumeMount("v", "..", false, null), data, "contains \"..\""),
+                new Case(new VolumeMount("v", "/", false, null), data, "would replace the task's whole root"),
+                new Case(new VolumeMount("v", "", false, null), data, "a destination path inside the task is needed"),
+                new Case(new VolumeMount("nope", "/x", false, null), data, "volume_mount[0].volume: the group has no volume \"nope\""),
+                new Case(new VolumeMount("other", "/x", false, null), data, "volume \"other\": no host volume named \"elsewhere\" on this node (it has data)"),
+                new Case(new VolumeMount("v", "/x", false, null), Map.of(), "(it has none)"),
+                new Case(new VolumeMount("c", "/x", false, null), data, "type \"csi\" is not supported"),
+                new Case(new VolumeMount("v", "/x", false, null),
+                        Map.of("data", new HostVolume("data", tmp.resolve("gone"), false)), "no longer exists"))) {
+            Task t = base.withVolumeMounts(List.of(c.mount()));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> TaskConfigMapper.mounts(volumes, t, c.host()))
+                    .as(c.toString()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(c.message());
+        }
     }
 }

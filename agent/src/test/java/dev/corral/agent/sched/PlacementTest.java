@@ -2,7 +2,9 @@ package dev.corral.agent.sched;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.corral.agent.job.Volume;
 import dev.corral.agent.node.DriverInfo;
+import dev.corral.agent.node.HostVolume;
 import dev.corral.agent.node.Node;
 import dev.corral.agent.node.NodeResources;
 import dev.corral.agent.sched.GroupAsk.DistinctHosts;
@@ -82,5 +84,36 @@ class PlacementTest {
         var otherGroup = Placement.place(TestNodes.linux(), ask(Set.of("exec"), Map.of("t", ResourceAsk.DEFAULT),
                 List.of(), DistinctHosts.GROUP), List.of(live("web", "h", new TaskResources(100, 300, 0, List.of()))));
         assertThat(otherGroup).isInstanceOf(Placement.Placed.class);
+    }
+
+    @Test
+    void hostVolumes_missingOrReadOnlyForAReadWriteRequest_areFilteredWithNomadsWording() {
+        Node base = TestNodes.linux();
+        Node withVolumes = new Node(base.id(), base.secretId(), base.name(), base.datacenter(), base.region(),
+                base.nodeClass(), base.nodePool(), base.status(), base.attributes(), base.meta(), base.drivers(),
+                base.resources(), base.reserved(), Map.of(
+                        "data", new HostVolume("data", java.nio.file.Path.of("/srv/data"), false),
+                        "certs", new HostVolume("certs", java.nio.file.Path.of("/etc/ssl"), true)));
+        record Case(Node node, List<Volume> volumes, boolean placed) {}
+        for (Case c : List.of(
+                new Case(base, List.of(new Volume("d", "host", "data", false)), false),
+                new Case(withVolumes, List.of(new Volume("d", "host", "data", false)), true),
+                new Case(withVolumes, List.of(new Volume("d", "host", "data", true),
+                        new Volume("c", "host", "certs", true)), true),
+                new Case(withVolumes, List.of(new Volume("c", "host", "certs", false)), false),
+                new Case(withVolumes, List.of(new Volume("x", "host", "nope", true)), false),
+                new Case(base, List.of(), true))) {
+            var ask = new GroupAsk("default", "web", "g", List.of(), List.of(), Set.of("exec"),
+                    Map.of("t", ResourceAsk.DEFAULT), 300, DistinctHosts.NONE, c.volumes());
+            var r = Placement.place(c.node(), ask, List.of());
+            if (c.placed()) {
+                assertThat(r).as(c.toString()).isInstanceOf(Placement.Placed.class);
+            } else {
+                assertThat(r).as(c.toString()).isInstanceOf(Placement.Failed.class);
+                assertThat(r.metric().constraintFiltered()).isEqualTo(Map.of("missing compatible host volumes", 1));
+                assertThat(Placement.describe(r.metric()))
+                        .containsExactly("* Constraint \"missing compatible host volumes\" filtered 1 nodes");
+            }
+        }
     }
 }
