@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.corral.driver.DriverHarness;
 import dev.corral.driver.ExecTaskConfig;
 import dev.corral.driver.LogConfig;
+import dev.corral.driver.MountConfig;
 import dev.corral.driver.Resources;
 import dev.corral.driver.TaskConfig;
 import dev.corral.driver.TaskHandle;
@@ -100,6 +101,41 @@ class FilesystemEscapeIT {
         }
         assertThat(v).containsEntry("open_write", "EROFS").doesNotContainKeys("chmod", "remount");
         assertThat(Files.readString(Path.of("/etc/passwd"))).isEqualTo(passwd);
+    }
+
+    /**
+     * A host volume is a bind of one host directory: links inside it resolve in the task's root (an
+     * absolute link names a task path, {@code ..} at the mount's top climbs to the task's {@code /}), so
+     * they reach nothing beyond what the bind itself shows. A read-only one stays read-only for root
+     * with the default caps. What bind semantics do not stop, and no test can: a link the task writes into a
+     * read-write volume is followed by host programs that later walk the host directory.
+     */
+    @Test
+    void hostVolumes_linksInsideStayInTheTaskRoot_readOnlyIsEROFSForRoot() throws Exception {
+        Path volume = Files.createDirectory(s.root.resolve("volume"));
+        Files.writeString(volume.resolve("in-volume"), "volume data\n");
+        Files.createSymbolicLink(volume.resolve("abs"), hostSecret);
+        Files.createSymbolicLink(volume.resolve("rel"), Path.of("..", hostSecret.getFileName().toString()));
+        Files.createSymbolicLink(volume.resolve("up"), Path.of(".."));
+        Files.createSymbolicLink(volume.resolve("parent"), volume.getParent());
+        String script = "echo data=$(cat /data/in-volume); "
+                + "/local/attack create /data/by-task | sed 's/^/rw:/'; /local/attack create /ro/by-task-ro | sed 's/^/ro:/'; "
+                + "mount -o remount,rw /ro 2>/dev/null && echo remount=OK; "
+                + "for p in /data/abs /data/rel /ro/rel /data/up/" + hostSecret.getFileName() + " /data/../"
+                + hostSecret.getFileName() + " /data/parent/" + hostSecret.getFileName() + "; do "
+                + "cat $p 2>/dev/null | grep -q 'host secret' && echo leak=$p; done; "
+                + "test \"$(ls -a /data/up)\" = \"$(ls -a /)\" && echo up_is_task_root=yes; echo done=1";
+        TaskConfig base = s.sh("volume", "root", script);
+        TaskConfig t = new TaskConfig(base.id(), base.name(), base.allocId(), base.jobName(), base.groupName(),
+                base.allocDir(), base.taskDir(), base.env(), base.user(), base.resources(), base.driverConfig(),
+                base.logs(), List.of(new MountConfig(volume, "/data", false), new MountConfig(volume, "/ro", true)));
+        Map<String, String> v = s.attack(t);
+        assertThat(v).containsEntry("data", "volume data").containsEntry("rw:create", "OK")
+                .containsEntry("ro:create", "EROFS").containsEntry("up_is_task_root", "yes").containsEntry("done", "1")
+                .doesNotContainKeys("leak", "remount");
+        assertThat(volume.resolve("by-task")).exists();
+        assertThat(volume.resolve("by-task-ro")).doesNotExist();
+        // the harness checks after each test that no mount below its root is left on the host
     }
 
     @Test
