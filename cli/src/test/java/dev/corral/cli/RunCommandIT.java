@@ -194,6 +194,57 @@ class RunCommandIT {
         assertThat(missing.stderr).contains("does-not-exist.hcl").contains("does not exist");
     }
 
+    @Test
+    void hostVolume_flagOffersItToTheJob_andWithoutItTheRunIsRefusedBeforeAnyTaskStarts() throws Exception {
+        Path shared = Files.createDirectory(tmp.resolve("shared"));
+        Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path job = tmp.resolve("vol.hcl");
+        Files.writeString(job, """
+                job "vol" {
+                  type = "batch"
+                  group "g" {
+                    volume "v" {
+                      type   = "host"
+                      source = "shared"
+                    }
+                    volume "v-ro" {
+                      type      = "host"
+                      source    = "shared"
+                      read_only = true
+                    }
+                    task "t" {
+                      driver = "exec"
+                      config {
+                        command = "/bin/sh"
+                        args    = ["-c", "echo hi > /data/out.txt; touch /ro/x 2>&1 || true"]
+                      }
+                      volume_mount {
+                        volume      = "v"
+                        destination = "/data"
+                      }
+                      volume_mount {
+                        volume      = "v-ro"
+                        destination = "/ro"
+                      }
+                    }
+                  }
+                }
+                """);
+        Result r = run("--host-volume", "shared=" + shared, job.toString());
+        assertThat(r.code).as(r.toString()).isZero();
+        assertThat(Files.readString(shared.resolve("out.txt"))).isEqualTo("hi\n");
+        assertThat(r.stdout).contains("Read-only file system");
+        assertThat(shared.resolve("x")).doesNotExist();
+
+        Result missing = run(job.toString());
+        assertThat(missing.code).isEqualTo(1);
+        assertThat(missing.stderr).contains("g.t: volume \"v\": no host volume named \"shared\" on this node (it has none)")
+                .contains("--host-volume NAME=PATH").doesNotContain("Started");
+        Result relative = run("--host-volume", "shared=relative/dir", job.toString());
+        assertThat(relative.code).isEqualTo(1);
+        assertThat(relative.stderr).contains("--host-volume shared: path must be absolute");
+    }
+
     private Path job(String name, String command, String args) throws IOException {
         Path f = tmp.resolve(name + ".hcl");
         Files.writeString(f, """
