@@ -183,6 +183,35 @@ class JobParserTest {
     }
 
     @Test
+    void volumes_csiAndDotDotDestinations_areRefusedAtTheirLines() {
+        List<String> errs = errors("""
+                job "vol" {
+                  group "g" {
+                    volume "db" {
+                      type   = "csi"
+                      source = "pg"
+                    }
+                    task "t" {
+                      driver = "exec"
+                      config {
+                        command = "/bin/true"
+                      }
+                      volume_mount {
+                        volume      = "db"
+                        destination = "/data/../../etc"
+                      }
+                    }
+                  }
+                }
+                """);
+        assertThat(errs).hasSize(2);
+        assertThat(errs.get(0)).startsWith("job.hcl:4:7: ").endsWith(
+                "type: CSI volumes are not supported by Corral; use a host volume (type = \"host\")");
+        assertThat(errs.get(1)).startsWith("job.hcl:14:9: ").endsWith(
+                "destination: destination \"/data/../../etc\" contains \"..\"; use a path inside the task");
+    }
+
+    @Test
     void syntaxError_isReportedWithPosition() {
         assertThatThrownBy(() -> parse("job \"x\" {\n  group \"g\" {\n    count 3\n  }\n}\n"))
                 .isInstanceOf(JobSpecException.class)
