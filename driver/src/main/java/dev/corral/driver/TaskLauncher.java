@@ -98,6 +98,19 @@ final class TaskLauncher {
             throw new InvalidTaskConfigException("resources.memory_max (" + r.memoryMaxMiB()
                     + " MiB) must be 0 or at least resources.memory (" + r.memoryMiB() + " MiB)");
         }
+        for (MountConfig m : task.mounts()) {
+            // a read-only mount goes out as --ro-bind, which the sandbox skips when SRC is missing and,
+            // with rootfs = "overlay", turns into a writable copy-on-write layer: neither is read-only
+            if (m.readOnly() && !Files.exists(m.hostPath())) {
+                throw new InvalidTaskConfigException("mount source " + m.hostPath() + " (for " + m.taskPath()
+                        + ") does not exist on the host");
+            }
+            if (m.readOnly() && config.rootfs() == RootfsMode.OVERLAY && Files.isDirectory(m.hostPath())) {
+                throw new InvalidTaskConfigException("read-only mount of " + m.hostPath() + " at " + m.taskPath()
+                        + " is not possible with rootfs = \"overlay\" (it would become a writable copy-on-write layer);"
+                        + " use rootfs = \"readonly\", the default");
+            }
+        }
         List<String> caps = capabilities.compute(config.allowCaps(), c.capAdd(), c.capDrop());
         TaskRootView view = new TaskRootView(task.taskDir(), task.allocDir(), config.chrootEnv(), task.mounts());
         TaskRootView.Resolved command = CommandLookup.find(view, c.command());

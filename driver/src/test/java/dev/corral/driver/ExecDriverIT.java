@@ -100,6 +100,26 @@ class ExecDriverIT {
     }
 
     @Test
+    void startTask_readOnlyMount_missingSourceOrOverlayRootfs_isRefusedBeforeAnythingStarts() throws Exception {
+        TaskConfig base = h.task("romount", ExecTaskConfig.of("/bin/true"));
+        TaskConfig missing = new TaskConfig(base.id(), base.name(), base.allocId(), base.jobName(), base.groupName(),
+                base.allocDir(), base.taskDir(), base.env(), base.user(), base.resources(), base.driverConfig(), base.logs(),
+                List.of(new MountConfig(h.root.resolve("no-such-volume"), "/data", true)));
+        assertThatThrownBy(() -> h.start(missing)).isInstanceOf(DriverException.InvalidTaskConfigException.class)
+                .hasMessageEndingWith("mount source " + h.root.resolve("no-such-volume") + " (for /data) does not exist on the host");
+        try (DriverHarness overlay = new DriverHarness(b -> b.rootfs(RootfsMode.OVERLAY))) {
+            TaskConfig o = overlay.task("romount", ExecTaskConfig.of("/bin/true"));
+            TaskConfig ro = new TaskConfig(o.id(), o.name(), o.allocId(), o.jobName(), o.groupName(), o.allocDir(),
+                    o.taskDir(), o.env(), o.user(), o.resources(), o.driverConfig(), o.logs(),
+                    List.of(new MountConfig(overlay.root, "/data", true)));
+            assertThatThrownBy(() -> overlay.start(ro)).isInstanceOf(DriverException.InvalidTaskConfigException.class)
+                    .hasMessageContaining("is not possible with rootfs = \"overlay\"");
+            assertThat(overlay.driver.handle(ro.id())).isEmpty();
+        }
+        assertThat(h.leftoverCgroups()).isEmpty();
+    }
+
+    @Test
     void startTask_execveFails_isASandboxFailureNotATaskExit() throws Exception {
         TaskConfig t = h.task("noexec", ExecTaskConfig.of("/local/garbage"));
         Files.write(t.taskDir().resolve("local/garbage"), new byte[] {1, 2, 3, 4});
