@@ -51,7 +51,9 @@ class BenchHarnessIT {
         assertThat(sc.path("http").path("register_to_running").path("n").asInt()).isEqualTo(1);
 
         JsonNode ov = sc.path("overhead");
-        assertThat(ov.path("sandbox_run_process_kb").path("rss_kb_median").asLong()).isPositive();
+        // one resident sandbox process per task (its init), as DESIGN.md promises
+        assertThat(ov.path("sandbox_processes_per_task").asDouble()).isEqualTo(1.0);
+        assertThat(ov.path("sandbox_init_process_kb").path("rss_kb_median").asLong()).isPositive();
         assertThat(ov.path("sandbox_init_process_kb").path("pss_kb_median").asLong()).isPositive();
         assertThat(ov.path("rootfs_bytes_per_task").asLong()).isZero();
 
