@@ -356,6 +356,11 @@ public final class Agent implements AutoCloseable {
         return store.jobs();
     }
 
+    /** The jobs whose ID starts with {@code prefix}, found in the store's index. */
+    public List<JobRecord> jobs(String prefix) {
+        return store.jobs(prefix);
+    }
+
     public Optional<JobRecord> job(String namespace, String id) {
         return store.job(namespace, id);
     }
@@ -502,6 +507,11 @@ public final class Agent implements AutoCloseable {
         }
         try {
             return loop.submit(() -> {
+                if (loop.isShutdown()) {
+                    // Closing: queued work is left to the next start, which re-reads the store
+                    // (as after a crash), instead of running against a store about to close.
+                    return;
+                }
                 try {
                     r.run();
                 } catch (RuntimeException e) {

@@ -164,7 +164,12 @@ public final class AgentBackend implements ApiBackend, AutoCloseable {
 
     @Override
     public List<JobListStub> jobs() {
-        return agent.jobs().stream().map(j -> new JobListStub(j.id(), "", j.name(), j.namespace(),
+        return jobs("");
+    }
+
+    @Override
+    public List<JobListStub> jobs(String prefix) {
+        return agent.jobs(prefix).stream().map(j -> new JobListStub(j.id(), "", j.name(), j.namespace(),
                 j.job().datacenters(), j.type(), j.priority(), false, false, j.stop(), j.status(), "",
                 summary(j).orElse(null), j.createIndex(), j.modifyIndex(), j.jobModifyIndex(), j.submitTimeNs(),
                 j.job().meta())).toList();

@@ -48,6 +48,14 @@ public interface ApiBackend {
 
     List<JobListStub> jobs();
 
+    /**
+     * The jobs whose ID starts with {@code prefix} ({@code ?prefix=}); a backend with an index
+     * overrides this so a prefix look-up does not build every job's stub.
+     */
+    default List<JobListStub> jobs(String prefix) {
+        return jobs().stream().filter(j -> j.id().startsWith(prefix)).toList();
+    }
+
     /** The job in Nomad's API JSON job shape, or empty. */
     Optional<ObjectNode> job(String jobId);
 

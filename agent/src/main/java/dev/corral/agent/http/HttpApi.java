@@ -227,7 +227,10 @@ public final class HttpApi implements AutoCloseable {
     private void routes() {
         AllocFs fs = new AllocFs(backend);
         router
-            .add("GET", "/v1/jobs", c -> list(c, backend::jobs, JobListStub::id))
+            .add("GET", "/v1/jobs", c -> {
+                String prefix = c.query("prefix");
+                blocking(c, () -> backend.jobs(prefix == null ? "" : prefix));
+            })
             .add("PUT,POST", "/v1/jobs", c -> register(c, null))
             .add("PUT,POST", "/v1/jobs/parse", this::parse)
             .add("PUT,POST", "/v1/validate/job", c -> c.json(200, backend.validate(jobFromBody(c))))

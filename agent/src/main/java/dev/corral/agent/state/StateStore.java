@@ -352,8 +352,17 @@ public final class StateStore implements AutoCloseable {
     }
 
     public List<JobRecord> jobs() {
-        return query("SELECT json FROM jobs ORDER BY namespace, id", ps -> {},
-                rs -> Json.read(rs.getString(1), JobRecord.class));
+        return jobs("");
+    }
+
+    /** The jobs whose ID starts with {@code prefix} (compared exactly: no LIKE wildcards). */
+    public List<JobRecord> jobs(String prefix) {
+        if (prefix.isEmpty()) {
+            return query("SELECT json FROM jobs ORDER BY namespace, id", ps -> {},
+                    rs -> Json.read(rs.getString(1), JobRecord.class));
+        }
+        return query("SELECT json FROM jobs WHERE instr(id, ?) = 1 ORDER BY namespace, id",
+                ps -> ps.setString(1, prefix), rs -> Json.read(rs.getString(1), JobRecord.class));
     }
 
     /** All stored versions of a job, newest first. */

@@ -103,6 +103,21 @@ class StateStoreIT {
     }
 
     @Test
+    void jobsByPrefix_matchExactly_withoutWildcards() {
+        try (StateStore s = StateStore.open(dir.resolve("state.db"))) {
+            for (String id : List.of("web", "web-2", "w%b", "w_b", "wxb", "caf\u00e9-\ud83d\ude00", "api")) {
+                s.update(t -> t.putJob(job(id, 0), true));
+            }
+            assertThat(s.jobs("web")).extracting(JobRecord::id).containsExactly("web", "web-2");
+            assertThat(s.jobs("w%")).extracting(JobRecord::id).containsExactly("w%b");
+            assertThat(s.jobs("w_")).extracting(JobRecord::id).containsExactly("w_b");
+            assertThat(s.jobs("caf\u00e9-")).extracting(JobRecord::id).containsExactly("caf\u00e9-\ud83d\ude00");
+            assertThat(s.jobs("nope")).isEmpty();
+            assertThat(s.jobs("")).hasSize(7);
+        }
+    }
+
+    @Test
     void write_failingBody_rollsBackEverything_andKeepsIndex() {
         try (StateStore s = StateStore.open(dir.resolve("state.db"))) {
             s.update(t -> t.putJob(job("a", 0), true));
