@@ -173,11 +173,45 @@ public final class DriverHarness implements AutoCloseable, AfterEachCallback {
         close();
     }
 
+    /**
+     * Removes the harness's cgroup parents, deepest first. A test that failed with tasks still in
+     * them (started by a child JVM, say) leaves processes there: they are killed first, and a
+     * directory still busy while they exit is retried for a few seconds, so a failing test leaves
+     * no cgroup behind either.
+     */
     void removeCgroupParents() throws IOException {
         for (Path p : cgroupParentDirs()) {
+            List<Path> dirs;
             try (Stream<Path> s = Files.walk(p)) {
-                for (Path d : s.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(d);
+                dirs = s.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList();
+            }
+            for (Path d : dirs) {
+                for (String procs : List.of("cgroup.procs", "tasks")) {
+                    Path f = d.resolve(procs);
+                    if (Files.isReadable(f)) {
+                        for (String pid : Files.readAllLines(f)) {
+                            if (!pid.isBlank()) {
+                                LinuxSyscalls.kill(Long.parseLong(pid.strip()), 9);
+                            }
+                        }
+                    }
+                }
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+                while (true) {
+                    try {
+                        Files.deleteIfExists(d);
+                        break;
+                    } catch (java.nio.file.FileSystemException busy) {
+                        if (System.nanoTime() > deadline) {
+                            throw busy;
+                        }
+                        try {
+                            Thread.sleep(20);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw busy;
+                        }
+                    }
                 }
             }
         }
