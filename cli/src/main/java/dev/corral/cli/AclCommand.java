@@ -16,18 +16,7 @@ import picocli.CommandLine.Parameters;
 /** {@code corral acl bootstrap | token ... | policy ...}, shaped like {@code nomad acl}. */
 @Command(name = "acl", description = "Interact with ACL policies and tokens.",
         subcommands = {AclCommand.Bootstrap.class, AclCommand.Token.class, AclCommand.Policy.class})
-final class AclCommand implements Runnable {
-    @Option(names = {"-h", "-help", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
-    }
-
+final class AclCommand extends GroupCommand {
     private static final DateTimeFormatter CREATE_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSSSS")
             .withZone(ZoneOffset.UTC);
 
@@ -79,17 +68,7 @@ final class AclCommand implements Runnable {
 
     @Command(name = "token", description = "Create, list, show and delete ACL tokens.",
             subcommands = {TokenCreate.class, TokenList.class, TokenInfo.class, TokenSelf.class, TokenDelete.class})
-    static final class Token implements Runnable {
-        @Option(names = {"-h", "-help", "--help"}, usageHelp = true, description = "Show this help and exit.")
-        boolean help;
-
-        @picocli.CommandLine.Spec
-        picocli.CommandLine.Model.CommandSpec spec;
-
-        @Override
-        public void run() {
-            spec.commandLine().usage(System.out);
-        }
+    static final class Token extends GroupCommand {
     }
 
     @Command(name = "create", description = "Create a token; its secret is printed this once.")
@@ -221,17 +200,7 @@ final class AclCommand implements Runnable {
 
     @Command(name = "policy", description = "Write, list, show and delete ACL policies.",
             subcommands = {PolicyApply.class, PolicyList.class, PolicyInfo.class, PolicyDelete.class})
-    static final class Policy implements Runnable {
-        @Option(names = {"-h", "-help", "--help"}, usageHelp = true, description = "Show this help and exit.")
-        boolean help;
-
-        @picocli.CommandLine.Spec
-        picocli.CommandLine.Model.CommandSpec spec;
-
-        @Override
-        public void run() {
-            spec.commandLine().usage(System.out);
-        }
+    static final class Policy extends GroupCommand {
     }
 
     @Command(name = "apply", description = "Create or update a policy from a rules file (HCL or JSON; - reads stdin).")

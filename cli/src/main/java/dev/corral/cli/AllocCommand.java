@@ -17,18 +17,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "alloc", description = "Interact with allocations.", subcommands = {
         AllocCommand.Status.class, AllocCommand.Logs.class, ExecCommand.class, AllocCommand.Signal.class,
         AllocCommand.Stop.class, AllocCommand.Restart.class})
-final class AllocCommand implements Runnable {
-    @Option(names = {"-h", "-help", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
-    }
-
+final class AllocCommand extends GroupCommand {
     /** Nomad's allocation table (job status, node status). */
     static String allocTable(JsonNode allocs) {
         List<String[]> rows = new ArrayList<>();

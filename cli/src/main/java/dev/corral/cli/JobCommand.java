@@ -14,18 +14,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "job", description = "Interact with jobs.", subcommands = {
         JobCommand.Run.class, JobCommand.Status.class, JobCommand.Stop.class, JobCommand.Validate.class,
         JobCommand.Inspect.class, JobCommand.Plan.class})
-final class JobCommand implements Runnable {
-    @Option(names = {"-h", "-help", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
-    }
-
+final class JobCommand extends GroupCommand {
     abstract static class FileCommand extends ClientCommand {
         @Option(names = {"-var"}, paramLabel = "NAME=VALUE", description = "Set an input variable (repeatable).")
         List<String> vars = new ArrayList<>();

@@ -11,18 +11,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code corral node ...}. */
 @Command(name = "node", description = "Interact with nodes.", subcommands = NodeCommand.Status.class)
-final class NodeCommand implements Runnable {
-    @Option(names = {"-h", "-help", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
-    }
-
+final class NodeCommand extends GroupCommand {
     @Command(name = "status", description = "List nodes, or show one node (-self: this agent's node).")
     static final class Status extends ClientCommand {
         @Parameters(index = "0", arity = "0..1", paramLabel = "NODE", description = "Node ID or prefix.")
