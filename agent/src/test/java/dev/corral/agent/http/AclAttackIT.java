@@ -61,12 +61,6 @@ class AclAttackIT {
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private String mgmt;
 
-    record Reply(int status, String body) {
-        JsonNode json() throws Exception {
-            return JSON.readTree(body);
-        }
-    }
-
     @BeforeEach
     void start() throws Exception {
         backend = new InMemoryBackend(dir.resolve("allocs"));
@@ -90,28 +84,22 @@ class AclAttackIT {
 
     // ---- helpers ----
 
-    private Reply call(String method, String path, String token, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(api.address().resolve(path)).method(method,
-                body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (token != null) {
-            b.header("X-Nomad-Token", token);
-        }
-        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        return new Reply(r.statusCode(), r.body());
+    private AclReply call(String method, String path, String token, String body) throws Exception {
+        return AclReply.send(http, api.address(), method, path, token, body);
     }
 
-    private Reply get(String path, String token) throws Exception {
+    private AclReply get(String path, String token) throws Exception {
         return call("GET", path, token, null);
     }
 
     private void policy(String name, String rules) throws Exception {
-        Reply r = call("POST", "/v1/acl/policy/" + name, mgmt, JSON.writeValueAsString(
+        AclReply r = call("POST", "/v1/acl/policy/" + name, mgmt, JSON.writeValueAsString(
                 Map.of("Name", name, "Description", "", "Rules", rules)));
         assertThat(r.status()).as(r.body()).isEqualTo(200);
     }
 
     private JsonNode token(String name, String... policies) throws Exception {
-        Reply r = call("POST", "/v1/acl/token", mgmt, JSON.writeValueAsString(
+        AclReply r = call("POST", "/v1/acl/token", mgmt, JSON.writeValueAsString(
                 Map.of("Name", name, "Type", "client", "Policies", List.of(policies))));
         assertThat(r.status()).as(r.body()).isEqualTo(200);
         return r.json();
@@ -127,11 +115,11 @@ class AclAttackIT {
      * written, with {@code Connection: close}, and returns the status (0 when the server closed the
      * connection without an HTTP answer) and what followed.
      */
-    private Reply raw(String head) throws IOException {
+    private AclReply raw(String head) throws IOException {
         return raw(head, "");
     }
 
-    private Reply raw(String head, String body) throws IOException {
+    private AclReply raw(String head, String body) throws IOException {
         try (Socket s = new Socket("127.0.0.1", api.port())) {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
@@ -142,28 +130,28 @@ class AclAttackIT {
             try {
                 all = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
             } catch (java.net.SocketException reset) {
-                return new Reply(0, "");
+                return new AclReply(0, "");
             }
             if (!all.startsWith("HTTP/1.1 ")) {
-                return new Reply(0, all);
+                return new AclReply(0, all);
             }
             int status = Integer.parseInt(all.substring(9, 12));
             int bodyAt = all.indexOf("\r\n\r\n");
-            return new Reply(status, bodyAt < 0 ? "" : all.substring(bodyAt + 4));
+            return new AclReply(status, bodyAt < 0 ? "" : all.substring(bodyAt + 4));
         }
     }
 
-    private Reply rawGet(String target, String token) throws IOException {
+    private AclReply rawGet(String target, String token) throws IOException {
         return raw("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1" + (token == null ? "" : "\r\nX-Nomad-Token: " + token));
     }
 
     /** A WebSocket upgrade request for exec: 101 means a command was started. */
-    private Reply execUpgrade(String target, String extraHeaders) throws IOException {
+    private AclReply execUpgrade(String target, String extraHeaders) throws IOException {
         return raw("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13" + extraHeaders);
     }
 
-    private static void assertRefused(Reply r, String what) {
+    private static void assertRefused(AclReply r, String what) {
         assertThat(r.status()).as(what + " -> " + r.status() + " " + r.body()).isIn(0, 400, 403, 404, 405, 431);
     }
 
@@ -187,7 +175,7 @@ class AclAttackIT {
                 "/v1/acl/token/%2e%2e", "/%2fv1/acl/tokens", "/v1/acl/tokens\\", "/v1\\acl\\tokens",
                 "http://127.0.0.1/v1/acl/tokens", "/v1/acl/tokens#frag", "/v1/acl/%74okens", "/v1/acl/tokens%3F");
         for (String p : tokenList) {
-            Reply r = rawGet(p, reader);
+            AclReply r = rawGet(p, reader);
             assertRefused(r, p);
             assertThat(r.body()).as(p).doesNotContain(bootstrapAccessor);
         }
@@ -198,7 +186,7 @@ class AclAttackIT {
                 "/v1/client/fs//logs/a1", "/v1/client/fs/cat/a1", "/v1/client/fs/readat/a1", "/v1/client/fs/stream/a1",
                 "/v1/client/fs/Logs/a1", "/v1/client/allocation/a1/stats/../../../fs/logs/a1");
         for (String p : logs) {
-            Reply r = rawGet(p + "?task=t&type=stdout&plain=true&path=alloc/logs/t.stdout.0&offset=0&limit=100",
+            AclReply r = rawGet(p + "?task=t&type=stdout&plain=true&path=alloc/logs/t.stdout.0&offset=0&limit=100",
                     reader);
             assertRefused(r, p);
             assertThat(r.body()).as(p).doesNotContain("secret-log-line");
@@ -220,16 +208,16 @@ class AclAttackIT {
         for (String m : List.of("HEAD", "OPTIONS", "TRACE", "PATCH", "CONNECT", "PROPFIND", "get", "Get", "FOO")) {
             for (String p : List.of("/v1/acl/tokens", "/v1/job/web", "/v1/client/fs/logs/a1?task=t&type=stdout",
                     "/v1/acl/bootstrap", "/v1/system/gc")) {
-                Reply r = raw(m + " " + p + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Nomad-Token: " + reader);
+                AclReply r = raw(m + " " + p + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Nomad-Token: " + reader);
                 assertThat(r.status()).as(m + " " + p + " " + r.body()).isNotEqualTo(200).isNotEqualTo(101);
                 assertThat(r.body()).doesNotContain("secret-log-line").doesNotContain("AccessorID");
             }
         }
         for (String override : List.of("X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override")) {
-            Reply r = raw("GET /v1/job/web?purge=true HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Nomad-Token: " + reader
+            AclReply r = raw("GET /v1/job/web?purge=true HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Nomad-Token: " + reader
                     + "\r\n" + override + ": DELETE");
             assertThat(r.status()).as(override).isEqualTo(200); // a read, nothing more
-            Reply post = raw("POST /v1/job/web HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nX-Nomad-Token: "
+            AclReply post = raw("POST /v1/job/web HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nX-Nomad-Token: "
                     + reader + "\r\n" + override + ": GET");
             assertThat(post.status()).as(override + " on POST").isEqualTo(403);
         }
@@ -254,7 +242,7 @@ class AclAttackIT {
         for (String p : reads) {
             for (String ns : namespaces) {
                 String target = p + (p.contains("?") ? "&" : "?") + "namespace=" + ns;
-                Reply r = rawGet(target, dev);
+                AclReply r = rawGet(target, dev);
                 assertThat(r.status()).as(target + " " + r.body()).isEqualTo(403);
             }
         }
@@ -307,7 +295,7 @@ class AclAttackIT {
                 "X-Nomad-Token: " + mgmt.toUpperCase(java.util.Locale.ROOT),
                 "X-Nomad-Token: " + mgmt.substring(0, 35), "X-Nomad-Token: " + mgmt + "x",
                 "X-Nomad-Token: " + mgmt.replace('-', '\u00ad'), "X-Nomad-Token: \"" + mgmt + "\"")) {
-            Reply r = raw("GET /v1/acl/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\n" + h);
+            AclReply r = raw("GET /v1/acl/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\n" + h);
             assertThat(r.status()).as(h).isIn(400, 403);
         }
         for (String q : List.of("token=", "X-Nomad-Token=", "secret_id=", "auth=")) {
@@ -318,7 +306,7 @@ class AclAttackIT {
                 .isEqualTo(200);
         // a huge token is refused by the header limit, and the server stays healthy
         String huge = "x".repeat(64 * 1024);
-        Reply big = raw("GET /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Nomad-Token: " + huge);
+        AclReply big = raw("GET /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Nomad-Token: " + huge);
         assertThat(big.status()).isIn(0, 400, 431);
         String longish = "y".repeat(4000);
         assertThat(get("/v1/jobs", longish).status()).isEqualTo(403);
@@ -326,7 +314,7 @@ class AclAttackIT {
         assertThat(backend.jobs()).hasSize(1);
     }
 
-    private Reply rawWithBody(String head) throws IOException {
+    private AclReply rawWithBody(String head) throws IOException {
         return raw(head, JOB);
     }
 
@@ -349,7 +337,7 @@ class AclAttackIT {
         String secret = me.get("SecretID").asText();
         String myAccessor = me.get("AccessorID").asText();
         String bootstrapAccessor = get("/v1/acl/token/self", mgmt).json().get("AccessorID").asText();
-        List<Reply> attempts = new ArrayList<>();
+        List<AclReply> attempts = new ArrayList<>();
         attempts.add(call("POST", "/v1/acl/token", secret, "{\"Name\":\"x\",\"Type\":\"management\"}"));
         attempts.add(call("PUT", "/v1/acl/token", secret, "{\"Name\":\"x\",\"Type\":\"management\"}"));
         attempts.add(call("POST", "/v1/acl/token", secret, "{\"Name\":\"x\",\"Type\":\"client\",\"Policies\":[\"almighty\"]}"));
@@ -365,7 +353,7 @@ class AclAttackIT {
         attempts.add(call("POST", "/v1/system/gc", secret, null));
         attempts.add(call("POST", "/v1/acl/token/onetime", secret, null));
         attempts.add(call("POST", "/v1/acl/bootstrap", secret, null));
-        for (Reply r : attempts) {
+        for (AclReply r : attempts) {
             assertThat(r.status()).as(r.body()).isIn(400, 403);
             assertThat(r.body()).doesNotContain("SecretID");
         }
@@ -444,7 +432,7 @@ class AclAttackIT {
     @Test
     void lastManagementToken_cannotDeleteItself_anotherCanBeDeleted() throws Exception {
         String bootstrapAccessor = get("/v1/acl/token/self", mgmt).json().get("AccessorID").asText();
-        Reply self = call("DELETE", "/v1/acl/token/" + bootstrapAccessor, mgmt, null);
+        AclReply self = call("DELETE", "/v1/acl/token/" + bootstrapAccessor, mgmt, null);
         assertThat(self.status()).isEqualTo(400);
         assertThat(self.body()).contains("last management token");
         assertThat(get("/v1/acl/tokens", mgmt).status()).isEqualTo(200);
@@ -477,8 +465,8 @@ class AclAttackIT {
                 new Probe(reader, "/v1/acl/token/" + otherAccessor, "/v1/acl/token/" + Secrets.newUuid()),
                 new Probe(nodeOnly, "/v1/jobs?prefix=we", "/v1/jobs?prefix=zz"));
         for (Probe p : probes) {
-            Reply a = get(p.existing(), p.token());
-            Reply b = get(p.missing(), p.token());
+            AclReply a = get(p.existing(), p.token());
+            AclReply b = get(p.missing(), p.token());
             assertThat(a.status()).as(p.existing()).isEqualTo(403);
             assertThat(a).as(p.existing() + " vs " + p.missing()).isEqualTo(b);
         }
@@ -516,7 +504,7 @@ class AclAttackIT {
                 "/v1/nodes", "/v1/node/" + InMemoryBackend.NODE_ID, "/v1/jobs", "/v1/allocations", "/v1/evaluations",
                 "/v1/acl/tokens", "/v1/acl/token/" + accessor, "/v1/acl/token/self", "/v1/acl/policies",
                 "/v1/status/leader", "/v1/regions")) {
-            Reply r = get(p, mgmt);
+            AclReply r = get(p, mgmt);
             assertThat(r.status()).as(p).isEqualTo(200);
             for (String s : secrets) {
                 assertThat(r.body()).as(p).doesNotContain(s);
@@ -645,7 +633,7 @@ class AclAttackIT {
                 "/v1/client/fs/readat/a1?path=alloc/data/out&offset=0&limit=100",
                 "/v1/client/fs/ls/a1?path=alloc/data/secdir", "/v1/client/fs/cat/a1?path=t/secrets/vault_token",
                 "/v1/client/fs/cat/a1?path=/t/./secrets/vault_token", "/v1/client/fs/cat/a1?path=alloc/../t/secrets/vault_token")) {
-            Reply r = get(p, writer);
+            AclReply r = get(p, writer);
             assertThat(r.body()).as(p + " -> " + r.status()).doesNotContain("host-only-content")
                     .doesNotContain("task-secret-content").doesNotContain("dmF1bHRfdG9rZW4").doesNotContain("vault_token\"");
             assertThat(r.status()).as(p + " " + r.body()).isNotEqualTo(200);
@@ -655,10 +643,10 @@ class AclAttackIT {
     /** A13: HTTP/2 tricks on the plain port: prior knowledge and h2c upgrade reach no handler unchecked. */
     @Test
     void http2PriorKnowledgeAndH2cUpgrade_doNotBypassTheGate() throws Exception {
-        Reply preface = raw("PRI * HTTP/2.0\r\n\r\nSM");
+        AclReply preface = raw("PRI * HTTP/2.0\r\n\r\nSM");
         assertThat(preface.status()).isNotEqualTo(200);
         assertThat(preface.body()).doesNotContain("AccessorID");
-        Reply upgrade = raw("GET /v1/acl/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+        AclReply upgrade = raw("GET /v1/acl/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, HTTP2-Settings\r\n"
                 + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA");
         assertThat(upgrade.status()).isEqualTo(403);
         try (HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build()) {

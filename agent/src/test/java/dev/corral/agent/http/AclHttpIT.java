@@ -47,12 +47,6 @@ class AclHttpIT {
     private HttpApi api;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    record Reply(int status, String body) {
-        JsonNode json() throws Exception {
-            return JSON.readTree(body);
-        }
-    }
-
     @BeforeEach
     void start() throws Exception {
         backend = new InMemoryBackend(dir.resolve("allocs"));
@@ -76,34 +70,28 @@ class AclHttpIT {
         http.close();
     }
 
-    private Reply call(String method, String path, String token, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(api.address().resolve(path)).method(method,
-                body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (token != null) {
-            b.header("X-Nomad-Token", token);
-        }
-        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        return new Reply(r.statusCode(), r.body());
+    private AclReply call(String method, String path, String token, String body) throws Exception {
+        return AclReply.send(http, api.address(), method, path, token, body);
     }
 
-    private Reply get(String path, String token) throws Exception {
+    private AclReply get(String path, String token) throws Exception {
         return call("GET", path, token, null);
     }
 
     private String bootstrap() throws Exception {
-        Reply r = call("POST", "/v1/acl/bootstrap", null, null);
+        AclReply r = call("POST", "/v1/acl/bootstrap", null, null);
         assertThat(r.status()).as(r.body()).isEqualTo(200);
         return r.json().get("SecretID").asText();
     }
 
     private void policy(String mgmt, String name, String rules) throws Exception {
-        Reply r = call("POST", "/v1/acl/policy/" + name, mgmt, JSON.writeValueAsString(
+        AclReply r = call("POST", "/v1/acl/policy/" + name, mgmt, JSON.writeValueAsString(
                 Map.of("Name", name, "Description", "test", "Rules", rules)));
         assertThat(r.status()).as(r.body()).isEqualTo(200);
     }
 
     private JsonNode token(String mgmt, String name, List<String> policies) throws Exception {
-        Reply r = call("POST", "/v1/acl/token", mgmt, JSON.writeValueAsString(
+        AclReply r = call("POST", "/v1/acl/token", mgmt, JSON.writeValueAsString(
                 Map.of("Name", name, "Type", "client", "Policies", policies)));
         assertThat(r.status()).as(r.body()).isEqualTo(200);
         return r.json();
@@ -114,7 +102,7 @@ class AclHttpIT {
         for (String path : List.of("/v1/jobs", "/v1/job/web", "/v1/allocations", "/v1/evaluations", "/v1/nodes",
                 "/v1/agent/self", "/v1/agent/members", "/v1/metrics", "/v1/acl/tokens", "/v1/acl/policy/x",
                 "/v1/client/fs/logs/a1?task=t&type=stdout", "/v1/event/stream", "/v1/no/such/route")) {
-            Reply r = get(path, null);
+            AclReply r = get(path, null);
             assertThat(r.status()).as(path).isEqualTo(403);
             assertThat(r.body()).as(path).isEqualTo("Permission denied");
         }
@@ -127,7 +115,7 @@ class AclHttpIT {
     @Test
     void wrongToken_is403_managementTokenIs200_bothHeaderForms() throws Exception {
         String mgmt = bootstrap();
-        Reply wrong = get("/v1/jobs", Secrets.newUuid());
+        AclReply wrong = get("/v1/jobs", Secrets.newUuid());
         assertThat(wrong.status()).isEqualTo(403);
         assertThat(wrong.body()).isEqualTo("ACL token not found");
         assertThat(get("/v1/jobs", mgmt).status()).isEqualTo(200);
@@ -140,13 +128,13 @@ class AclHttpIT {
 
     @Test
     void bootstrap_onlyOnce_withNomadsMessage() throws Exception {
-        Reply first = call("PUT", "/v1/acl/bootstrap", null, null);
+        AclReply first = call("PUT", "/v1/acl/bootstrap", null, null);
         assertThat(first.status()).isEqualTo(200);
         JsonNode t = first.json();
         assertThat(t.get("Type").asText()).isEqualTo("management");
         assertThat(t.get("Name").asText()).isEqualTo("Bootstrap Token");
         assertThat(t.get("AccessorID").asText()).isNotEqualTo(t.get("SecretID").asText());
-        Reply second = call("POST", "/v1/acl/bootstrap", null, null);
+        AclReply second = call("POST", "/v1/acl/bootstrap", null, null);
         assertThat(second.status()).isEqualTo(400);
         assertThat(second.body()).matches("ACL bootstrap already done \\(reset index: \\d+\\)");
         // a stale or bad token does not change the answer (bootstrap needs none)
@@ -165,7 +153,7 @@ class AclHttpIT {
         assertThat(get("/v1/jobs", reader).status()).isEqualTo(200);
         assertThat(get("/v1/job/web", reader).status()).isEqualTo(200);
         assertThat(get("/v1/allocations", reader).status()).isEqualTo(200);
-        Reply write = call("POST", "/v1/job/web", reader, JOB);
+        AclReply write = call("POST", "/v1/job/web", reader, JOB);
         assertThat(write.status()).isEqualTo(403);
         assertThat(write.body()).isEqualTo("Permission denied");
         assertThat(call("DELETE", "/v1/job/web", reader, null).status()).isEqualTo(403);
@@ -200,7 +188,7 @@ class AclHttpIT {
         backend.putAlloc("a2", "web", "t", "running");
         Files.createDirectories(dir.resolve("allocs/a2/alloc/logs"));
         Files.writeString(dir.resolve("allocs/a2/alloc/logs/t.stdout.0"), "hello\n");
-        Reply logs = get("/v1/client/fs/logs/a2?task=t&type=stdout&plain=true", writer);
+        AclReply logs = get("/v1/client/fs/logs/a2?task=t&type=stdout&plain=true", writer);
         assertThat(logs.status()).as(logs.body()).isEqualTo(200);
         assertThat(logs.body()).isEqualTo("hello\n");
         HttpApiTest.Frames frames = new HttpApiTest.Frames();
@@ -284,13 +272,13 @@ class AclHttpIT {
     @Test
     void tokensAndPolicies_crudWithNomadsErrors() throws Exception {
         String mgmt = bootstrap();
-        Reply noPolicies = call("POST", "/v1/acl/token", mgmt, "{\"Name\":\"x\",\"Type\":\"client\"}");
+        AclReply noPolicies = call("POST", "/v1/acl/token", mgmt, "{\"Name\":\"x\",\"Type\":\"client\"}");
         assertThat(noPolicies.status()).isEqualTo(400);
         assertThat(noPolicies.body()).isEqualTo("client token missing policies");
-        Reply unknown = call("POST", "/v1/acl/token", mgmt, "{\"Type\":\"client\",\"Policies\":[\"nope\"]}");
+        AclReply unknown = call("POST", "/v1/acl/token", mgmt, "{\"Type\":\"client\",\"Policies\":[\"nope\"]}");
         assertThat(unknown.status()).isEqualTo(400);
         assertThat(unknown.body()).isEqualTo("cannot find policy nope");
-        Reply badRules = call("POST", "/v1/acl/policy/p", mgmt,
+        AclReply badRules = call("POST", "/v1/acl/policy/p", mgmt,
                 "{\"Name\":\"p\",\"Rules\":\"namespace \\\"default\\\" {\\n  policy = \\\"admin\\\"\\n}\"}");
         assertThat(badRules.status()).isEqualTo(400);
         assertThat(badRules.body()).contains("rules:2:3").contains("\"admin\"");
@@ -307,10 +295,10 @@ class AclHttpIT {
         JsonNode list = get("/v1/acl/tokens", mgmt).json();
         assertThat(list).hasSize(2);
         assertThat(list.toString()).doesNotContain("SecretID").doesNotContain(secret);
-        Reply read = get("/v1/acl/token/" + accessor, mgmt);
+        AclReply read = get("/v1/acl/token/" + accessor, mgmt);
         assertThat(read.json().get("Policies").get(0).asText()).isEqualTo("p");
         assertThat(call("DELETE", "/v1/acl/token/" + accessor, mgmt, null).status()).isEqualTo(200);
-        Reply gone = get("/v1/nodes", secret);
+        AclReply gone = get("/v1/nodes", secret);
         assertThat(gone.status()).isEqualTo(403);
         assertThat(gone.body()).isEqualTo("ACL token not found");
         assertThat(get("/v1/acl/token/" + accessor, mgmt).status()).isEqualTo(404);
