@@ -129,3 +129,15 @@ void log_close(struct log_rotator *r) {
     if (r->fd >= 0) close(r->fd);
     r->fd = -1;
 }
+
+/* --sandbox-log: our own stdout and stderr (and B's, which inherits them) append to PATH. */
+int logs_redirect_output(const char *path) {
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return -1;
+    int ok = dup2(fd, 1) >= 0 && dup2(fd, 2) >= 0;
+    int err = errno;
+    close(fd);
+    errno = err;
+    return ok ? 0 : -1;
+}
+

@@ -36,4 +36,7 @@ int log_write(struct log_rotator *r, const char *buf, size_t len, struct sandbox
 
 void log_close(struct log_rotator *r);
 
+/* --sandbox-log: stdout and stderr of this process (and of what it forks) append to path (0600). */
+int logs_redirect_output(const char *path);
+
 #endif

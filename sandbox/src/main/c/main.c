@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,25 +26,10 @@
 #include "status.h"
 
 static int usage(void) {
-    fputs("usage: corral-sandbox version | probe | run [FLAGS|@FILE] -- CMD [ARGS...]"
+    fputs("usage: corral-sandbox version | probe | run [FLAGS|@FILE] -- CMD [ARGS...] | spare --spare-dir DIR [FLAGS]"
           " | enter --pid HOSTPID [FLAGS] -- CMD [ARGS...]\n",
           stderr);
     return 125;
-}
-
-/* Opens the status file's directory on the host; B writes through this fd after pivot_root. */
-static int open_status_dir(const char *status_file, const char **name, struct sandbox_error *e) {
-    char dir[PATH_MAX];
-    const char *slash = strrchr(status_file, '/');
-    size_t len = (size_t)(slash - status_file);
-    if (slash[1] == '\0') FAIL(e, "status_file", EISDIR, "--status-file %s names a directory", status_file);
-    if (len >= sizeof dir) FAIL(e, "status_file", ENAMETOOLONG, "%s", status_file);
-    memcpy(dir, status_file, len);
-    dir[len] = '\0';
-    *name = slash + 1;
-    int fd = open(len == 0 ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) FAIL(e, "status_file", errno, "open the directory of %s", status_file);
-    return fd;
 }
 
 /* Records a failure of A itself (before B exists, or B killed) and returns the exit code. */
@@ -130,7 +116,7 @@ static int run_main(const struct sandbox_options *o, const struct proctitle *tit
     c.started_fd = -1;
     c.o = o;
     c.title = *title;
-    c.status_dirfd = open_status_dir(o->status_file, &c.status_name, &e);
+    c.status_dirfd = status_open_dir(o->status_file, &c.status_name, &e);
     if (c.status_dirfd < 0) return sandbox_failed(&c, &e, 125);
     c.status.sandbox_pid = getpid();
     /*
@@ -184,6 +170,85 @@ static int run_main(const struct sandbox_options *o, const struct proctitle *tit
     return WEXITSTATUS(st);
 }
 
+/* Reads one byte of B's progress ('p' prepared, 's' start on record, 'u' let go unused); 0 at EOF. */
+static char read_progress(int fd) {
+    char b;
+    ssize_t n;
+    do {
+        n = read(fd, &b, 1);
+    } while (n < 0 && errno == EINTR);
+    return n == 1 ? b : 0;
+}
+
+/*
+ * `spare`: A clones B into new namespaces as its parent's child; B prepares the task-independent
+ * part of the root and tells A, which prints B's host pid on stdout. The task's stream then goes
+ * to B on the stdin both share, and A exits once B has recorded the start (as --exit-after-start).
+ */
+static int spare_main(const struct sandbox_options *o, const struct proctitle *title) {
+    struct run_context c;
+    memset(&c, 0, sizeof c);
+    c.o = o;
+    c.title = *title;
+    c.status_dirfd = -1;
+    if (setpgid(0, 0) < 0 && errno != EPERM) {
+        fprintf(stderr, "corral-sandbox: spare: setpgid: %s\n", strerror(errno));
+        return 125;
+    }
+    /*
+     * Preparing is work done ahead, for a task that may come much later: it must never take a CPU
+     * from a task that runs now (a just-started task waited for its first instruction behind it,
+     * bench/). B goes back to the caller's priority when its task comes.
+     */
+    errno = 0;
+    c.nice = getpriority(PRIO_PROCESS, 0);
+    if (errno != 0) c.nice = 0;
+    setpriority(PRIO_PROCESS, 0, 19); /* best effort */
+    int sync[2], progress[2];
+    if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(progress, O_CLOEXEC) < 0) {
+        fprintf(stderr, "corral-sandbox: spare: pipe: %s\n", strerror(errno));
+        return 125;
+    }
+    fflush(NULL);
+    struct sandbox_error e;
+    pid_t init = ns_clone(ns_clone_flags(o) | CLONE_PARENT, &e);
+    if (init < 0) {
+        fprintf(stderr, "corral-sandbox: spare: %s: %s\n", e.step, e.detail);
+        return 125;
+    }
+    if (init == 0) {
+        close(sync[1]);
+        close(progress[0]);
+        c.sync_fd = sync[0];
+        c.started_fd = progress[1];
+        int code = pid1_spare_main(&c);
+        fflush(NULL);
+        _exit(code);
+    }
+    close(sync[0]);
+    close(progress[1]);
+    struct host_pids pids = {.sandbox_pid = getpid(), .init_pid = init};
+    if (write(sync[1], &pids, sizeof pids) != (ssize_t)sizeof pids) {
+        fprintf(stderr, "corral-sandbox: spare: sync: %s\n", strerror(errno));
+    }
+    close(sync[1]);
+    if (read_progress(progress[0]) != 'p') {
+        fprintf(stderr, "corral-sandbox: spare: the init (pid %d) ended while preparing\n", (int)init);
+        return 125;
+    }
+    /* the caller's cue: the spare is ready, and B (its child now) is the pid to reap */
+    printf("%d\n", (int)init);
+    if (fflush(stdout) != 0) return 125;
+    switch (read_progress(progress[0])) {
+    case 's':
+    case 'u':
+        return 0;
+    default:
+        fprintf(stderr, "corral-sandbox: spare: the init (pid %d) ended before it recorded the start\n", (int)init);
+        return 125;
+    }
+}
+
 /*
  * `run @-`: the driver starts us ahead of time (a spare, off its start path) and sends the
  * environment and arguments when a task comes. We then execute ourselves again with them, so
@@ -221,17 +286,6 @@ static int receive_stream(char *argv0) {
     return -1;
 }
 
-/* --sandbox-log: our own stdout and stderr (and B's, which inherits them) append to PATH. */
-static int redirect_output(const char *path) {
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) return -1;
-    int ok = dup2(fd, 1) >= 0 && dup2(fd, 2) >= 0;
-    int err = errno;
-    close(fd);
-    errno = err;
-    return ok ? 0 : -1;
-}
-
 /* The value of a --sandbox-log flag before "--", for messages of a parse that failed before it. */
 static const char *early_sandbox_log(int argc, char **argv) {
     for (int i = 2; i + 1 < argc && strcmp(argv[i], "--") != 0; i++) {
@@ -261,7 +315,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (strcmp(argv[1], "probe") == 0) return probe_main(stdout);
-    if (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "enter") != 0) return usage();
+    if (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "enter") != 0 && strcmp(argv[1], "spare") != 0) return usage();
     static struct sandbox_options options; /* the only global state: the parsed options */
     struct sandbox_error error;
     /* the options point into a heap copy of argv, so the original area can be overwritten */
@@ -283,11 +337,11 @@ int main(int argc, char **argv) {
     if (options_parse(argc - 1, argv + 1, &options, &error) < 0) {
         /* the parse stopped early, maybe before --sandbox-log: a spare's stderr is /dev/null */
         const char *log = early_sandbox_log(argc, argv);
-        if (log != NULL) redirect_output(log); /* best effort: the message also goes to the status file */
+        if (log != NULL) logs_redirect_output(log); /* best effort: the message also goes to the status file */
         if (options.command == SANDBOX_RUN && options.status_file != NULL) {
             struct run_context c = {.o = &options};
             struct sandbox_error dir_error;
-            c.status_dirfd = open_status_dir(options.status_file, &c.status_name, &dir_error);
+            c.status_dirfd = status_open_dir(options.status_file, &c.status_name, &dir_error);
             c.status.sandbox_pid = getpid();
             return sandbox_failed(&c, &error, 125);
         }
@@ -298,15 +352,22 @@ int main(int argc, char **argv) {
         options_print(&options, stdout);
         return fflush(stdout) == 0 ? 0 : 125;
     }
-    if (options.sandbox_log != NULL && redirect_output(options.sandbox_log) < 0) {
+    if (options.sandbox_log != NULL && logs_redirect_output(options.sandbox_log) < 0) {
         struct run_context c = {.o = &options};
         struct sandbox_error dir_error;
         sandbox_error_set(&error, "sandbox_log", errno, "open --sandbox-log %s", options.sandbox_log);
-        c.status_dirfd = open_status_dir(options.status_file, &c.status_name, &dir_error);
+        c.status_dirfd = status_open_dir(options.status_file, &c.status_name, &dir_error);
         c.status.sandbox_pid = getpid();
         return sandbox_failed(&c, &error, 125);
     }
     /* host paths in our argv (task dir, status file, cgroups) are nobody else's business */
     proctitle_set(&title, (const char *const[]){"corral-sandbox", argv[1], NULL});
-    return options.command == SANDBOX_RUN ? run_main(&options, &title) : enter_main(&options);
+    switch (options.command) {
+    case SANDBOX_RUN:
+        return run_main(&options, &title);
+    case SANDBOX_SPARE:
+        return spare_main(&options, &title);
+    default:
+        return enter_main(&options);
+    }
 }

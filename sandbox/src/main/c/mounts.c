@@ -483,16 +483,16 @@ static int skeleton_point(int skel, const char *src, const char *dst, struct san
  * runs (local/, a template, a "go" file) would stay invisible through the overlay; through a bind
  * the task sees the host directory itself. Only the root's own entries go through the overlay.
  */
-static int bind_upper_dirs(const struct sandbox_options *o, int upper, struct sandbox_error *e) {
-    int merged = open(o->task_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (merged < 0) FAIL(e, "bind_root", errno, "open the overlay root %s", o->task_dir);
+static int bind_upper_dirs(int merged_fd, int upper, int skel, struct sandbox_error *e) {
+    int merged = fcntl(merged_fd, F_DUPFD_CLOEXEC, 0);
+    if (merged < 0) FAIL(e, "bind_root", errno, "dup the overlay root");
     int listing = dup(upper);
     DIR *dir = listing < 0 ? NULL : fdopendir(listing);
     if (dir == NULL) {
         int err = errno;
         if (listing >= 0) close(listing);
         close(merged);
-        FAIL(e, "bind_root", err, "list %s", o->task_dir);
+        FAIL(e, "bind_root", err, "list the task dir");
     }
     int rc = 0;
     struct dirent *d;
@@ -502,6 +502,8 @@ static int bind_upper_dirs(const struct sandbox_options *o, int upper, struct sa
         if (strcmp(d->d_name, "secrets") == 0 || strcmp(d->d_name, "private") == 0) continue;
         struct stat st;
         if (fstatat(upper, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode)) continue;
+        /* a prepared root has its mounts at the skeleton's names already: the overlay shows the rest */
+        if (skel >= 0 && fstatat(skel, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) continue;
         int target = openat(merged, d->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (target < 0) {
             rc = -1;
@@ -525,22 +527,30 @@ static int bind_upper_dirs(const struct sandbox_options *o, int upper, struct sa
  * this kernel or filesystem cannot (no overlay, an upper without xattrs or d_type, a task dir on
  * another filesystem than its parent): the caller then binds the task dir as before.
  */
-static int overlay_root(const struct sandbox_options *o, struct sandbox_error *e) {
+/*
+ * The overlay root's lower layer: a private 64 KiB tmpfs (fsmount, never attached anywhere) holding
+ * only the mount points. Returns its mount fd, -2 when this kernel cannot make one (the caller
+ * then binds the task dir instead), -1 with e on failure.
+ */
+static int make_skeleton(const struct sandbox_options *o, struct sandbox_error *e) {
     int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
-    if (fs < 0) return 0;
+    if (fs < 0) return -2;
     if (fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
         fsconfig(fs, FSCONFIG_SET_STRING, "size", "64k", 0) < 0 ||
         fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
         close(fs);
-        return 0;
+        return -2;
     }
     int skel = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
     close(fs);
-    if (skel < 0) return 0;
-    static const char *const POINTS[] = {"/proc", "/sys", "/dev", "/secrets", "/private"};
+    if (skel < 0) return -2;
+    static const char *const POINTS[] = {"/proc", "/sys", "/dev", "/secrets", "/private", "/alloc"};
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < sizeof POINTS / sizeof POINTS[0]; i++) rc = skeleton_point(skel, NULL, POINTS[i], e);
-    if (rc == 0 && o->alloc_dir != NULL) rc = skeleton_point(skel, NULL, "/alloc", e);
+    for (size_t i = 0; rc == 0 && i < sizeof POINTS / sizeof POINTS[0]; i++) {
+        /* /alloc always: a spare does not know yet whether its task has one (an empty dir otherwise) */
+        if (o->command == SANDBOX_RUN && o->alloc_dir == NULL && strcmp(POINTS[i], "/alloc") == 0) continue;
+        rc = skeleton_point(skel, NULL, POINTS[i], e);
+    }
     for (size_t i = 0; rc == 0 && i < o->ro_bind_count; i++) {
         rc = skeleton_point(skel, o->ro_binds[i].src, o->ro_binds[i].dst, e);
     }
@@ -549,6 +559,31 @@ static int overlay_root(const struct sandbox_options *o, struct sandbox_error *e
         close(skel);
         return -1;
     }
+    return skel;
+}
+
+/* Mounts overlay(lower = skel, upper, work) on the directory target (all fds). Returns mount's rc. */
+static int mount_overlay_root(int skel, int upper, int work, int target) {
+    /* fd paths, not host paths: a ',' or ':' in a path would be read as an option separator */
+    char options[160], where[64];
+    snprintf(options, sizeof options, "lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d",
+             skel, upper, work);
+    return mount("overlay", fd_path(where, sizeof where, target), "overlay", MS_NOSUID | MS_NODEV, options);
+}
+
+/*
+ * The task's "/" as an overlay: lower = the skeleton of mount points (chroot_env entries, /proc,
+ * /sys, /dev, /alloc, /secrets, /private, the volumes), upper = the host's task dir, work dir beside
+ * it in the alloc dir. Why: the mount points then cost the host no inode (issue 9: data_dir growth
+ * per task; before, 13 empty directories of 4 KiB each), while what the task writes at its root
+ * still lands in its task dir, as in Nomad. Returns 1 when mounted, 0 when this kernel or
+ * filesystem cannot (no overlay, an upper without xattrs or d_type, a task dir on another
+ * filesystem than its parent): the caller then binds the task dir as before.
+ */
+static int overlay_root(const struct sandbox_options *o, struct sandbox_error *e) {
+    int skel = make_skeleton(o, e);
+    if (skel == -2) return 0;
+    if (skel < 0) return -1;
     /* the work dir: beside the task dir (overlay wants it on the upper's filesystem, outside it) */
     char work[PATH_MAX];
     const char *slash = strrchr(o->task_dir, '/');
@@ -564,17 +599,23 @@ static int overlay_root(const struct sandbox_options *o, struct sandbox_error *e
     }
     int upper = open(o->task_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int workfd = open(work, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    char options[160];
-    snprintf(options, sizeof options, "lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d",
-             skel, upper, workfd);
-    rc = upper < 0 || workfd < 0 ? -1 : mount("overlay", o->task_dir, "overlay", MS_NOSUID | MS_NODEV, options);
+    int target = open(o->task_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int rc = upper < 0 || workfd < 0 || target < 0 ? -1 : mount_overlay_root(skel, upper, workfd, target);
     close(skel);
     if (workfd >= 0) close(workfd);
+    if (target >= 0) close(target);
     if (rc < 0) {
         if (upper >= 0) close(upper);
         return 0;
     }
-    rc = bind_upper_dirs(o, upper, e);
+    int merged = open(o->task_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (merged < 0) {
+        int err = errno;
+        close(upper);
+        FAIL(e, "bind_root", err, "open the overlay root %s", o->task_dir);
+    }
+    rc = bind_upper_dirs(merged, upper, -1, e);
+    close(merged);
     close(upper);
     return rc < 0 ? -1 : 1;
 }
@@ -663,4 +704,208 @@ int mounts_enter_root(const struct sandbox_options *o, int root_fd, struct sandb
     }
     CHECK(e, "enter_root", chdir("/"), "chdir /");
     return 0;
+}
+
+/* ---- spare: the root prepared before the task is known ---- */
+
+int mounts_prepare(const struct sandbox_options *spare, struct prepared_root *p, struct sandbox_error *e) {
+    p->ready = false;
+    p->parent_dirfd = p->spare_dirfd = p->skel_fd = p->root_fd = p->upper_fd = -1;
+    p->ro_bind_count = spare->ro_bind_count;
+    char parent[PATH_MAX];
+    const char *slash = strrchr(spare->spare_dir, '/');
+    size_t len = (size_t)(slash - spare->spare_dir);
+    if (slash[1] == '\0' || len >= sizeof parent) FAIL(e, "spare_dir", EINVAL, "--spare-dir %s", spare->spare_dir);
+    memcpy(parent, spare->spare_dir, len);
+    parent[len] = '\0';
+    p->name = slash + 1;
+    p->parent_dirfd = open(len == 0 ? "/" : parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (p->parent_dirfd < 0) FAIL(e, "spare_dir", errno, "open %s", parent);
+    /* 0700 and new: nobody else may have planted anything in it */
+    CHECK(e, "spare_dir", mkdirat(p->parent_dirfd, p->name, 0700), "mkdir %s", spare->spare_dir);
+    p->spare_dirfd = openat(p->parent_dirfd, p->name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (p->spare_dirfd < 0) FAIL(e, "spare_dir", errno, "open %s", spare->spare_dir);
+    /* --rootfs overlay binds the task dir itself as the root: nothing to prepare but the namespaces */
+    if (spare->rootfs == ROOTFS_OVERLAY) return 0;
+    CHECK(e, "spare_dir", mkdirat(p->spare_dirfd, "upper", 0755), "mkdir %s/upper", spare->spare_dir);
+    CHECK(e, "spare_dir", mkdirat(p->spare_dirfd, "work", 0700), "mkdir %s/work", spare->spare_dir);
+    CHECK(e, "spare_dir", mkdirat(p->spare_dirfd, "root", 0755), "mkdir %s/root", spare->spare_dir);
+    int skel = make_skeleton(spare, e);
+    if (skel == -2) return 0;
+    if (skel < 0) return -1;
+    int upper = openat(p->spare_dirfd, "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int work = openat(p->spare_dirfd, "work", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int target = openat(p->spare_dirfd, "root", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int rc = upper < 0 || work < 0 || target < 0 ? -1 : mount_overlay_root(skel, upper, work, target);
+    int err = errno;
+    if (work >= 0) close(work);
+    if (target >= 0) close(target);
+    if (rc < 0) {
+        close(skel);
+        /* no overlayfs here, or no xattrs on this filesystem: the task's root is built at start */
+        fprintf(stderr, "corral-sandbox: spare: no overlay root in %s (%s); building it at start\n",
+                spare->spare_dir, strerror(err));
+        if (upper >= 0) close(upper);
+        return 0;
+    }
+    p->upper_fd = upper;
+    p->skel_fd = skel;
+    p->root_fd = openat(p->spare_dirfd, "root", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (p->root_fd < 0) FAIL(e, "spare_root", errno, "open the overlay root in %s", spare->spare_dir);
+    struct mount_attr attr = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+    CHECK(e, "spare_root", mount_setattr(p->root_fd, "", AT_EMPTY_PATH, &attr, sizeof attr), "nosuid,nodev on the root");
+    char data[64];
+    snprintf(data, sizeof data, "mode=0777,size=%llu", (unsigned long long)spare->secrets_size);
+    if (mount_chroot_env(spare, p->root_fd, e) < 0 ||
+        mount_fs(p->root_fd, "/secrets", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data, "mount_secrets", e) < 0 ||
+        mount_fs(p->root_fd, "/private", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data, "mount_private", e) < 0 ||
+        mount_proc_and_sys(p->root_fd, e) < 0 ||
+        mask_paths(p->root_fd, e) < 0 ||
+        read_only_paths(p->root_fd, e) < 0 ||
+        build_dev(spare, p->root_fd, e) < 0) {
+        return -1;
+    }
+    p->ready = true;
+    return 0;
+}
+
+/* Removes the tree name in dirfd (overlay work dirs only: a few empty directories). */
+static int remove_tree(int dirfd, const char *name, int depth) {
+    if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT) return 0;
+    if ((errno != ENOTEMPTY && errno != EEXIST) || depth > 8) {
+        return unlinkat(dirfd, name, 0) == 0 ? 0 : -1; /* a file */
+    }
+    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return -1;
+    DIR *dir = fdopendir(fd);
+    if (dir == NULL) {
+        close(fd);
+        return -1;
+    }
+    struct dirent *d;
+    while ((d = readdir(dir)) != NULL) {
+        if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0) continue;
+        if (d->d_type == DT_DIR) {
+            remove_tree(fd, d->d_name, depth + 1);
+        } else {
+            unlinkat(fd, d->d_name, 0);
+        }
+    }
+    closedir(dir);
+    return unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+/*
+ * Moves every entry of from (the task dir the caller made: local/, secrets/, tmp/, artifacts)
+ * into to (the overlay's upper dir, now at the task dir's path) and gives to from's owner and
+ * mode. Nothing has been looked up through the overlay under these names yet, so it sees them
+ * exactly as if they had been there at mount time.
+ */
+static int move_entries(int from, int to, struct sandbox_error *e) {
+    struct stat st;
+    CHECK(e, "spare_exchange", fstat(from, &st), "stat the task dir");
+    CHECK(e, "spare_exchange", fchown(to, st.st_uid, st.st_gid), "chown the task dir");
+    CHECK(e, "spare_exchange", fchmod(to, st.st_mode & 07777), "chmod the task dir");
+    int listing = dup(from);
+    DIR *dir = listing < 0 ? NULL : fdopendir(listing);
+    if (dir == NULL) {
+        int err = errno;
+        if (listing >= 0) close(listing);
+        FAIL(e, "spare_exchange", err, "list the task dir");
+    }
+    int rc = 0;
+    struct dirent *d;
+    while (rc == 0 && (d = readdir(dir)) != NULL) {
+        if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0) continue;
+        if (renameat(from, d->d_name, to, d->d_name) < 0) {
+            sandbox_error_set(e, "spare_exchange", errno, "move %s into the task's root", d->d_name);
+            rc = -1;
+        }
+    }
+    closedir(dir);
+    return rc;
+}
+
+/* Copies what the host's task dir holds in name (secrets/, private/) into the prepared tmpfs there. */
+static int seed(int root_fd, int upper, const char *name, const char *step, struct sandbox_error *e) {
+    int from = openat(upper, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (from < 0 && errno == ENOENT) return 0;
+    if (from < 0) FAIL(e, step, errno, "open the task dir's %s", name);
+    int to = openat(root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (to < 0) {
+        int err = errno;
+        close(from);
+        FAIL(e, step, err, "open /%s", name);
+    }
+    int rc = copy_tree(from, to, 0, step, e);
+    close(from);
+    close(to);
+    return rc;
+}
+
+int mounts_finish_prepared(const struct sandbox_options *o, struct prepared_root *p, int state_dirfd, int *root_fd,
+                           struct sandbox_error *e) {
+    if (!p->ready) return 0;
+    /*
+     * The upper dir takes the task dir's path and the task dir moves into the spare dir, in one
+     * atomic step: nobody ever sees the path missing. Not on one filesystem: build it as for run.
+     */
+    if (renameat2(p->spare_dirfd, "upper", AT_FDCWD, o->task_dir, RENAME_EXCHANGE) < 0) {
+        if (errno == EXDEV) return 0;
+        FAIL(e, "spare_exchange", errno, "exchange the prepared root with %s", o->task_dir);
+    }
+    int old = openat(p->spare_dirfd, "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (old < 0) FAIL(e, "spare_exchange", errno, "open the task dir's old inode");
+    int rc = move_entries(old, p->upper_fd, e);
+    close(old);
+    if (rc < 0) return -1;
+    /*
+     * The work dir goes with the task's state, which the driver deletes with the task. An earlier
+     * start of the task may have left one (its overlay is gone): only then is it removed here.
+     */
+    if (renameat2(p->spare_dirfd, "work", state_dirfd, "root-work", RENAME_NOREPLACE) < 0) {
+        if (errno != EEXIST) FAIL(e, "spare_exchange", errno, "move the overlay work dir to the task's state dir");
+        remove_tree(state_dirfd, "root-work", 0);
+        CHECK(e, "spare_exchange", renameat(p->spare_dirfd, "work", state_dirfd, "root-work"),
+              "move the overlay work dir to the task's state dir");
+    }
+    if (bind_upper_dirs(p->root_fd, p->upper_fd, p->skel_fd, e) < 0) return -1;
+    /* the task's own --ro-bind entries (read-only volumes), after the spare's chroot_env */
+    for (size_t i = p->ro_bind_count; i < o->ro_bind_count; i++) {
+        if (bind_one(p->root_fd, o->ro_binds[i].src, o->ro_binds[i].dst,
+                     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true, "mount_ro_bind", e) < 0) {
+            return -1;
+        }
+    }
+    if (mount_volumes(o, p->root_fd, e) < 0 ||
+        seed(p->root_fd, p->upper_fd, "secrets", "mount_secrets", e) < 0 ||
+        seed(p->root_fd, p->upper_fd, "private", "mount_private", e) < 0) {
+        return -1;
+    }
+    *root_fd = fcntl(p->root_fd, F_DUPFD_CLOEXEC, 0);
+    if (*root_fd < 0) FAIL(e, "spare_root", errno, "dup the root fd");
+    return 1;
+}
+
+void mounts_release_prepared(struct prepared_root *p) {
+    /* through fds: the host's tree is no longer reachable by path once the task's root is entered */
+    if (p->spare_dirfd >= 0) {
+        unlinkat(p->spare_dirfd, "upper", AT_REMOVEDIR); /* the old task dir, emptied */
+        unlinkat(p->spare_dirfd, "root", AT_REMOVEDIR);  /* no longer a mount point after pivot_root */
+        if (p->parent_dirfd >= 0) unlinkat(p->parent_dirfd, p->name, AT_REMOVEDIR);
+    }
+    int *fds[] = {&p->parent_dirfd, &p->spare_dirfd, &p->skel_fd, &p->root_fd, &p->upper_fd};
+    for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) {
+        if (*fds[i] >= 0) close(*fds[i]);
+        *fds[i] = -1;
+    }
+}
+
+void mounts_discard_prepared(const struct sandbox_options *spare, struct prepared_root *p) {
+    if (p->spare_dirfd >= 0) {
+        char root[PATH_MAX];
+        if ((size_t)snprintf(root, sizeof root, "%s/root", spare->spare_dir) < sizeof root) umount2(root, MNT_DETACH);
+        remove_tree(p->spare_dirfd, "work", 0);
+    }
+    mounts_release_prepared(p);
 }

@@ -5,6 +5,9 @@
 #ifndef CORRAL_MOUNTS_H
 #define CORRAL_MOUNTS_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "error.h"
 #include "options.h"
 
@@ -16,6 +19,48 @@ int mounts_make_private(struct sandbox_error *e);
  * /secrets, /private, /proc, /sys, /dev). Returns an O_PATH fd of the new root in *root_fd.
  */
 int mounts_build_root(const struct sandbox_options *o, int *root_fd, struct sandbox_error *e);
+
+/*
+ * A root prepared by a spare (CONTRACT.md, "spare") before its task is known: an overlay with an
+ * empty upper dir of its own, mounted at SPARE_DIR/root in the spare's mount namespace, with
+ * every task-independent mount already on it (chroot_env, /proc, /sys, /dev).
+ */
+struct prepared_root {
+    bool ready;         /* false: nothing prepared, the root is built at start as for run */
+    int parent_dirfd;   /* O_PATH of the directory holding --spare-dir */
+    const char *name;   /* --spare-dir's last component */
+    int spare_dirfd;    /* O_PATH of --spare-dir (upper/, work/, root/) */
+    int skel_fd;        /* the skeleton (the overlay's lower layer): its names are mounted already */
+    int root_fd;        /* O_PATH of the overlay root */
+    int upper_fd;       /* the overlay's upper dir (becomes the task dir) */
+    size_t ro_bind_count; /* the spare's --ro-bind entries, mounted already */
+};
+
+/*
+ * Creates the spare dir and prepares the root in it for the spare's options. A failure that
+ * only costs speed (no overlayfs, a filesystem without xattrs) leaves p->ready false and
+ * returns 0; -1 when the spare dir itself cannot be made.
+ */
+int mounts_prepare(const struct sandbox_options *spare, struct prepared_root *p, struct sandbox_error *e);
+
+/*
+ * Makes the prepared root the task's: swaps the upper dir with --task-dir (RENAME_EXCHANGE, so the
+ * task dir keeps its path and its entries move in), moves the overlay's work dir to
+ * state_dirfd/root-work, and adds the task's own mounts (its top-level dirs, /alloc, volumes,
+ * /secrets, /private). Returns 1 and the root in *root_fd, 0 when the task dir is on another
+ * filesystem than the spare dir (the caller then builds the root as for run), -1 on failure.
+ */
+int mounts_finish_prepared(const struct sandbox_options *o, struct prepared_root *p, int state_dirfd, int *root_fd,
+                           struct sandbox_error *e);
+
+/*
+ * After the start is on record (off the start path): removes what is left of the spare dir (the
+ * emptied old task dir, the mount point) through the fds taken at prepare time, and closes them.
+ */
+void mounts_release_prepared(struct prepared_root *p);
+
+/* A spare let go unused: unmounts its root and removes the whole spare dir. */
+void mounts_discard_prepared(const struct sandbox_options *spare, struct prepared_root *p);
 
 /* pivot_root into root_fd and detach the old root, or (--no-pivot-root) MS_MOVE + chroot. */
 int mounts_enter_root(const struct sandbox_options *o, int root_fd, struct sandbox_error *e);

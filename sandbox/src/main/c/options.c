@@ -51,20 +51,22 @@ struct flag_def {
 
 #define RUN SANDBOX_RUN
 #define ENTER SANDBOX_ENTER
+#define SPARE SANDBOX_SPARE
 #define F(field) offsetof(struct sandbox_options, field)
 
 static const struct flag_def FLAGS[] = {
-    {"--parse-only", "parse_only", RUN | ENTER, V_BOOL, F(parse_only), 0, NULL},
+    {"--parse-only", "parse_only", RUN | ENTER | SPARE, V_BOOL, F(parse_only), 0, NULL},
     {"--pid", "pid", ENTER, V_PID, F(target_pid), 0, NULL},
+    {"--spare-dir", "spare_dir", SPARE, V_PATH, F(spare_dir), 0, NULL},
     {"--task-dir", "task_dir", RUN, V_PATH, F(task_dir), 0, NULL},
     {"--alloc-dir", "alloc_dir", RUN, V_PATH, F(alloc_dir), 0, NULL},
-    {"--ro-bind", "ro_bind", RUN, V_BIND_LIST, F(ro_binds), F(ro_bind_count), NULL},
+    {"--ro-bind", "ro_bind", RUN | SPARE, V_BIND_LIST, F(ro_binds), F(ro_bind_count), NULL},
     {"--bind", "bind", RUN, V_BIND_LIST, F(binds), F(bind_count), NULL},
-    {"--rootfs", "rootfs", RUN, V_ROOTFS, F(rootfs), 0, "readonly"},
+    {"--rootfs", "rootfs", RUN | SPARE, V_ROOTFS, F(rootfs), 0, "readonly"},
     {"--hostname", "hostname", RUN, V_HOSTNAME, F(hostname), 0, "corral-task"},
     {"--pid-mode", "pid_mode", RUN, V_NS_MODE, F(pid_mode), 0, "private"},
     {"--ipc-mode", "ipc_mode", RUN, V_NS_MODE, F(ipc_mode), 0, "private"},
-    {"--no-pivot-root", "no_pivot_root", RUN, V_BOOL, F(no_pivot_root), 0, NULL},
+    {"--no-pivot-root", "no_pivot_root", RUN | SPARE, V_BOOL, F(no_pivot_root), 0, NULL},
     {"--uid", "uid", RUN | ENTER, V_ID, F(uid), 0, "65534"},
     {"--gid", "gid", RUN | ENTER, V_ID, F(gid), 0, "65534"},
     {"--groups", "groups", RUN | ENTER, V_GROUPS, F(groups), F(group_count), ""},
@@ -72,8 +74,8 @@ static const struct flag_def FLAGS[] = {
     {"--seccomp", "seccomp", RUN | ENTER, V_SECCOMP, F(seccomp_mode), 0, "default"},
     {"--cgroup", "cgroup", RUN | ENTER, V_PATH_LIST, F(cgroups), F(cgroup_count), NULL},
     {"--cwd", "cwd", RUN | ENTER, V_PATH, F(cwd), 0, "/"},
-    {"--secrets-size", "secrets_size", RUN, V_SIZE, F(secrets_size), 0, "1048576"},
-    {"--shm-size", "shm_size", RUN, V_SIZE, F(shm_size), 0, "67108864"},
+    {"--secrets-size", "secrets_size", RUN | SPARE, V_SIZE, F(secrets_size), 0, "1048576"},
+    {"--shm-size", "shm_size", RUN | SPARE, V_SIZE, F(shm_size), 0, "67108864"},
     {"--oom-score-adj", "oom_score_adj", RUN | ENTER, V_OOM, F(oom_score_adj), 0, "0"},
     {"--log-dir", "log_dir", RUN, V_PATH, F(log_dir), 0, NULL},
     {"--log-name", "log_name", RUN, V_NAME, F(log_name), 0, NULL},
@@ -89,6 +91,7 @@ static const struct flag_def FLAGS[] = {
 #undef F
 #undef RUN
 #undef ENTER
+#undef SPARE
 
 #define FLAG_COUNT (sizeof FLAGS / sizeof FLAGS[0])
 
@@ -408,13 +411,18 @@ static int expand_argfile(int argc, char **argv, int *out_argc, char ***out_argv
             *out_argv = merged;
             return 0;
         }
-        const struct flag_def *d = find_flag(argv[i], SANDBOX_RUN | SANDBOX_ENTER);
+        const struct flag_def *d = find_flag(argv[i], SANDBOX_RUN | SANDBOX_ENTER | SANDBOX_SPARE);
         if (d != NULL) i += arity(d); /* values are never argfiles */
     }
     return 0;
 }
 
 static int check_required(const struct sandbox_options *o, struct sandbox_error *e) {
+    if (o->command == SANDBOX_SPARE) {
+        if (o->spare_dir == NULL) FAIL(e, PARSE_STEP, 0, "spare: --spare-dir is required");
+        if (o->argc != 0) FAIL(e, PARSE_STEP, 0, "spare: takes no command (the task's comes on stdin)");
+        return 0;
+    }
     if (o->argc == 0) FAIL(e, PARSE_STEP, 0, "missing \"-- COMMAND [ARGS...]\"");
     if (o->command == SANDBOX_ENTER) {
         if (o->target_pid == 0) FAIL(e, PARSE_STEP, 0, "enter: --pid is required");
@@ -443,6 +451,8 @@ int options_parse(int argc, char **argv, struct sandbox_options *o, struct sandb
         o->command = SANDBOX_RUN;
     } else if (strcmp(argv[0], "enter") == 0) {
         o->command = SANDBOX_ENTER;
+    } else if (strcmp(argv[0], "spare") == 0) {
+        o->command = SANDBOX_SPARE;
     } else {
         FAIL(e, PARSE_STEP, 0, "unknown subcommand \"%s\"", argv[0]);
     }
@@ -582,7 +592,7 @@ static void print_flag(const struct sandbox_options *o, const struct flag_def *d
 }
 
 void options_print(const struct sandbox_options *o, FILE *out) {
-    fprintf(out, "subcommand=%s\n", o->command == SANDBOX_RUN ? "run" : "enter");
+    fprintf(out, "subcommand=%s\n", o->command == SANDBOX_RUN ? "run" : o->command == SANDBOX_SPARE ? "spare" : "enter");
     for (size_t i = 0; i < FLAG_COUNT; i++) {
         /* --parse-only itself is not an option of the sandbox, only of this printout */
         if ((FLAGS[i].commands & o->command) && FLAGS[i].offset != offsetof(struct sandbox_options, parse_only)) {

@@ -19,6 +19,7 @@
 enum sandbox_command {
     SANDBOX_RUN = 1,
     SANDBOX_ENTER = 2,
+    SANDBOX_SPARE = 4, /* a sandbox prepared ahead of its task (see CONTRACT.md, "spare") */
 };
 
 enum ns_mode {
@@ -40,6 +41,7 @@ struct sandbox_options {
     enum sandbox_command command;   /* the subcommand word: run | enter */
     bool parse_only;                /* --parse-only */
     pid_t target_pid;               /* --pid HOSTPID (enter) */
+    const char *spare_dir;          /* --spare-dir DIR (spare) */
     const char *task_dir;           /* --task-dir DIR */
     const char *alloc_dir;          /* --alloc-dir DIR, NULL = none */
     struct bind_spec ro_binds[SANDBOX_MAX_BINDS]; /* --ro-bind SRC DST, in order */

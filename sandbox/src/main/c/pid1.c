@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -253,6 +254,13 @@ static void handle_report(struct run_context *c) {
         c->status.started_ns = status_now_ns();
     }
     write_status(c);
+    if (c->prep != NULL) {
+        /* after the record, at nice 19: the task just exec'd must get the CPU first */
+        setpriority(PRIO_PROCESS, 0, 19);
+        mounts_release_prepared(c->prep);
+        setpriority(PRIO_PROCESS, 0, c->nice);
+        c->prep = NULL;
+    }
     /* now the task runs its own program (or is dead): deliver what was held back */
     for (int i = 0; i < c->deferred_count; i++) forward_signal(c, c->deferred[i]);
     c->deferred_count = 0;
@@ -390,5 +398,114 @@ int pid1_main(struct run_context *c) {
         return setup_failed(c, &e);
     }
     close(c->root_fd);
+    return supervise(c);
+}
+
+/* ---- spare: B prepared before its task is known (CONTRACT.md, "spare") ---- */
+
+static struct sandbox_options task_options; /* the task's, parsed from the stream on stdin */
+
+/* Why: what the spare prepared must be exactly what the task asks for; Java only hands it tasks that fit. */
+static int spare_check(const struct sandbox_options *s, const struct sandbox_options *r, struct sandbox_error *e) {
+    if (r->pid_mode != NS_PRIVATE || r->ipc_mode != NS_PRIVATE) {
+        FAIL(e, "spare", 0, "a spare has private PID and IPC namespaces, the task asks for host ones: start it with run");
+    }
+    if (!r->exit_after_start) FAIL(e, "spare", 0, "a spare's init is always its caller's child: --exit-after-start is required");
+    if (r->rootfs != s->rootfs) FAIL(e, "spare", 0, "--rootfs differs from the spare's");
+    if (r->no_pivot_root != s->no_pivot_root) FAIL(e, "spare", 0, "--no-pivot-root differs from the spare's");
+    if (r->shm_size != s->shm_size) FAIL(e, "spare", 0, "--shm-size differs from the spare's");
+    if (r->secrets_size != s->secrets_size) FAIL(e, "spare", 0, "--secrets-size differs from the spare's");
+    if (r->ro_bind_count < s->ro_bind_count) FAIL(e, "spare", 0, "the task has fewer --ro-bind entries than the spare");
+    for (size_t i = 0; i < s->ro_bind_count; i++) {
+        if (strcmp(r->ro_binds[i].src, s->ro_binds[i].src) != 0 || strcmp(r->ro_binds[i].dst, s->ro_binds[i].dst) != 0) {
+            FAIL(e, "spare", 0, "--ro-bind %zu (%s %s) differs from the spare's (%s %s)", i, r->ro_binds[i].src,
+                 r->ro_binds[i].dst, s->ro_binds[i].src, s->ro_binds[i].dst);
+        }
+    }
+    return 0;
+}
+
+/* A failure once the task's options are known: on record in its status file when there is one. */
+static int spare_failed(struct run_context *c, const struct sandbox_error *e) {
+    if (c->status_dirfd < 0 && task_options.status_file != NULL) {
+        struct sandbox_error dir_error;
+        c->status_dirfd = status_open_dir(task_options.status_file, &c->status_name, &dir_error);
+    }
+    if (c->status_dirfd < 0) {
+        fprintf(stderr, "corral-sandbox: %s: %s\n", e->step, e->detail);
+        return 125; /* A reads EOF instead of the start and reports it */
+    }
+    return setup_failed(c, e);
+}
+
+/*
+ * Reads the task's stream from stdin as `run @-` does, makes its environment the one C will
+ * exec with, and parses its arguments as run's. Returns 1, 0 when stdin closed without a
+ * stream (the driver let the spare go), -1 with e.
+ */
+static int spare_receive(struct run_context *c, struct sandbox_error *e) {
+    extern char **environ;
+    int n;
+    char **args, **env;
+    if (options_read_stream(0, &n, &args, &env, e) < 0) return -1;
+    if (n == 0) return 0;
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null < 0 || dup2(null, 0) < 0) FAIL(e, "spare", errno, "/dev/null on stdin");
+    close(null);
+    char **argv = calloc((size_t)n + 2, sizeof *argv);
+    if (argv == NULL) FAIL(e, "spare", ENOMEM, "arguments");
+    argv[0] = "run";
+    memcpy(argv + 1, args, (size_t)n * sizeof *args);
+    /* C inherits it through fork and passes it to execve; our own /proc/PID/environ stays empty */
+    environ = env;
+    if (options_parse(n + 1, argv, &task_options, e) < 0) return -1;
+    c->o = &task_options;
+    return 1;
+}
+
+int pid1_spare_main(struct run_context *c) {
+    const struct sandbox_options *spare = c->o;
+    struct sandbox_error e;
+    memset(&e, 0, sizeof e);
+    c->report_fd = c->root_fd = c->status_dirfd = -1;
+    struct prepared_root prep;
+    if (receive_host_pids(c, &e) < 0 ||
+        become_init(c, &e) < 0 ||
+        mounts_make_private(&e) < 0 ||
+        mounts_prepare(spare, &prep, &e) < 0) {
+        fprintf(stderr, "corral-sandbox: spare: %s: %s\n", e.step, e.detail);
+        return 125; /* A reads EOF instead of "prepared" */
+    }
+    /* prepared: back to the caller's priority, so that the task's stream wakes us at once */
+    setpriority(PRIO_PROCESS, 0, c->nice);
+    if (write(c->started_fd, "p", 1) != 1) return 125; /* A is gone: nobody will hand us a task */
+    int got = spare_receive(c, &e);
+    if (got == 0) {
+        mounts_discard_prepared(spare, &prep);
+        ssize_t n = write(c->started_fd, "u", 1); /* unused: A exits 0 and the driver removes the spare dir */
+        (void)n;
+        return 0;
+    }
+    if (got < 0) return spare_failed(c, &e);
+    const struct sandbox_options *o = c->o;
+    if (o->sandbox_log != NULL && logs_redirect_output(o->sandbox_log) < 0) {
+        sandbox_error_set(&e, "sandbox_log", errno, "open --sandbox-log %s", o->sandbox_log);
+        return spare_failed(c, &e);
+    }
+    c->status_dirfd = status_open_dir(o->status_file, &c->status_name, &e);
+    if (c->status_dirfd < 0) return spare_failed(c, &e);
+    int prepared = 0;
+    if (spare_check(spare, o, &e) < 0 ||
+        ns_set_hostname(o->hostname, &e) < 0 ||
+        cgroup_open_procs(o->cgroups, o->cgroup_count, c->cgroup_fds, &e) < 0 ||
+        open_task_output(c, &e) < 0 ||
+        (prepared = mounts_finish_prepared(o, &prep, c->status_dirfd, &c->root_fd, &e)) < 0 ||
+        (prepared == 0 && mounts_build_root(o, &c->root_fd, &e) < 0) ||
+        mounts_enter_root(o, c->root_fd, &e) < 0 ||
+        start_task(c, &e) < 0) {
+        return setup_failed(c, &e);
+    }
+    close(c->root_fd);
+    c->prep = &prep;
     return supervise(c);
 }

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "logs.h"
+#include "mounts.h"
 #include "options.h"
 #include "proctitle.h"
 #include "status.h"
@@ -33,6 +34,8 @@ struct run_context {
     pid_t task_pid;              /* C, in B's PID namespace */
     int deferred[64];            /* signals received before C's execve, in arrival order */
     int deferred_count;
+    int nice;                    /* A's caller's nice value: a spare prepares at 19, its task runs at this */
+    struct prepared_root *prep;  /* B of a spare: released once the start is on record; else NULL */
     struct proctitle title;      /* A's argv area (B has a copy): overwritten so no host path shows */
 };
 
@@ -58,5 +61,11 @@ int become_session_leader(struct sandbox_error *e);
 
 /* B's whole life; returns B's exit code (the task's, or 125 when setup failed). */
 int pid1_main(struct run_context *c);
+
+/*
+ * B of a spare (c->o = the spare's options): prepares the root, tells A "p", waits for the task's
+ * stream on stdin, then runs it as pid1_main would. Returns 0 when let go unused.
+ */
+int pid1_spare_main(struct run_context *c);
 
 #endif

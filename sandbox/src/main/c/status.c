@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,3 +179,19 @@ int status_read(int dirfd, const char *name, struct task_status *s) {
     text[len] = '\0';
     return status_parse(text, s);
 }
+
+/* Opens the status file's directory on the host; B writes through this fd after pivot_root. */
+int status_open_dir(const char *status_file, const char **name, struct sandbox_error *e) {
+    char dir[PATH_MAX];
+    const char *slash = strrchr(status_file, '/');
+    size_t len = (size_t)(slash - status_file);
+    if (slash[1] == '\0') FAIL(e, "status_file", EISDIR, "--status-file %s names a directory", status_file);
+    if (len >= sizeof dir) FAIL(e, "status_file", ENAMETOOLONG, "%s", status_file);
+    memcpy(dir, status_file, len);
+    dir[len] = '\0';
+    *name = slash + 1;
+    int fd = open(len == 0 ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) FAIL(e, "status_file", errno, "open the directory of %s", status_file);
+    return fd;
+}
+

@@ -51,4 +51,7 @@ int status_write(int dirfd, const char *name, const struct task_status *s, struc
 /* Reads and parses NAME in dirfd; -1 when absent or unreadable. */
 int status_read(int dirfd, const char *name, struct task_status *s);
 
+/* Opens the directory of status_file (the status file's name in *name); B writes through it after pivot_root. */
+int status_open_dir(const char *status_file, const char **name, struct sandbox_error *e);
+
 #endif

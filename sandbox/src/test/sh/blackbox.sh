@@ -548,6 +548,81 @@ check_no_leftovers() {
     check "no process of ours is left" "$left" ""
 }
 
+# spare_start NAME [SPARE FLAGS...]: a spare with the default chroot_env on a new task; sets $a
+# (A's pid), $w (a fd on its stdin) and $init (the pid it printed once prepared)
+spare_start() {
+    new_task "$1"
+    shift
+    mkfifo "$t/in"
+    "$bin" spare --spare-dir "$t/spare" "${RO[@]}" "$@" <"$t/in" >"$t/spare.out" 2>"$t/spare.err" &
+    a=$!
+    started_pids+=("$a")
+    watchdog "$a"
+    exec {w}>"$t/in"
+    for _ in $(seq 1 300); do
+        [ -s "$t/spare.out" ] && break
+        sleep 0.05
+    done
+    init=$(head -1 "$t/spare.out")
+}
+
+# spare_run [RUN FLAGS...] -- CMD...: hands the task's stream (env, then run's flags) to the spare and
+# waits for A, which exits once the start is on record
+spare_run() {
+    { printf 'PATH=/usr/bin:/bin\0SPARE=1\0\0'
+      printf '%s\0' --task-dir "$t/task" --alloc-dir "$t/alloc" "${RO[@]}" --status-file "$t/status" \
+          --sandbox-log "$t/sandbox.log" --exit-after-start "$@"; } >&$w
+    exec {w}>&-
+    wait "$a"
+    rc=$?
+}
+
+test_spare() {
+    # let go unused: nothing is left, not even its dir
+    spare_start spare-unused
+    check "a spare prints its init's pid once prepared" "$([[ "$init" =~ ^[0-9]+$ ]] && echo pid)" pid
+    check "a prepared spare has made its dir" "$(ls "$t/spare" | tr '\n' ' ')" "root upper work "
+    exec {w}>&-
+    wait "$a"
+    check "a spare let go exits 0" "$?" 0
+    wait_gone() { for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.05; done; return 1; }
+    wait_gone "$init"
+    check "a spare let go removes its dir" "$(ls -A "$t" | grep -c spare$)" 0
+
+    # used: the task dir keeps its path, owner, mode and content; the spare dir goes
+    spare_start spare-used
+    mkdir -p "$t/task/secrets"
+    echo top >"$t/task/top.txt"
+    echo local >"$t/task/local/f"
+    echo s3cret >"$t/task/secrets/token"
+    chmod 0751 "$t/task"
+    chown 123:456 "$t/task"
+    spare_run -- /bin/sh -c 'cat /top.txt /local/f /secrets/token; echo "$SPARE $(id -u) $(hostname)"
+        ls / | tr "\n" " "; echo; cat /proc/1/comm; echo made >/local/new'
+    check "spare run: the start is on record, A exits 0" "$rc" 0
+    for _ in $(seq 1 100); do [ "$(status_key "$t/status" state)" = exited ] && break; sleep 0.05; done
+    check "spare run: the task ran and exited 0" "$(status_key "$t/status" state) $(status_key "$t/status" exit_code)" "exited 0"
+    check "spare run: the task saw its files, env and a private hostname" "$(head -4 "$t/sandbox.log")" \
+        $'top\nlocal\ns3cret\n1 65534 corral-task'
+    check_contains "spare run: its root has the chroot_env and its own dirs" "$(sed -n 5p "$t/sandbox.log")" "alloc bin dev etc"
+    check "spare run: the task's PID 1 is the sandbox init" "$(sed -n 6p "$t/sandbox.log")" corral-init
+    check "spare run: the task dir kept owner and mode" "$(stat -c '%a %u:%g' "$t/task")" "751 123:456"
+    check "spare run: what the task wrote is in its task dir" "$(cat "$t/task/local/new")" made
+    check "spare run: the host's task dir holds only its own entries" "$(ls "$t/task" | tr '\n' ' ')" "local secrets tmp top.txt "
+    check "spare run: the overlay work dir went to the state dir" "$(ls -d "$t"/root-work)" "$t/root-work"
+    check "spare run: the spare dir is gone" "$(ls -A "$t" | grep -c '^spare$')" 0
+
+    # a task that does not fit the spare is refused, on record
+    spare_start spare-mismatch
+    spare_run --pid-mode host -- /bin/true
+    check "spare: host PID namespace refused" "$(status_key "$t/status" failed_step)" spare
+    spare_start spare-binds --ro-bind /opt /opt
+    spare_run -- /bin/true
+    check "spare: other chroot_env refused" "$(status_key "$t/status" failed_step)" spare
+    check_contains "spare: the mismatch is named" "$(status_key "$t/status" error)" "--ro-bind"
+    check_no_host_mounts spare
+}
+
 cat /proc/self/mountinfo >"$work/mountinfo.before"
 test_version_probe
 test_identity
@@ -573,6 +648,7 @@ test_stdout_files
 test_signals_forwarded
 test_outlives_parent
 test_enter_tty
+test_spare
 check_no_leftovers
 
 echo "sandbox blackbox: $passed passed, $failed failed"

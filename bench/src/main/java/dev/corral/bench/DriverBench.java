@@ -304,7 +304,9 @@ final class DriverBench implements AutoCloseable {
             Path p = c.resolve(bench.cgroupParent);
             if (Files.isDirectory(p)) {
                 try (var s = Files.list(p)) {
-                    s.filter(Files::isDirectory).forEach(d -> cgroups.add(d.toString()));
+                    // the driver's pool of empty cgroups made ahead (pool-<pid>-<n>) is not a task's leftover
+                    s.filter(Files::isDirectory).filter(d -> !d.getFileName().toString().matches("pool-\\d+-\\d+"))
+                            .forEach(d -> cgroups.add(d.toString()));
                 }
             }
         }

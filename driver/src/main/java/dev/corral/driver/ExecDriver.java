@@ -644,13 +644,14 @@ public final class ExecDriver implements AutoCloseable {
      * @return the cgroup names of the orphans removed
      */
     public List<String> reapOrphans() {
+        launcher.sweepLeftovers();
         Set<String> known = new java.util.HashSet<>();
         for (TaskHandle h : store.all()) {
             known.add(TaskLauncher.cgroupName(h.id()));
         }
         List<String> reaped = new java.util.ArrayList<>();
         for (String name : cgroups.taskCgroupNames(config.cgroupParent())) {
-            if (known.contains(name) || starting.stream().anyMatch(id -> TaskLauncher.cgroupName(id).equals(name))) {
+            if (CgroupPool.isPoolName(name) || known.contains(name) || starting.stream().anyMatch(id -> TaskLauncher.cgroupName(id).equals(name))) {
                 continue;
             }
             TaskCgroup orphan = cgroups.forTask(config.cgroupParent(), name);

@@ -1,83 +1,152 @@
 package dev.corral.driver;
 
+import dev.corral.driver.linux.LinuxSyscalls;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Starts {@code corral-sandbox run @-} processes ahead of need. Spawning a process from the JVM
- * (posix_spawn of jspawnhelper, which execs the sandbox, while the JVM waits for the exec) cost 1.5 to
- * 5 ms per task here, the largest share of a start (bench/). So once a start is on record, spares
- * are spawned in the background, off any start path; each blocks reading its stdin, and a start
- * only writes the task's environment and arguments there ({@code SandboxCommandLine.stream}).
- * A spare the driver never uses reads EOF when its stdin closes (at {@link #close} or when the JVM
- * dies) and exits 0 having done nothing.
+ * Starts sandboxes ahead of need, so that a task's start spawns no process and builds as little of
+ * its root as possible (bench/, issue 9).
+ * <ul>
+ * <li>A <b>spare</b> ({@code corral-sandbox spare}, sandbox/CONTRACT.md) is a sandbox whose init already
+ * lives in its new namespaces with the task-independent part of the root mounted (chroot_env,
+ * /proc, /sys, /dev, /secrets, /private) on an overlay whose upper dir later takes the task dir's
+ * place. It serves every task with private PID and IPC namespaces. Spawning one is several
+ * milliseconds of CPU, done in the background once a start is on record.</li>
+ * <li>Other tasks (host PID or IPC namespace), and every task when spares are off, get a plain
+ * {@code corral-sandbox run @-} spawned at their start.</li>
+ * </ul>
+ * Either way a start only writes the task's environment and arguments to the sandbox's stdin
+ * ({@code SandboxCommandLine.stream}), and the returned process exits once the start is on record.
+ * A spare the driver never uses reads EOF when its stdin closes (at {@link #close}, or when the JVM
+ * dies), removes its directory and exits.
  */
 final class SandboxStarter implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SandboxStarter.class);
+    private static final AtomicLong SEQUENCE = new AtomicLong();
+
+    /**
+     * A prepared sandbox: {@code process} is its A (alive until the start is on record), {@code
+     * initPid} its init, this JVM's child (through CLONE_PARENT), which this JVM must reap, and
+     * {@code initPidfd} a pidfd of it owned by whoever holds the spare.
+     */
+    record Spare(Process process, long initPid, int initPidfd, Path dir) {
+    }
+
+    /** A started sandbox: the process to wait for, and the spare it was (null for a plain run). */
+    record Started(Process process, Spare spare) {
+    }
+
     private final Supplier<Path> binary;
+    /** The spare's argv after the binary, for a spare dir. */
+    private final Function<Path, List<String>> spareArgs;
+    /** Where spare dirs are made: on the task dirs' filesystem, or spares only save the namespaces. */
+    private final Path sparesDir;
     /**
      * Spares kept (default 2, so that a start right after another, while the previous start's spare
-     * may still be spawning, 2 to 5 ms under load here, finds one ready). An idle spare is one
-     * static binary blocked in read(2).
+     * may still be preparing, finds one ready).
      */
     private final int count;
-    /** The spares, oldest first: being spawned or waiting on their stdin. Guarded by {@code this}. */
-    private final java.util.ArrayDeque<CompletableFuture<Process>> spares = new java.util.ArrayDeque<>();
+    /** The spares, oldest first: being prepared or waiting on their stdin. Guarded by {@code this}. */
+    private final ArrayDeque<CompletableFuture<Spare>> spares = new ArrayDeque<>();
     /** Set by {@link #close}: no more spares. Guarded by {@code this}. */
     private boolean closed;
 
-    SandboxStarter(Supplier<Path> binary, int count) {
+    SandboxStarter(Supplier<Path> binary, Function<Path, List<String>> spareArgs, Path sparesDir, int count) {
         this.binary = binary;
+        this.spareArgs = spareArgs;
+        this.sparesDir = sparesDir;
         this.count = count;
+        if (count > 0) {
+            sweep(sparesDir);
+        }
     }
 
     /**
-     * Hands {@code stream} to the spare (waiting for it if it is still being spawned, which is never
-     * slower than spawning another) or to a process spawned now. Call {@link #refill} once the
-     * sandbox has done its work: spawning the spare competes for the CPU with it.
+     * Hands {@code stream} to a spare when {@code spareFits} and one is ready, else to a {@code run @-}
+     * spawned now. Call {@link #refill} once the start is on record: preparing spares competes for
+     * the CPU with it.
      *
-     * @return the {@code corral-sandbox run} process, which now has its arguments
      * @throws IOException the sandbox could not be spawned or did not take its arguments
      */
-    Process start(byte[] stream) throws IOException {
-        CompletableFuture<Process> mine = take();
-        Process p = mine == null ? null : ready(mine);
-        if (p == null || !hand(p, stream)) {
-            p = spawn();
-            if (!hand(p, stream)) {
-                throw new IOException("the sandbox " + binary.get() + " exited before it read its arguments (exit code "
-                        + exitCode(p) + ")");
+    Started start(byte[] stream, boolean spareFits) throws IOException {
+        while (spareFits) {
+            CompletableFuture<Spare> next = take();
+            if (next == null) {
+                break;
+            }
+            Spare spare = ready(next);
+            if (spare != null && hand(spare.process(), stream)) {
+                return new Started(spare.process(), spare);
+            }
+            if (spare != null) {
+                discard(spare);
             }
         }
-        return p;
+        Process p = spawn(List.of("run", "@-"));
+        if (!hand(p, stream)) {
+            throw new IOException("the sandbox " + binary.get() + " exited before it read its arguments (exit code "
+                    + exitCode(p) + ")");
+        }
+        return new Started(p, null);
     }
 
-    /** A spare already spawned if there is one, else the oldest one still spawning, else null. */
-    private synchronized CompletableFuture<Process> take() {
-        for (CompletableFuture<Process> f : spares) {
+    /**
+     * A spare already prepared, else null. Never one still preparing: spares prepare at the lowest
+     * CPU priority, so under load one may take long, and spawning a plain run now is bounded.
+     */
+    private synchronized CompletableFuture<Spare> take() {
+        for (CompletableFuture<Spare> f : spares) {
             if (f.isDone()) {
                 spares.remove(f);
                 return f;
             }
         }
-        return spares.pollFirst();
+        return null;
     }
 
-    private static Process ready(CompletableFuture<Process> f) {
+    /** Spares prepared and waiting (for tests and metrics). */
+    synchronized int ready() {
+        return (int) spares.stream().filter(f -> f.isDone() && !f.isCompletedExceptionally()).count();
+    }
+
+    /** The spare once prepared; null when it failed (then logged) or has died since. */
+    private static Spare ready(CompletableFuture<Spare> f) {
         try {
-            Process p = f.get();
-            return p.isAlive() ? p : null;
+            Spare s = f.get();
+            return s.process().isAlive() && !LinuxSyscalls.pollExit(s.initPidfd(), 0) ? s : deadSpare(s);
         } catch (ExecutionException e) {
-            return null; // spawned again by the caller, which then reports the error itself
+            return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DriverException.TaskLaunchException("interrupted while starting the sandbox", e);
         }
+    }
+
+    private static Spare deadSpare(Spare s) {
+        LOG.warn("spare sandbox {} (init {}) died while waiting; using another", s.process().pid(), s.initPid());
+        discard(s);
+        return null;
     }
 
     /** Writes the stream and closes stdin; false when the process did not take it (it exited). */
@@ -108,12 +177,12 @@ final class SandboxStarter implements AutoCloseable {
         }
     }
 
-    /** Spawns spares in the background (one after the other) until there are {@code count}. */
+    /** Prepares spares in the background (one after the other) until there are {@code count}. */
     void refill() {
-        List<CompletableFuture<Process>> more = new java.util.ArrayList<>();
+        List<CompletableFuture<Spare>> more = new ArrayList<>();
         synchronized (this) {
             while (!closed && spares.size() < count) {
-                CompletableFuture<Process> f = new CompletableFuture<>();
+                CompletableFuture<Spare> f = new CompletableFuture<>();
                 spares.addLast(f);
                 more.add(f);
             }
@@ -121,47 +190,224 @@ final class SandboxStarter implements AutoCloseable {
         if (more.isEmpty()) {
             return;
         }
-        Thread.ofVirtual().name("corral-sandbox-spare").start(() -> {
-            for (CompletableFuture<Process> f : more) {
+        // a platform thread: reading the spare's first line blocks in native code; at nice 19 (and the
+        // spares it spawns with it) so that preparing never takes a CPU from a task starting now
+        Thread.ofPlatform().daemon().name("corral-sandbox-spare").start(() -> {
+            LinuxSyscalls.lowerThisThreadsPriority();
+            for (CompletableFuture<Spare> f : more) {
                 try {
-                    f.complete(spawn());
+                    f.complete(spawnSpare());
                 } catch (IOException | RuntimeException e) {
+                    LOG.warn("could not prepare a spare sandbox (the next start spawns its own): {}", e.getMessage());
                     f.completeExceptionally(e);
                 }
             }
         });
     }
 
+    /** Spawns a spare and waits until it is prepared: it prints its init's pid then. */
+    private Spare spawnSpare() throws IOException {
+        Path dir = sparesDir.resolve(ProcessHandle.current().pid() + "." + SEQUENCE.incrementAndGet());
+        Files.createDirectories(sparesDir);
+        Process p = new ProcessBuilderHolder(binary.get(), spareArgs.apply(dir)).start();
+        String line;
+        try {
+            // only the first line: the init holds the pipe's write end until its task comes
+            line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+        } catch (IOException e) {
+            p.destroyForcibly();
+            throw e;
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(line == null ? "" : line.strip());
+        } catch (NumberFormatException e) {
+            String why = failure(p);
+            deleteSpareDir(dir);
+            throw new IOException("the spare sandbox did not start: " + why);
+        }
+        int pidfd;
+        try {
+            pidfd = LinuxSyscalls.pidfdOpen(pid); // our child: the pid cannot be reused before we reap it
+        } catch (LinuxSyscalls.ErrnoException e) {
+            p.destroyForcibly();
+            throw new IOException("the spare sandbox's init " + pid + " is gone: " + e.getMessage(), e);
+        }
+        return new Spare(p, pid, pidfd, dir);
+    }
+
+    private static String failure(Process p) {
+        try {
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return "it printed no pid within 5 s";
+            }
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            return "exit code " + p.exitValue() + (err.isEmpty() ? "" : ": " + err);
+        } catch (IOException e) {
+            return "exit code " + p.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+
+    /** A sandbox process with an empty environment (the task's comes with the stream). */
+    private record ProcessBuilderHolder(Path binary, List<String> args) {
+        Process start() throws IOException {
+            List<String> cmd = new ArrayList<>(args.size() + 1);
+            cmd.add(binary.toString());
+            cmd.addAll(args);
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.PIPE);
+            pb.environment().clear();
+            return pb.start();
+        }
+    }
+
     /**
-     * A sandbox waiting for its stream. Its own output goes nowhere until {@code --sandbox-log}
+     * A {@code run @-} waiting for its stream. Its own output goes nowhere until {@code --sandbox-log}
      * (always in the stream) sends it to the task's file; its environment is the stream's.
      */
-    private Process spawn() throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(binary.get().toString(), "run", "@-")
+    private Process spawn(List<String> args) throws IOException {
+        List<String> cmd = new ArrayList<>(args.size() + 1);
+        cmd.add(binary.get().toString());
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.DISCARD);
         pb.environment().clear();
         return pb.start();
     }
 
-    /** Closes a spare's stdin: it reads EOF and exits 0 without doing anything. */
-    private static void release(Process p) {
+    /**
+     * Lets a spare go: closing its stdin makes its init remove the spare dir and exit, and this JVM
+     * reaps it (its parent), on a daemon thread since that may take a moment.
+     */
+    static void release(Spare s) {
         try {
-            p.getOutputStream().close();
+            s.process().getOutputStream().close();
         } catch (IOException e) {
-            p.destroyForcibly();
+            s.process().destroyForcibly();
+        }
+        reapLater(s);
+    }
+
+    private static void discard(Spare s) {
+        s.process().destroyForcibly();
+        LinuxSyscalls.pidfdSendSignal(s.initPidfd(), 9);
+        reapLater(s);
+    }
+
+    private static void reapLater(Spare s) {
+        Thread.ofPlatform().daemon().name("corral-sandbox-spare-reaper").start(() -> {
+            try {
+                if (!LinuxSyscalls.pollExit(s.initPidfd(), 10_000)) {
+                    LinuxSyscalls.pidfdSendSignal(s.initPidfd(), 9);
+                    LinuxSyscalls.pollExit(s.initPidfd(), 10_000);
+                }
+                LinuxSyscalls.reap(s.initPidfd());
+            } finally {
+                LinuxSyscalls.close(s.initPidfd());
+            }
+            deleteSpareDir(s.dir()); // nothing left when the init cleaned up; a killed one leaves it
+        });
+    }
+
+    /**
+     * Removes a spare dir whose init is gone: its mount point, work dir and (empty) upper dir. An
+     * upper dir that is not empty holds a task's files (a start interrupted between its two
+     * renames): left in place, with a warning naming it.
+     */
+    static void deleteSpareDir(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(dir.resolve("root"));
+            Path work = dir.resolve("work");
+            if (Files.isDirectory(work)) {
+                try (Stream<Path> walk = Files.walk(work)) {
+                    for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
+            Files.deleteIfExists(dir.resolve("upper"));
+            Files.deleteIfExists(dir);
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            LOG.warn("left spare sandbox dir {} in place: {} is not empty", dir, e.getFile());
+        } catch (NoSuchFileException e) {
+            // removed meanwhile
+        } catch (IOException e) {
+            LOG.warn("could not remove spare sandbox dir {}: {}", dir, e.getMessage());
         }
     }
 
-    /** Lets the spares go (they exit by themselves); later starts spawn their sandbox directly. */
+    /** Removes spare dirs left by a JVM that is gone (named {@code <jvm pid>.<n>}). */
+    private static void sweep(Path sparesDir) {
+        if (!Files.isDirectory(sparesDir)) {
+            return;
+        }
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(sparesDir)) {
+            for (Path d : dirs) {
+                String name = d.getFileName().toString();
+                int dot = name.indexOf('.');
+                long owner;
+                try {
+                    owner = Long.parseLong(dot < 0 ? name : name.substring(0, dot));
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                if (owner != ProcessHandle.current().pid() && ProcessHandle.of(owner).isEmpty()) {
+                    deleteSpareDir(d);
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("could not sweep {}: {}", sparesDir, e.getMessage());
+        }
+    }
+
+    /**
+     * Lets the spares go and waits (at most 5 s) until each has removed its dir and exited, so that
+     * nothing of them is left when the driver is closed; later starts spawn their sandbox directly.
+     */
     @Override
     public void close() {
-        List<CompletableFuture<Process>> all;
+        List<CompletableFuture<Spare>> all;
         synchronized (this) {
             closed = true;
             all = List.copyOf(spares);
             spares.clear();
         }
-        all.forEach(f -> f.thenAccept(SandboxStarter::release));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        List<Spare> released = new ArrayList<>();
+        for (CompletableFuture<Spare> f : all) {
+            try {
+                Spare s = f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                try {
+                    s.process().getOutputStream().close();
+                    released.add(s);
+                } catch (IOException e) {
+                    discard(s);
+                }
+            } catch (java.util.concurrent.TimeoutException e) {
+                f.thenAccept(SandboxStarter::release); // still preparing: let it go when it is ready
+            } catch (ExecutionException e) {
+                // never prepared: nothing to let go
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                f.thenAccept(SandboxStarter::release);
+            }
+        }
+        for (Spare s : released) {
+            int left = (int) Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+            if (LinuxSyscalls.pollExit(s.initPidfd(), left)) {
+                LinuxSyscalls.reap(s.initPidfd());
+                LinuxSyscalls.close(s.initPidfd());
+                deleteSpareDir(s.dir());
+            } else {
+                reapLater(s);
+            }
+        }
     }
 }

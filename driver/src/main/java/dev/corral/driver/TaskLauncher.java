@@ -43,18 +43,38 @@ final class TaskLauncher {
     private final Capabilities capabilities;
     private final Supplier<Path> sandboxBinary;
     private final SandboxStarter starter;
+    private final CgroupPool cgroupPool;
 
     TaskLauncher(ExecDriverConfig config, CgroupLayout cgroups, Capabilities capabilities, Supplier<Path> sandboxBinary) {
         this.config = config;
         this.cgroups = cgroups;
         this.capabilities = capabilities;
         this.sandboxBinary = sandboxBinary;
-        this.starter = new SandboxStarter(sandboxBinary, config.spareSandboxes());
+        this.starter = new SandboxStarter(sandboxBinary, this::spareArgs, config.stateDir().resolve("spares"),
+                config.spareSandboxes());
+        this.cgroupPool = new CgroupPool(cgroups, config.cgroupParent(), config.pidsLimit(),
+                config.spareSandboxes());
+    }
+
+    /**
+     * A spare's argv: what every task's run line starts with (chroot_env, rootfs, pivot mode), so
+     * that the spare can mount it before the task is known.
+     */
+    private List<String> spareArgs(Path dir) {
+        SandboxCommandLine cl = SandboxCommandLine.spare().spareDir(dir);
+        config.chrootEnv().forEach(cl::roBind);
+        return cl.rootfs(config.rootfs()).noPivotRoot(config.noPivotRoot()).build(List.of());
     }
 
     /** Lets the spare sandbox go; later starts spawn theirs directly. */
+    /** Removes what spares and pooled cgroups of a JVM that died left behind. */
+    void sweepLeftovers() {
+        cgroupPool.sweep();
+    }
+
     void close() {
         starter.close();
+        cgroupPool.close();
     }
 
     /**
@@ -119,7 +139,12 @@ final class TaskLauncher {
     }
 
     private LaunchIdentity identity(TaskConfig task, TaskRootView view, List<String> caps) {
-        UserResolver users = new UserResolver(readInTask(view, "/etc/passwd"), readInTask(view, "/etc/group"));
+        String passwd = readInTask(view, "/etc/passwd");
+        String group = readInTask(view, "/etc/group");
+        UserResolver users = lastUsers;
+        if (users == null || users.passwdText() != passwd || users.groupText() != group) {
+            lastUsers = users = new UserResolver(passwd, group); // parsed again only when a file changed
+        }
         UserResolver.ResolvedUser user = users.resolve(task.user(), config.userDenylist());
         Map<String, String> env = new LinkedHashMap<>(task.env());
         env.put("USER", user.name());
@@ -128,12 +153,37 @@ final class TaskLauncher {
         return new LaunchIdentity(user, caps, env);
     }
 
-    private static String readInTask(TaskRootView view, String path) {
+    /** A file read once and kept while its identity, size and mtime stay the same. */
+    private record CachedFile(Object key, long size, java.nio.file.attribute.FileTime mtime, String text) {
+    }
+
+    /** /etc/passwd and /etc/group as tasks see them: the same few host files for almost every task. */
+    /** The resolver of the files last read (the same String instances while they are unchanged). */
+    private volatile UserResolver lastUsers;
+    private final Map<Path, CachedFile> taskFiles = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private String readInTask(TaskRootView view, String path) {
         return view.resolve(path).map(r -> {
+            Path host = r.hostPath();
             try {
-                return Files.isRegularFile(r.hostPath()) ? Files.readString(r.hostPath()) : "";
+                var attrs = Files.readAttributes(host, java.nio.file.attribute.BasicFileAttributes.class);
+                if (!attrs.isRegularFile()) {
+                    return "";
+                }
+                CachedFile c = taskFiles.get(host);
+                if (c != null && attrs.fileKey() != null && c.key().equals(attrs.fileKey()) && c.size() == attrs.size()
+                        && c.mtime().equals(attrs.lastModifiedTime())) {
+                    return c.text();
+                }
+                String text = Files.readString(host);
+                if (attrs.fileKey() != null && taskFiles.size() < 1024) {
+                    taskFiles.put(host, new CachedFile(attrs.fileKey(), attrs.size(), attrs.lastModifiedTime(), text));
+                }
+                return text;
+            } catch (java.nio.file.NoSuchFileException e) {
+                return "";
             } catch (IOException e) {
-                throw new TaskLaunchException("cannot read the task's " + path + " (" + r.hostPath() + "): " + e.getMessage(), e);
+                throw new TaskLaunchException("cannot read the task's " + path + " (" + host + "): " + e.getMessage(), e);
             }
         }).orElse("");
     }
@@ -155,35 +205,50 @@ final class TaskLauncher {
         Path statusFile = taskState.resolve("status");
         Path sandboxLog = taskState.resolve("sandbox.log");
         prepareStateDir(taskState, statusFile);
-        TaskCgroup cgroup = cgroups.forTask(config.cgroupParent(), name);
+        TaskCgroup cgroup;
+        try {
+            cgroup = cgroupPool.take(name, task.resources());
+        } catch (TaskCgroup.CgroupException e) {
+            throw new TaskLaunchException("failed to create the task's cgroup: " + e.getMessage(), e);
+        }
         byte[] stream;
         try {
             stream = commandLine(task, plan, cgroup, statusFile).sandboxLog(sandboxLog)
                     .exitAfterStart(true)
                     .stream(plan.identity().env(), prepend(plan.command().taskPath(), task.driverConfig().args()));
         } catch (IllegalArgumentException e) {
+            destroyQuietly(cgroup);
             throw new InvalidTaskConfigException(e.getMessage());
         }
+        SandboxStarter.Started started;
         try {
-            cgroup.create(task.resources(), config.pidsLimit());
-        } catch (TaskCgroup.CgroupException e) {
-            destroyQuietly(cgroup);
-            throw new TaskLaunchException("failed to create the task's cgroup: " + e.getMessage(), e);
-        }
-        Process process;
-        try {
-            process = starter.start(stream);
+            started = starter.start(stream,
+                    plan.pidMode() == NamespaceMode.PRIVATE && plan.ipcMode() == NamespaceMode.PRIVATE);
         } catch (IOException e) {
             destroyQuietly(cgroup);
             throw new TaskLaunchException("failed to start the sandbox " + sandboxBinary.get() + ": " + e.getMessage(), e);
         }
+        Process process = started.process();
         Optional<SandboxStatus> status = awaitRecorded(process, statusFile);
         starter.refill();
+        cgroupPool.refill();
         long pid = status.map(SandboxStatus::initPid).orElse(java.util.OptionalLong.empty()).orElse(0L);
-        // the init is our child (--exit-after-start), so its pid cannot be reused before we reap it
-        int pidfd = pid > 0 ? openPidfd(pid) : -1;
-        if (status.isEmpty() || status.get().failed() || !status.get().execOk() || pidfd < 0) {
+        SandboxStarter.Spare spare = started.spare();
+        int pidfd;
+        if (spare != null) {
+            // the spare's init ran the task: its pidfd is ours now (it is recorded even when the start failed early)
+            pid = spare.initPid();
+            pidfd = spare.initPidfd();
+        } else {
+            // the init is our child (--exit-after-start), so its pid cannot be reused before we reap it
+            pidfd = pid > 0 ? openPidfd(pid) : -1;
+        }
+        if (status.isEmpty() || status.get().failed() || !status.get().execOk() || pidfd < 0
+                || status.get().initPid().orElse(pid) != pid) {
             reapFailedInit(pid, pidfd);
+            if (spare != null) {
+                SandboxStarter.deleteSpareDir(spare.dir());
+            }
             cgroup.killAll(5000);
             destroyQuietly(cgroup);
             throw new TaskLaunchException(launchFailure(status, process, sandboxLog));

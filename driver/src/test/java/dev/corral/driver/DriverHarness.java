@@ -122,7 +122,17 @@ public final class DriverHarness implements AutoCloseable, AfterEachCallback {
     }
 
     /** Every cgroup directory under our parent, in every hierarchy. */
+    /**
+     * Task cgroups under the harness's parent: everything but the open driver's pool of empty cgroups
+     * made ahead ({@code pool-<this JVM's pid>-<n>}), which {@code driver.close()} removes.
+     */
     List<Path> leftoverCgroups() throws IOException {
+        String mine = "pool-" + ProcessHandle.current().pid() + "-";
+        return allCgroups().stream().filter(p -> !p.getFileName().toString().startsWith(mine)).toList();
+    }
+
+    /** Every cgroup directory under the harness's parent. */
+    List<Path> allCgroups() throws IOException {
         List<Path> out = new ArrayList<>();
         for (Path p : cgroupParentDirs()) {
             try (Stream<Path> s = Files.list(p)) {
@@ -150,6 +160,7 @@ public final class DriverHarness implements AutoCloseable, AfterEachCallback {
                 errors.add(e);
             }
         }
+        driver.close(); // lets its spare sandboxes go: each removes its dir under the state dir
         List<Path> leftCgroups = leftoverCgroups();
         List<Long> leftPids = sandboxPids.stream().filter(p -> ProcStat.read(p).filter(s -> s.state() != 'Z').isPresent()).toList();
         String mountinfo = new String(Files.readAllBytes(Path.of("/proc/self/mountinfo")));

@@ -88,6 +88,10 @@ class RecoveryIT {
         for (TaskHandleRecord r : records) {
             assertThat(DriverHarness.stdout(r.taskConfig())).isEqualTo("before\nafter\n");
         }
+        // The dead JVM's pool of cgroups made ahead goes with the orphans (the agent reaps them after recovery).
+        assertThat(h.driver.reapOrphans()).isEmpty();
+        assertThat(h.allCgroups()).as("the killed JVM's pooled cgroups").noneMatch(p -> p.getFileName().toString()
+                .startsWith("pool-" + jvm.pid() + "-"));
     }
 
     @Test

@@ -36,24 +36,56 @@ class SandboxStarterTest {
         }
     }
 
+    /** Spare args: "spare --spare-dir DIR". */
+    private SandboxStarter starter(Path script, int spares) {
+        return new SandboxStarter(() -> script, d -> List.of("spare", "--spare-dir", d.toString()), dir.resolve("spares"),
+                spares);
+    }
+
+    /**
+     * A stand-in for both subcommands: {@code run @-} copies its stdin; {@code spare} also records its
+     * spare dir and, as the real one, prints a pid of this JVM's child (its own) once "prepared".
+     */
+    private Path bothSubcommands() throws IOException {
+        return standIn("case \"$1\" in\n"
+                + "run) [ \"$2\" = \"@-\" ] || exit 9; exec cat > \"" + dir + "/out.$$\" ;;\n"
+                + "spare) echo \"$3\" > \"" + dir + "/spare.$$\"; : > \"" + dir + "/out.$$\"; echo $$;"
+                + " exec cat > \"" + dir + "/out.$$\" ;;\n"
+                + "*) exit 8 ;;\nesac");
+    }
+
     @Test
-    void start_handsTheStreamOver_spareProcessesTakeTheNextOnes_closeLetsThemExit() throws Exception {
-        Path script = standIn("[ \"$1 $2\" = \"run @-\" ] || exit 9; exec cat > \"" + dir + "/out.$$\"");
-        try (SandboxStarter starter = new SandboxStarter(() -> script, 2)) {
-            Process first = starter.start("one\0".getBytes(StandardCharsets.UTF_8));
-            assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
-            assertThat(first.exitValue()).isZero();
-            assertThat(out(first)).isEqualTo("one\0");
+    void start_usesSparesForFittingTasks_spawnsRunOtherwise_closeLetsSparesGo() throws Exception {
+        Path script = bothSubcommands();
+        try (SandboxStarter starter = starter(script, 2)) {
+            SandboxStarter.Started first = starter.start("one\0".getBytes(StandardCharsets.UTF_8), true);
+            assertThat(first.spare()).as("no spare prepared yet").isNull();
+            assertThat(first.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(out(first.process())).isEqualTo("one\0");
 
             starter.refill();
-            Process second = starter.start("two".getBytes(StandardCharsets.UTF_8));
-            Process third = starter.start("three".getBytes(StandardCharsets.UTF_8));
-            assertThat(second.waitFor(10, TimeUnit.SECONDS) && third.waitFor(10, TimeUnit.SECONDS)).isTrue();
-            assertThat(List.of(out(second), out(third))).containsExactly("two", "three");
-            assertThat(List.of(first.pid(), second.pid(), third.pid())).doesNotHaveDuplicates();
+            awaitReady(starter, 2);
+            SandboxStarter.Started second = starter.start("two".getBytes(StandardCharsets.UTF_8), true);
+            SandboxStarter.Started hostNs = starter.start("host".getBytes(StandardCharsets.UTF_8), false);
+            SandboxStarter.Started third = starter.start("three".getBytes(StandardCharsets.UTF_8), true);
+            assertThat(second.spare()).isNotNull();
+            assertThat(third.spare()).isNotNull();
+            assertThat(hostNs.spare()).as("host namespaces: never a spare").isNull();
+            for (SandboxStarter.Started s : List.of(second, hostNs, third)) {
+                assertThat(s.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
+            }
+            assertThat(List.of(out(second.process()), out(hostNs.process()), out(third.process())))
+                    .containsExactly("two", "host", "three");
+            assertThat(second.spare().initPid()).isEqualTo(second.process().pid());
+            assertThat(Files.readString(dir.resolve("spare." + second.process().pid())).strip())
+                    .isEqualTo(second.spare().dir().toString())
+                    .startsWith(dir.resolve("spares").resolve(ProcessHandle.current().pid() + ".").toString());
+            for (SandboxStarter.Started s : List.of(second, third)) {
+                dev.corral.driver.linux.LinuxSyscalls.close(s.spare().initPidfd());
+            }
 
             starter.refill();
-            awaitOutputs(3 + 2); // the spares have started: each made its (empty) file
+            awaitOutputs(4 + 2); // the two new spares have started: each made its (empty) file
         }
         // closed: every spare read EOF and exited, leaving its file empty
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -68,25 +100,74 @@ class SandboxStarterTest {
     }
 
     @Test
+    void spareThatFailsToPrepare_theStartSpawnsItsOwn() throws Exception {
+        Path script = standIn("[ \"$1\" = spare ] && { echo 'no namespaces here' >&2; exit 125; }\n"
+                + "exec cat > \"" + dir + "/out.$$\"");
+        try (SandboxStarter starter = starter(script, 1)) {
+            starter.refill();
+            Thread.sleep(200); // the spare has failed by now (nothing to wait for: a failed one is never ready)
+            assertThat(starter.ready()).isZero();
+            SandboxStarter.Started s = starter.start("x".getBytes(StandardCharsets.UTF_8), true);
+            assertThat(s.spare()).isNull();
+            assertThat(s.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(out(s.process())).isEqualTo("x");
+        }
+    }
+
+    @Test
     void start_sandboxThatExitsAtOnce_failsNamingTheExitCode() throws Exception {
         Path script = standIn("exit 7");
-        try (SandboxStarter starter = new SandboxStarter(() -> script, 2)) {
+        try (SandboxStarter starter = starter(script, 2)) {
             // bigger than a pipe's buffer, so the write cannot succeed before the process is gone
-            assertThatThrownBy(() -> starter.start(new byte[1 << 20])).isInstanceOf(IOException.class)
+            assertThatThrownBy(() -> starter.start(new byte[1 << 20], true)).isInstanceOf(IOException.class)
                     .hasMessageContaining("exit code 7");
         }
     }
 
     @Test
     void noSpares_eachStartSpawnsItsOwn() throws Exception {
-        Path script = standIn("exec cat > \"" + dir + "/out.$$\"");
-        try (SandboxStarter starter = new SandboxStarter(() -> script, 0)) {
-            Process p = starter.start("x".getBytes(StandardCharsets.UTF_8));
+        Path script = bothSubcommands();
+        try (SandboxStarter starter = starter(script, 0)) {
+            SandboxStarter.Started s = starter.start("x".getBytes(StandardCharsets.UTF_8), true);
             starter.refill();
-            assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
-            assertThat(out(p)).isEqualTo("x");
+            assertThat(s.spare()).isNull();
+            assertThat(s.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(out(s.process())).isEqualTo("x");
         }
         assertThat(outs()).hasSize(1);
+    }
+
+    @Test
+    void leftSpareDirs_ofDeadOwnersAreSwept_aTasksFilesNeverDeleted() throws Exception {
+        Path spares = Files.createDirectories(dir.resolve("spares"));
+        long dead = deadPid();
+        Path stale = Files.createDirectories(spares.resolve(dead + ".1"));
+        Files.createDirectories(stale.resolve("root"));
+        Files.createDirectories(stale.resolve("upper"));
+        Files.createDirectories(stale.resolve("work/work"));
+        Path interrupted = Files.createDirectories(spares.resolve(dead + ".2"));
+        Files.createDirectories(interrupted.resolve("upper/local"));
+        Path live = Files.createDirectories(spares.resolve(ProcessHandle.current().pid() + ".99"));
+        try (SandboxStarter ignored = starter(bothSubcommands(), 1)) {
+            assertThat(stale).doesNotExist();
+            assertThat(interrupted.resolve("upper/local")).as("a task's files stay").isDirectory();
+            assertThat(live).isDirectory();
+        }
+    }
+
+    /** A pid no process has now (a child that has exited and been reaped). */
+    private static long deadPid() throws Exception {
+        Process p = new ProcessBuilder("true").start();
+        p.waitFor();
+        return p.pid();
+    }
+
+    private static void awaitReady(SandboxStarter starter, int n) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (starter.ready() < n) {
+            assertThat(System.nanoTime()).as("only %d of %d spares ready", starter.ready(), n).isLessThan(deadline);
+            Thread.sleep(10);
+        }
     }
 
     private void awaitOutputs(int n) throws Exception {

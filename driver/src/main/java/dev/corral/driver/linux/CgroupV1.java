@@ -53,7 +53,7 @@ public final class CgroupV1 implements TaskCgroup {
     }
 
     @Override
-    public void create(Resources r, int pidsLimit) {
+    public void createDirs(int pidsLimit) {
         for (Path d : paths()) {
             mkdir(d.getParent());
             if (controllerOf(d).contains("cpuset")) {
@@ -62,20 +62,72 @@ public final class CgroupV1 implements TaskCgroup {
             }
             mkdir(d);
         }
+        Path cpuset = dirs.get("cpuset");
+        if (cpuset != null) {
+            inheritCpuset(cpuset);
+        }
+        Path mem = dirs.get("memory");
+        if (mem != null) {
+            Path swappiness = mem.resolve("memory.swappiness");
+            if (Files.exists(swappiness)) {
+                CgroupFiles.write(swappiness, "0");
+            }
+        }
+        Path pids = dirs.get("pids");
+        if (pids != null) {
+            CgroupFiles.write(pids.resolve("pids.max"), pidsLimit > 0 ? Integer.toString(pidsLimit) : "max");
+        }
+    }
+
+    /** Whether the memory controller has memsw (swap accounting): asked once, it does not change. */
+    private static volatile Boolean memsw;
+
+    @Override
+    public boolean renamable() {
+        return true;
+    }
+
+    /** v1 allows rename(2) of a cgroup directory within its parent. */
+    @Override
+    public TaskCgroup renameTo(String name) {
+        Map<String, Path> renamed = new LinkedHashMap<>();
+        List<Path[]> done = new ArrayList<>();
+        try {
+            for (Path d : paths()) {
+                Path to = d.resolveSibling(name);
+                Files.move(d, to, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                done.add(new Path[] {d, to});
+            }
+        } catch (IOException e) {
+            for (Path[] m : done.reversed()) {
+                try {
+                    Files.move(m[1], m[0], java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException ignored) {
+                    // left under the new name: the caller destroys both
+                }
+            }
+            throw new CgroupException("cannot rename cgroup to " + name + ": " + e, e);
+        }
+        dirs.forEach((controller, d) -> renamed.put(controller, d.resolveSibling(name)));
+        return new CgroupV1(renamed);
+    }
+
+    @Override
+    public void writeLimits(Resources r) {
         Path mem = dirs.get("memory");
         if (mem != null) {
             CgroupFiles.write(mem.resolve("memory.limit_in_bytes"), Long.toString(r.hardMemoryBytes()));
             if (r.softMemoryBytes() > 0) {
                 CgroupFiles.write(mem.resolve("memory.soft_limit_in_bytes"), Long.toString(r.softMemoryBytes()));
             }
-            Path memsw = mem.resolve("memory.memsw.limit_in_bytes");
-            if (Files.exists(memsw)) {
-                // With swap accounting, cap memory+swap too, or the task swaps instead of hitting its limit.
-                CgroupFiles.write(memsw, Long.toString(r.hardMemoryBytes()));
+            Path memswFile = mem.resolve("memory.memsw.limit_in_bytes");
+            Boolean hasMemsw = memsw;
+            if (hasMemsw == null) {
+                memsw = hasMemsw = Files.exists(memswFile);
             }
-            Path swappiness = mem.resolve("memory.swappiness");
-            if (Files.exists(swappiness)) {
-                CgroupFiles.write(swappiness, "0");
+            if (hasMemsw) {
+                // With swap accounting, cap memory+swap too, or the task swaps instead of hitting its limit.
+                CgroupFiles.write(memswFile, Long.toString(r.hardMemoryBytes()));
             }
         }
         Path cpu = dirs.get("cpu");
@@ -84,15 +136,10 @@ public final class CgroupV1 implements TaskCgroup {
         }
         Path cpuset = dirs.get("cpuset");
         if (cpuset != null) {
-            inheritCpuset(cpuset);
             if (!r.reservedCores().isEmpty()) {
                 CgroupFiles.write(cpuset.resolve("cpuset.cpus"),
                         r.reservedCores().stream().map(String::valueOf).collect(Collectors.joining(",")));
             }
-        }
-        Path pids = dirs.get("pids");
-        if (pids != null) {
-            CgroupFiles.write(pids.resolve("pids.max"), pidsLimit > 0 ? Integer.toString(pidsLimit) : "max");
         }
     }
 

@@ -40,12 +40,19 @@ public final class CgroupV2 implements TaskCgroup {
     }
 
     @Override
-    public synchronized void create(Resources r, int pidsLimit) {
+    public synchronized void createDirs(int pidsLimit) {
         mkdir(parentDir);
         // Controllers reach a cgroup only through every ancestor's subtree_control.
         enableControllers(parentDir.getParent());
         enabled.addAll(enableControllers(parentDir));
         mkdir(dir);
+        if (enabled.contains("pids")) {
+            CgroupFiles.write(dir.resolve("pids.max"), pidsLimit > 0 ? Integer.toString(pidsLimit) : "max");
+        }
+    }
+
+    @Override
+    public synchronized void writeLimits(Resources r) {
         if (enabled.contains("memory")) {
             CgroupFiles.write(dir.resolve("memory.max"), r.hardMemoryBytes() > 0 ? Long.toString(r.hardMemoryBytes()) : "max");
             if (r.softMemoryBytes() > 0) {
@@ -58,9 +65,6 @@ public final class CgroupV2 implements TaskCgroup {
         if (enabled.contains("cpuset") && !r.reservedCores().isEmpty()) {
             CgroupFiles.write(dir.resolve("cpuset.cpus"),
                     r.reservedCores().stream().map(String::valueOf).collect(Collectors.joining(",")));
-        }
-        if (enabled.contains("pids")) {
-            CgroupFiles.write(dir.resolve("pids.max"), pidsLimit > 0 ? Integer.toString(pidsLimit) : "max");
         }
     }
 

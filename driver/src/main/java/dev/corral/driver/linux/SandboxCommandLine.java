@@ -23,6 +23,9 @@ public final class SandboxCommandLine {
     private static final Set<SandboxFlag> ENTER_FLAGS = EnumSet.of(SandboxFlag.PID, SandboxFlag.UID, SandboxFlag.GID,
             SandboxFlag.GROUPS, SandboxFlag.CAPS, SandboxFlag.SECCOMP, SandboxFlag.CGROUP, SandboxFlag.CWD, SandboxFlag.OOM_SCORE_ADJ);
 
+    private static final Set<SandboxFlag> SPARE_FLAGS = EnumSet.of(SandboxFlag.SPARE_DIR, SandboxFlag.RO_BIND,
+            SandboxFlag.ROOTFS, SandboxFlag.NO_PIVOT_ROOT, SandboxFlag.SECRETS_SIZE, SandboxFlag.SHM_SIZE);
+
     private final String subcommand;
     private final Map<SandboxFlag, List<List<String>>> values = new EnumMap<>(SandboxFlag.class);
 
@@ -39,6 +42,17 @@ public final class SandboxCommandLine {
     public static SandboxCommandLine enter() {
         return new SandboxCommandLine("enter");
     }
+
+    /**
+     * {@code corral-sandbox spare}: a sandbox prepared ahead of its task (namespaces and the
+     * task-independent part of the root); the task's {@link #stream} goes to its stdin later.
+     */
+    public static SandboxCommandLine spare() {
+        return new SandboxCommandLine("spare");
+    }
+
+    /** {@code --spare-dir} (spare): a new directory for the prepared root, on the task dirs' filesystem. */
+    public SandboxCommandLine spareDir(Path p) { return set(SandboxFlag.SPARE_DIR, p.toString()); }
 
     /** {@code --pid} (enter): host pid of a process of the task. */
     public SandboxCommandLine pid(long hostPid) { return set(SandboxFlag.PID, Long.toString(hostPid)); }
@@ -163,23 +177,35 @@ public final class SandboxCommandLine {
      * @throws IllegalStateException when a required flag is missing or a flag does not fit the subcommand
      */
     public List<String> build(List<String> command) {
+        if (subcommand.equals("spare")) {
+            require(SandboxFlag.SPARE_DIR);
+            only(SPARE_FLAGS);
+            if (!command.isEmpty()) {
+                throw new IllegalStateException("spare takes no command: the task's comes with its stream");
+            }
+            return List.copyOf(flags());
+        }
         if (subcommand.equals("run")) {
             require(SandboxFlag.TASK_DIR);
             require(SandboxFlag.STATUS_FILE);
-            if (values.containsKey(SandboxFlag.PID)) {
-                throw new IllegalStateException("--pid is only for enter");
+            if (values.containsKey(SandboxFlag.PID) || values.containsKey(SandboxFlag.SPARE_DIR)) {
+                throw new IllegalStateException("--pid is only for enter, --spare-dir only for spare");
             }
         } else {
             require(SandboxFlag.PID);
-            for (SandboxFlag f : values.keySet()) {
-                if (!ENTER_FLAGS.contains(f)) {
-                    throw new IllegalStateException(f.flag() + " is not a flag of enter");
-                }
-            }
+            only(ENTER_FLAGS);
         }
         if (command.isEmpty()) {
             throw new IllegalStateException("the command must not be empty");
         }
+        List<String> argv = flags();
+        argv.add("--");
+        argv.addAll(command);
+        return List.copyOf(argv);
+    }
+
+    /** The subcommand and the flags in canonical (table) order. */
+    private List<String> flags() {
         List<String> argv = new ArrayList<>();
         argv.add(subcommand);
         for (SandboxFlag flag : SandboxFlag.values()) {
@@ -188,9 +214,15 @@ public final class SandboxCommandLine {
                 argv.addAll(vals);
             }
         }
-        argv.add("--");
-        argv.addAll(command);
-        return List.copyOf(argv);
+        return argv;
+    }
+
+    private void only(Set<SandboxFlag> allowed) {
+        for (SandboxFlag f : values.keySet()) {
+            if (!allowed.contains(f)) {
+                throw new IllegalStateException(f.flag() + " is not a flag of " + subcommand);
+            }
+        }
     }
 
     private void require(SandboxFlag f) {

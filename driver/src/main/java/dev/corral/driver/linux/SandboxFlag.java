@@ -1,11 +1,12 @@
 package dev.corral.driver.linux;
 
 /**
- * The {@code corral-sandbox run} flag table: one constant per flag, in the canonical argv order (the
+ * The {@code corral-sandbox run}, {@code enter} and {@code spare} flag table: one constant per flag, in the canonical argv order (the
  * C side has the same table in {@code options.c}; both are checked against the golden argv files).
  */
 public enum SandboxFlag {
     PID("--pid", 1),
+    SPARE_DIR("--spare-dir", 1),
     TASK_DIR("--task-dir", 1),
     ALLOC_DIR("--alloc-dir", 1),
     RO_BIND("--ro-bind", 2),

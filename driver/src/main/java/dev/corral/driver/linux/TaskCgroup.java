@@ -20,7 +20,35 @@ public interface TaskCgroup {
      *
      * @throws CgroupException naming the file that could not be written
      */
-    void create(Resources resources, int pidsLimit);
+    default void create(Resources resources, int pidsLimit) {
+        createDirs(pidsLimit);
+        writeLimits(resources);
+    }
+
+    /**
+     * Creates the directories, with what they need to accept a task (a v1 cpuset's cpus and mems)
+     * and the limits every task of the driver gets (pids limit, v1 swappiness 0).
+     */
+    void createDirs(int pidsLimit);
+
+    /** Writes the task's own limits (memory, CPU, reserved cores) into existing directories. */
+    void writeLimits(Resources resources);
+
+    /**
+     * This cgroup under another name in the same parent, its directories renamed (so a cgroup
+     * made ahead of its task takes the task's name without the cost of making one: bench/).
+     *
+     * @throws UnsupportedOperationException where the kernel cannot rename cgroups (v2)
+     * @throws CgroupException a rename failed (the ones done before are undone)
+     */
+    default TaskCgroup renameTo(String name) {
+        throw new UnsupportedOperationException("cgroups cannot be renamed here");
+    }
+
+    /** Whether {@link #renameTo} works here. */
+    default boolean renamable() {
+        return false;
+    }
 
     /** Host pids of every process in the cgroup (and its descendants). */
     Set<Long> pids();

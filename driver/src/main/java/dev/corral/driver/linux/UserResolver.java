@@ -24,6 +24,21 @@ public final class UserResolver {
     public UserResolver(String passwdText, String groupText) {
         this.passwd = parsePasswd(passwdText);
         this.groups = parseGroup(groupText);
+        this.passwdText = passwdText;
+        this.groupText = groupText;
+    }
+
+    private final String passwdText;
+    private final String groupText;
+
+    /** The /etc/passwd text this resolver was made from. */
+    public String passwdText() {
+        return passwdText;
+    }
+
+    /** The /etc/group text this resolver was made from. */
+    public String groupText() {
+        return groupText;
     }
 
     /** One line of /etc/passwd. */

@@ -112,10 +112,35 @@ class SandboxCommandLineTest {
     }
 
     @Test
+    void build_spare_matchesGolden() throws IOException {
+        List<String> argv = SandboxCommandLine.spare()
+                .noPivotRoot(true)
+                .rootfs(dev.corral.driver.RootfsMode.READONLY)
+                .roBind("/bin", "/bin").roBind("/etc", "/etc").roBind("/usr", "/usr")
+                .spareDir(Path.of("/var/lib/corral/spares/4242.1"))
+                .build(List.of());
+        assertThat(argv).containsExactlyElementsOf(golden("spare"));
+    }
+
+    @Test
+    void build_spareWithATaskFlagOrACommand_isRefused() {
+        assertThatThrownBy(() -> SandboxCommandLine.spare().spareDir(Path.of("/s")).uid(5).build(List.of()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("--uid is not a flag of spare");
+        assertThatThrownBy(() -> SandboxCommandLine.spare().spareDir(Path.of("/s")).build(List.of("/bin/true")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("no command");
+        assertThatThrownBy(() -> SandboxCommandLine.spare().build(List.of()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("--spare-dir");
+        assertThatThrownBy(() -> SandboxCommandLine.run().taskDir(Path.of("/t")).statusFile(Path.of("/s"))
+                .spareDir(Path.of("/x")).build(List.of("/bin/true")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("--spare-dir only for spare");
+    }
+
+    @Test
     void build_everyGoldenFileIsCoveredByATest() throws IOException {
         try (var files = Files.list(GOLDEN)) {
             assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".argv")).sorted())
-                    .containsExactly("enter.argv", "full.argv", "host-modes.argv", "minimal.argv", "spaces-unicode.argv");
+                    .containsExactly("enter.argv", "full.argv", "host-modes.argv", "minimal.argv", "spaces-unicode.argv",
+                            "spare.argv");
         }
     }
 
