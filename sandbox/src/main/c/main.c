@@ -185,11 +185,12 @@ static char read_progress(int fd) {
  * part of the root and tells A, which prints B's host pid on stdout. The task's stream then goes
  * to B on the stdin both share, and A exits once B has recorded the start (as --exit-after-start).
  */
-static int spare_main(const struct sandbox_options *o, const struct proctitle *title) {
+static int spare_main(const struct sandbox_options *o, const struct proctitle *title, const struct proctitle *env_area) {
     struct run_context c;
     memset(&c, 0, sizeof c);
     c.o = o;
     c.title = *title;
+    c.env_area = *env_area;
     c.status_dirfd = -1;
     if (setpgid(0, 0) < 0 && errno != EPERM) {
         fprintf(stderr, "corral-sandbox: spare: setpgid: %s\n", strerror(errno));
@@ -317,6 +318,9 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "probe") == 0) return probe_main(stdout);
     if (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "enter") != 0 && strcmp(argv[1], "spare") != 0) return usage();
     static struct sandbox_options options; /* the only global state: the parsed options */
+    extern char **environ;
+    struct proctitle env_area;
+    proctitle_env_area(environ, &env_area);
     struct sandbox_error error;
     /* the options point into a heap copy of argv, so the original area can be overwritten */
     struct proctitle title;
@@ -366,7 +370,7 @@ int main(int argc, char **argv) {
     case SANDBOX_RUN:
         return run_main(&options, &title);
     case SANDBOX_SPARE:
-        return spare_main(&options, &title);
+        return spare_main(&options, &title, &env_area);
     default:
         return enter_main(&options);
     }

@@ -456,8 +456,17 @@ static int spare_receive(struct run_context *c, struct sandbox_error *e) {
     if (argv == NULL) FAIL(e, "spare", ENOMEM, "arguments");
     argv[0] = "run";
     memcpy(argv + 1, args, (size_t)n * sizeof *args);
-    /* C inherits it through fork and passes it to execve; our own /proc/PID/environ stays empty */
+    /*
+     * C inherits it through fork and passes it to execve. Our own /proc/PID/environ shows it too,
+     * written over the placeholder environment the driver started the spare with (no exec needed:
+     * the kernel reads that area live), so tools that find a task's processes by NOMAD_ALLOC_ID find
+     * its init as well. Too big for the area: left as it was (the driver never hands such a task a spare).
+     */
     environ = env;
+    if (proctitle_set_env(&c->env_area, env) < 0) {
+        fprintf(stderr, "corral-sandbox: spare: the task's environment does not fit the init's (%zu bytes)\n",
+                c->env_area.len);
+    }
     if (options_parse(n + 1, argv, &task_options, e) < 0) return -1;
     c->o = &task_options;
     return 1;

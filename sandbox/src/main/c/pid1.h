@@ -36,6 +36,7 @@ struct run_context {
     int deferred_count;
     int nice;                    /* A's caller's nice value: a spare prepares at 19, its task runs at this */
     struct prepared_root *prep;  /* B of a spare: released once the start is on record; else NULL */
+    struct proctitle env_area;   /* the environment area the kernel gave A (B has a copy): a spare's B shows its task's there */
     struct proctitle title;      /* A's argv area (B has a copy): overwritten so no host path shows */
 };
 

@@ -35,3 +35,26 @@ void proctitle_set(const struct proctitle *area, const char *const *words) {
         prctl(PR_SET_MM, PR_SET_MM_ARG_END, (unsigned long)(area->start + used), 0, 0);
     }
 }
+
+void proctitle_env_area(char **envp, struct proctitle *area) {
+    area->start = envp != NULL && envp[0] != NULL ? envp[0] : NULL;
+    char *end = area->start;
+    for (size_t i = 0; end != NULL && envp[i] != NULL; i++) {
+        if (envp[i] == end) end += strlen(envp[i]) + 1;
+    }
+    area->len = area->start == NULL ? 0 : (size_t)(end - area->start);
+}
+
+int proctitle_set_env(const struct proctitle *area, char *const *envp) {
+    size_t need = 0;
+    for (size_t i = 0; envp[i] != NULL; i++) need += strlen(envp[i]) + 1;
+    if (area->start == NULL || need > area->len) return -1;
+    size_t used = 0;
+    for (size_t i = 0; envp[i] != NULL; i++) {
+        size_t n = strlen(envp[i]) + 1;
+        memcpy(area->start + used, envp[i], n);
+        used += n;
+    }
+    memset(area->start + used, 0, area->len - used);
+    return 0;
+}

@@ -20,4 +20,16 @@ char **proctitle_detach(int argc, char **argv, struct proctitle *area);
  * where the kernel lets us (CAP_SYS_RESOURCE), ends the visible command line after them. */
 void proctitle_set(const struct proctitle *area, const char *const *words);
 
+/*
+ * The environment strings the kernel placed (what /proc/PID/environ reads, live from memory),
+ * contiguous from start to start + len; len 0 when there is none.
+ */
+void proctitle_env_area(char **envp, struct proctitle *area);
+
+/*
+ * Overwrites the environment area with envp's entries (NUL-separated) and zeroes the rest, so that
+ * /proc/PID/environ shows them. Returns -1, changing nothing, when they do not fit.
+ */
+int proctitle_set_env(const struct proctitle *area, char *const *envp);
+
 #endif

@@ -598,8 +598,12 @@ test_spare() {
     chmod 0751 "$t/task"
     chown 123:456 "$t/task"
     spare_run -- /bin/sh -c 'cat /top.txt /local/f /secrets/token; echo "$SPARE $(id -u) $(hostname)"
-        ls / | tr "\n" " "; echo; cat /proc/1/comm; echo made >/local/new'
+        ls / | tr "\n" " "; echo; cat /proc/1/comm; echo made >/local/new
+        while [ ! -e /alloc/go ]; do sleep 0.01; done'
     check "spare run: the start is on record, A exits 0" "$rc" 0
+    check "spare run: the init's /proc/PID/environ shows the task's environment" \
+        "$(tr '\0' '\n' <"/proc/$init/environ" | grep -v '^$')" $'PATH=/usr/bin:/bin\nSPARE=1'
+    touch "$t/alloc/go"
     for _ in $(seq 1 100); do [ "$(status_key "$t/status" state)" = exited ] && break; sleep 0.05; done
     check "spare run: the task ran and exited 0" "$(status_key "$t/status" state) $(status_key "$t/status" exit_code)" "exited 0"
     check "spare run: the task saw its files, env and a private hostname" "$(head -4 "$t/sandbox.log")" \

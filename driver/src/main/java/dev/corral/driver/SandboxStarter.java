@@ -46,6 +46,23 @@ final class SandboxStarter implements AutoCloseable {
     private static final AtomicLong SEQUENCE = new AtomicLong();
 
     /**
+     * Bytes of environment a spare's init can show as its task's: a spare is spawned with one
+     * placeholder variable of this size, which its init overwrites in place (sandbox/CONTRACT.md).
+     * Nomad's variables take 2 to 6 KiB; a task with more starts through a plain run.
+     */
+    static final int ENV_CAPACITY = 16 * 1024;
+    private static final String ENV_PLACEHOLDER = "CORRAL_ENV_AREA";
+
+    /** Whether the task's environment fits a spare's init ({@link #ENV_CAPACITY}). */
+    static boolean envFits(java.util.Map<String, String> env) {
+        long bytes = 0;
+        for (var e : env.entrySet()) {
+            bytes += e.getKey().getBytes(StandardCharsets.UTF_8).length + 1 + e.getValue().getBytes(StandardCharsets.UTF_8).length + 1;
+        }
+        return bytes <= ENV_CAPACITY;
+    }
+
+    /**
      * A prepared sandbox: {@code process} is its A (alive until the start is on record), {@code
      * initPid} its init, this JVM's child (through CLONE_PARENT), which this JVM must reap, and
      * {@code initPidfd} a pidfd of it owned by whoever holds the spare.
@@ -252,7 +269,7 @@ final class SandboxStarter implements AutoCloseable {
         }
     }
 
-    /** A sandbox process with an empty environment (the task's comes with the stream). */
+    /** A spare process: its environment is only the placeholder (the task's comes with the stream). */
     private record ProcessBuilderHolder(Path binary, List<String> args) {
         Process start() throws IOException {
             List<String> cmd = new ArrayList<>(args.size() + 1);
@@ -260,6 +277,8 @@ final class SandboxStarter implements AutoCloseable {
             cmd.addAll(args);
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.PIPE);
             pb.environment().clear();
+            // the area the init later overwrites with its task's environment: ENV_CAPACITY bytes in all
+            pb.environment().put(ENV_PLACEHOLDER, "x".repeat(ENV_CAPACITY - ENV_PLACEHOLDER.length() - 2));
             return pb.start();
         }
     }

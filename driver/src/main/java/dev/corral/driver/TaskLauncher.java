@@ -222,8 +222,8 @@ final class TaskLauncher {
         }
         SandboxStarter.Started started;
         try {
-            started = starter.start(stream,
-                    plan.pidMode() == NamespaceMode.PRIVATE && plan.ipcMode() == NamespaceMode.PRIVATE);
+            started = starter.start(stream, plan.pidMode() == NamespaceMode.PRIVATE
+                    && plan.ipcMode() == NamespaceMode.PRIVATE && SandboxStarter.envFits(plan.identity().env()));
         } catch (IOException e) {
             destroyQuietly(cgroup);
             throw new TaskLaunchException("failed to start the sandbox " + sandboxBinary.get() + ": " + e.getMessage(), e);
