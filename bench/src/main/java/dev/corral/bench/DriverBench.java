@@ -293,7 +293,8 @@ final class DriverBench implements AutoCloseable {
     Map<String, Object> leftovers() throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         List<Long> procs = new ArrayList<>(Proc.pidsWithCmdline(sleepMarker));
-        for (long pid : Proc.pidsWithFdUnder(dataDir())) {
+        // the driver's idle spare sandboxes hold only their own dirs (<state>/spares): not a task's leftovers
+        for (long pid : Proc.pidsWithFdUnder(dataDir(), config.stateDir().resolve("spares"))) {
             if (!procs.contains(pid)) {
                 procs.add(pid);
             }

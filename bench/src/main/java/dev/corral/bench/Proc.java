@@ -67,6 +67,11 @@ final class Proc {
      * directory open and overwrites its own argv, so its command line does not name the dir).
      */
     static List<Long> pidsWithFdUnder(Path dir) {
+        return pidsWithFdUnder(dir, null);
+    }
+
+    /** Same, not counting fds under {@code except} (null: none). */
+    static List<Long> pidsWithFdUnder(Path dir, Path except) {
         List<Long> out = new ArrayList<>();
         long self = ProcessHandle.current().pid();
         try (Stream<Path> s = Files.list(Path.of("/proc"))) {
@@ -78,7 +83,8 @@ final class Proc {
                 try (Stream<Path> fds = Files.list(p.resolve("fd"))) {
                     if (fds.anyMatch(fd -> {
                         try {
-                            return Files.readSymbolicLink(fd).startsWith(dir);
+                            Path target = Files.readSymbolicLink(fd);
+                            return target.startsWith(dir) && (except == null || !target.startsWith(except));
                         } catch (IOException e) {
                             return false;
                         }

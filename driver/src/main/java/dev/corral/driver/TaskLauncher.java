@@ -316,15 +316,26 @@ final class TaskLauncher {
         return h.isEmpty() ? "corral-task" : h;
     }
 
+    private static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+
+    /** The task's state dir, 0700: one mkdir on a first start (the common case), emptied of a status else. */
     private static void prepareStateDir(Path taskState, Path statusFile) {
         try {
-            Files.createDirectories(taskState);
-            Files.setPosixFilePermissions(taskState, PosixFilePermissions.fromString("rwx------"));
-            Files.deleteIfExists(statusFile);
+            try {
+                Files.createDirectory(taskState, OWNER_ONLY);
+            } catch (java.nio.file.NoSuchFileException e) {
+                Files.createDirectories(taskState.getParent());
+                Files.createDirectory(taskState, OWNER_ONLY);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                Files.setPosixFilePermissions(taskState, PosixFilePermissions.fromString("rwx------"));
+                Files.deleteIfExists(statusFile);
+            }
         } catch (IOException e) {
             throw new TaskLaunchException("cannot prepare the task state directory " + taskState + ": " + e.getMessage(), e);
         }
     }
+
 
     static int openPidfd(long pid) {
         try {

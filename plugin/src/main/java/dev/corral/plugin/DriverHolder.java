@@ -32,6 +32,13 @@ final class DriverHolder {
         driver = new ExecDriver(config);
     }
 
+    /** Closes the driver (its spares and pooled cgroups; never its tasks). */
+    synchronized void close() {
+        if (driver != null) {
+            driver.close();
+        }
+    }
+
     /** The driver; before any SetConfig (never on Nomad's path) one with the default config. */
     synchronized ExecDriver driver() {
         if (driver == null) {

@@ -52,6 +52,7 @@ public final class PluginServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final ExecutorService executor;
     private final HclogWriter log;
+    private final DriverHolder holder;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -59,7 +60,7 @@ public final class PluginServer implements AutoCloseable {
         this.socketDir = socketDir;
         this.socket = socketDir.resolve("plugin.sock");
         this.log = log;
-        DriverHolder holder = new DriverHolder(log);
+        this.holder = new DriverHolder(log);
         HealthStatusManager health = new HealthStatusManager();
         health.setStatus(HEALTH_SERVICE, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
         boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
@@ -132,6 +133,7 @@ public final class PluginServer implements AutoCloseable {
         boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
         workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
         executor.shutdownNow();
+        holder.close(); // lets the driver's spare sandboxes and pooled cgroups go; tasks keep running
         deleteQuietly(socketDir);
         stopped.countDown();
     }

@@ -66,6 +66,7 @@ class PluginTaskLifecycleIT {
             return;
         }
         for (NomadHarness p : plugins) {
+            p.kill(); // as Nomad stops a plugin: Shutdown first, so it lets its spares and pooled cgroups go
             p.close();
         }
         // A sandbox exits right after recording its task's exit; give it a moment to be reaped.
