@@ -29,9 +29,11 @@ import java.util.Set;
  * @param maxKillTimeout  {@code max_kill_timeout}: cap on a task's kill timeout
  * @param userDenylist    users a task may not run as ({@code user.denylist}, default {@code root})
  * @param seccomp         {@code seccomp}: the syscall filter of every task ({@code "default"}, {@code "unconfined"} or a deny-list path)
- * @param spareSandboxes  Corral only, not a plugin key: sandbox processes kept spawned ahead of need so that a start
- *                        spawns none (default 2; 0 for a one-shot use such as {@code corral run}, where they would
- *                        only be spawned after the one start and never used)
+ * @param spareSandboxes  Corral only, not a plugin key: spare sandboxes kept prepared ahead of need (namespaces and
+ *                        the task-independent part of the root, under {@code <stateDir>/spares}), and as many empty
+ *                        task cgroups made ahead on cgroup v1, so that a start creates none of them (default 2; 0
+ *                        for a one-shot use such as {@code corral run}, where they would only be made after the one
+ *                        start and never used)
  */
 public record ExecDriverConfig(
         boolean noPivotRoot,
