@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -196,15 +195,6 @@ static int spare_main(const struct sandbox_options *o, const struct proctitle *t
         fprintf(stderr, "corral-sandbox: spare: setpgid: %s\n", strerror(errno));
         return 125;
     }
-    /*
-     * Preparing is work done ahead, for a task that may come much later: it must never take a CPU
-     * from a task that runs now (a just-started task waited for its first instruction behind it,
-     * bench/). B goes back to the caller's priority when its task comes.
-     */
-    errno = 0;
-    c.nice = getpriority(PRIO_PROCESS, 0);
-    if (errno != 0) c.nice = 0;
-    setpriority(PRIO_PROCESS, 0, 19); /* best effort */
     int sync[2], progress[2];
     if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(progress, O_CLOEXEC) < 0) {
         fprintf(stderr, "corral-sandbox: spare: pipe: %s\n", strerror(errno));

@@ -27,6 +27,7 @@
 #include "user.h"
 
 #define PUMP_BUFFER 65536
+#define SPARE_RELEASE_DELAY_MS 50
 
 /* ---- helpers of B ---- */
 
@@ -272,13 +273,6 @@ static void handle_report(struct run_context *c) {
         c->status.started_ns = status_now_ns();
     }
     write_status(c);
-    if (c->prep != NULL) {
-        /* after the record, at nice 19: the task just exec'd must get the CPU first */
-        setpriority(PRIO_PROCESS, 0, 19);
-        mounts_release_prepared(c->prep);
-        setpriority(PRIO_PROCESS, 0, c->nice);
-        c->prep = NULL;
-    }
     /* now the task runs its own program (or is dead): deliver what was held back */
     for (int i = 0; i < c->deferred_count; i++) forward_signal(c, c->deferred[i]);
     c->deferred_count = 0;
@@ -355,10 +349,21 @@ static int supervise(struct run_context *c) {
             {.fd = c->out_pipe, .events = POLLIN},
             {.fd = c->err_pipe, .events = POLLIN},
         };
-        if (poll(fds, 4, -1) < 0) {
+        /*
+         * A spare's leftovers (the emptied old task dir, the mount point) are removed once the task
+         * has run for a moment: on the start path, or right after it, they took the CPU and the
+         * filesystem's journal from the task just exec'd (bench/).
+         */
+        int n = poll(fds, 4, c->prep != NULL && c->report_fd < 0 ? SPARE_RELEASE_DELAY_MS : -1);
+        if (n < 0) {
             if (errno == EINTR) continue;
             fprintf(stderr, "corral-sandbox: poll: %s\n", strerror(errno));
             return 125;
+        }
+        if (n == 0) {
+            mounts_release_prepared(c->prep);
+            c->prep = NULL;
+            continue;
         }
         if (fds[1].revents) handle_report(c);
         if (fds[2].revents) pump(&c->out_pipe, &c->out_log);
@@ -382,6 +387,10 @@ static int supervise(struct run_context *c) {
     }
     if (c->out_pipe >= 0) pump(&c->out_pipe, &c->out_log);
     if (c->err_pipe >= 0) pump(&c->err_pipe, &c->err_log);
+    if (c->prep != NULL) {
+        mounts_release_prepared(c->prep);
+        c->prep = NULL;
+    }
     if (c->status.state != STATE_FAILED) c->status.state = STATE_EXITED;
     status_set_finished(&c->status, task_status, &task_usage);
     write_status(c);
@@ -503,8 +512,6 @@ int pid1_spare_main(struct run_context *c) {
         fprintf(stderr, "corral-sandbox: spare: %s: %s\n", e.step, e.detail);
         return 125; /* A reads EOF instead of "prepared" */
     }
-    /* prepared: back to the caller's priority, so that the task's stream wakes us at once */
-    setpriority(PRIO_PROCESS, 0, c->nice);
     if (write(c->started_fd, "p", 1) != 1) return 125; /* A is gone: nobody will hand us a task */
     int got = spare_receive(c, &e);
     if (got == 0) {

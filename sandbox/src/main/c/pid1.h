@@ -34,7 +34,6 @@ struct run_context {
     pid_t task_pid;              /* C, in B's PID namespace */
     int deferred[64];            /* signals received before C's execve, in arrival order */
     int deferred_count;
-    int nice;                    /* A's caller's nice value: a spare prepares at 19, its task runs at this */
     struct prepared_root *prep;  /* B of a spare: released once the start is on record; else NULL */
     struct proctitle env_area;   /* the environment area the kernel gave A (B has a copy): a spare's B shows its task's there */
     struct proctitle title;      /* A's argv area (B has a copy): overwritten so no host path shows */

@@ -41,6 +41,7 @@ final class LatencyBench {
             driver.startOnce(trueDir, "lat-true", bintrue, false);
         }
         int cWarm = Math.min(bench.opt.warmup(), 20);
+        var before = driver.driver.startCounts();
         for (int r = 0; r < rounds; r++) {
             Bench.log("latency: round " + (r + 1) + "/" + rounds + ", " + perRound + " runs per system and payload");
             for (PeerBench.System s : systems) {
@@ -52,11 +53,14 @@ final class LatencyBench {
                 corralTrue.add(driver.startOnce(trueDir, "lat-true", bintrue, false));
             }
         }
+        var after = driver.driver.startCounts();
         List<Map<String, Object>> rows = new ArrayList<>();
         Map<String, Object> corral = new LinkedHashMap<>();
         corral.put("name", "corral");
-        corral.put("description", "ExecDriver.startTask in this JVM: corral-sandbox run, default chroot_env, cgroups "
-                + "(cpu, cpuacct, memory, pids, freezer, cpuset), rotated logs, /dev, /sys, /secrets; nobody");
+        corral.put("description", "ExecDriver.startTask in this JVM (spare sandboxes, back-to-back starts): default chroot_env, "
+                + "cgroups (cpu, cpuacct, memory, pids, freezer, cpuset), rotated logs, /dev, /sys, /secrets; nobody");
+        corral.put("starts_from_spare", after.fromSpare() - before.fromSpare());
+        corral.put("starts_spawned", after.spawned() - before.spawned());
         corral.put("execd", Stats.of("corral exec'd", column(corralStamp, 0)).toJson(true));
         corral.put("start_returned", Stats.of("corral startTask returned", column(corralStamp, 1)).toJson(false));
         corral.put("exit_stamp", Stats.of("corral exit (stamp)", column(corralStamp, 2)).toJson(false));

@@ -52,8 +52,14 @@ final class Report {
                         num(e.get("p50_ms")) / corral));
             }
             Map<String, Object> ret = map(rows.getFirst().get("start_returned"));
-            b.append(String.format(Locale.ROOT, "%nCorral's `startTask` returned after p50 %.2f ms / p99 %.2f ms (it returns once the sandbox reports the exec).%n%n",
+            b.append(String.format(Locale.ROOT, "%nCorral's `startTask` returned after p50 %.2f ms / p99 %.2f ms (it returns once the sandbox reports the exec).%n",
                     num(ret.get("p50_ms")), num(ret.get("p99_ms"))));
+            Object spare = rows.getFirst().get("starts_from_spare");
+            if (spare != null) {
+                b.append(String.format(Locale.ROOT, "Of Corral's measured starts, %s were handed to a spare sandbox and %s spawned theirs (no spare ready).%n",
+                        spare, rows.getFirst().get("starts_spawned")));
+            }
+            b.append("\n");
             for (Map<String, Object> row : rows) {
                 b.append("- **").append(row.get("name")).append("**: ").append(row.get("description")).append("\n");
             }

@@ -104,9 +104,7 @@ final class CgroupPool implements AutoCloseable {
             return;
         }
         int n = more;
-        // at nice 19: making cgroups ahead must never take a CPU from a task starting now
-        Thread.ofPlatform().daemon().name("corral-cgroup-pool").start(() -> {
-            dev.corral.driver.linux.LinuxSyscalls.lowerThisThreadsPriority();
+        Thread.ofVirtual().name("corral-cgroup-pool").start(() -> {
             for (int i = 0; i < n; i++) {
                 TaskCgroup c = layout.forTask(parent, "pool-" + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet());
                 boolean kept = false;

@@ -73,6 +73,8 @@ public final class ExecDriver implements AutoCloseable {
     private final CgroupLayout cgroups;
     private final Capabilities capabilities;
     private final TaskLauncher launcher;
+    /** Waits for every watched init's exit on one thread. */
+    private final ExitWatcher exits = new ExitWatcher();
     private final TaskStore store = new TaskStore();
     /** Ids whose StartTask or RecoverTask is in progress, so a second one is refused. */
     private final Set<String> starting = ConcurrentHashMap.newKeySet();
@@ -277,22 +279,7 @@ public final class ExecDriver implements AutoCloseable {
 
     /** Waits for the process behind {@code fd} (which this call now owns) to exit, then finishes the handle. */
     private void watchFd(TaskHandle handle, int fd) {
-        // poll(2) blocks its thread in native code: a platform thread, not a virtual one.
-        Thread.ofPlatform().daemon().name("corral-wait-" + handle.id()).start(() -> {
-            Optional<LinuxSyscalls.ChildExit> exit;
-            try {
-                while (!LinuxSyscalls.pollExit(fd, 1000)) {
-                    if (!handle.running()) {
-                        return;
-                    }
-                }
-                // our child (a sandbox init this driver started): reap it and keep its wait status
-                exit = LinuxSyscalls.reap(fd);
-            } finally {
-                LinuxSyscalls.close(fd);
-            }
-            finish(handle, exit);
-        });
+        exits.watch(fd, handle::running, exit -> finish(handle, exit));
     }
 
     /**
@@ -660,10 +647,48 @@ public final class ExecDriver implements AutoCloseable {
                 continue;
             }
             orphan.destroy();
-            deleteTree(config.stateDir().resolve("tasks").resolve(name));
+            Path state = config.stateDir().resolve("tasks").resolve(name);
+            awaitInitGone(state);
+            deleteTree(state);
             reaped.add(name);
         }
         return reaped;
+    }
+
+    /**
+     * The orphan's init (outside the task cgroup) records the task's end in {@code state} once the
+     * task is killed: wait (at most 5 s) until it has exited, so that the state dir is deleted after
+     * that write, not under it.
+     */
+    private static void awaitInitGone(Path state) {
+        OptionalLong init = SandboxStatus.read(state.resolve("status")).map(SandboxStatus::initPid)
+                .orElse(OptionalLong.empty());
+        if (init.isEmpty()) {
+            return;
+        }
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (ProcStat.read(init.getAsLong()).filter(p -> p.state() != 'Z').isPresent() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
+     * How this driver's starts went so far: {@code fromSpare} were handed to a sandbox prepared ahead,
+     * {@code spawned} spawned theirs at the start (no spare was ready, or the task does not fit one:
+     * host PID or IPC namespace, a very large environment).
+     */
+    public record StartCounts(long fromSpare, long spawned) {
+    }
+
+    /** See {@link StartCounts}. */
+    public StartCounts startCounts() {
+        long[] c = launcher.startCounts();
+        return new StartCounts(c[0], c[1]);
     }
 
     /** The tracked handle of a task, if any. */
@@ -683,5 +708,6 @@ public final class ExecDriver implements AutoCloseable {
     @Override
     public void close() {
         launcher.close();
+        exits.close();
     }
 }

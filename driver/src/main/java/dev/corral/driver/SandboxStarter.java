@@ -88,6 +88,19 @@ final class SandboxStarter implements AutoCloseable {
     private final ArrayDeque<CompletableFuture<Spare>> spares = new ArrayDeque<>();
     /** Set by {@link #close}: no more spares. Guarded by {@code this}. */
     private boolean closed;
+    /**
+     * One platform thread, kept (reading a spare's first line blocks in native code): starting a
+     * thread per refill cost 0.1 to 0.3 ms right when the task just started wanted the CPU (bench/).
+     */
+    private final java.util.concurrent.ExecutorService preparer = java.util.concurrent.Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().daemon().name("corral-sandbox-spare").factory());
+    private final java.util.concurrent.atomic.LongAdder fromSpare = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder spawned = new java.util.concurrent.atomic.LongAdder();
+
+    /** Starts so far: handed to a spare, and spawned at their start (no spare fitted or was ready). */
+    long[] counts() {
+        return new long[] {fromSpare.sum(), spawned.sum()};
+    }
 
     SandboxStarter(Supplier<Path> binary, Function<Path, List<String>> spareArgs, Path sparesDir, int count) {
         this.binary = binary;
@@ -114,12 +127,14 @@ final class SandboxStarter implements AutoCloseable {
             }
             Spare spare = ready(next);
             if (spare != null && hand(spare.process(), stream)) {
+                fromSpare.increment();
                 return new Started(spare.process(), spare);
             }
             if (spare != null) {
                 discard(spare);
             }
         }
+        spawned.increment();
         Process p = spawn(List.of("run", "@-"));
         if (!hand(p, stream)) {
             throw new IOException("the sandbox " + binary.get() + " exited before it read its arguments (exit code "
@@ -207,19 +222,20 @@ final class SandboxStarter implements AutoCloseable {
         if (more.isEmpty()) {
             return;
         }
-        // a platform thread: reading the spare's first line blocks in native code; at nice 19 (and the
-        // spares it spawns with it) so that preparing never takes a CPU from a task starting now
-        Thread.ofPlatform().daemon().name("corral-sandbox-spare").start(() -> {
-            LinuxSyscalls.lowerThisThreadsPriority();
-            for (CompletableFuture<Spare> f : more) {
-                try {
-                    f.complete(spawnSpare());
-                } catch (IOException | RuntimeException e) {
-                    LOG.warn("could not prepare a spare sandbox (the next start spawns its own): {}", e.getMessage());
-                    f.completeExceptionally(e);
+        try {
+            preparer.execute(() -> {
+                for (CompletableFuture<Spare> f : more) {
+                    try {
+                        f.complete(spawnSpare());
+                    } catch (IOException | RuntimeException e) {
+                        LOG.warn("could not prepare a spare sandbox (the next start spawns its own): {}", e.getMessage());
+                        f.completeExceptionally(e);
+                    }
                 }
-            }
-        });
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            more.forEach(f -> f.completeExceptionally(closing)); // closed meanwhile
+        }
     }
 
     /** Spawns a spare and waits until it is prepared: it prints its init's pid then. */
@@ -398,6 +414,7 @@ final class SandboxStarter implements AutoCloseable {
             all = List.copyOf(spares);
             spares.clear();
         }
+        preparer.shutdown(); // what it has queued still runs: those spares are let go when ready
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         List<Spare> released = new ArrayList<>();
         for (CompletableFuture<Spare> f : all) {

@@ -67,6 +67,11 @@ final class TaskLauncher {
     }
 
     /** Lets the spare sandbox go; later starts spawn theirs directly. */
+    /** Starts so far: {handed to a spare sandbox, spawned at their start}. */
+    long[] startCounts() {
+        return starter.counts();
+    }
+
     /** Removes what spares and pooled cgroups of a JVM that died left behind. */
     void sweepLeftovers() {
         cgroupPool.sweep();
@@ -298,18 +303,22 @@ final class TaskLauncher {
         return all;
     }
 
+    private static final java.util.regex.Pattern LEADING_DOTS = java.util.regex.Pattern.compile("^\\.+");
+    private static final java.util.regex.Pattern NOT_HOSTNAME = java.util.regex.Pattern.compile("[^A-Za-z0-9-]");
+    private static final java.util.regex.Pattern LEADING_DASHES = java.util.regex.Pattern.compile("^-+");
+
     /** A cgroup and state-dir name from a task id: {@code <alloc>.<task>.<hex>}, only safe characters. */
     static String cgroupName(String taskId) {
         StringBuilder b = new StringBuilder();
         for (char ch : taskId.toCharArray()) {
             b.append(Character.isLetterOrDigit(ch) && ch < 128 || ch == '-' || ch == '_' ? ch : '.');
         }
-        String s = b.toString().replaceAll("^\\.+", "");
+        String s = LEADING_DOTS.matcher(b).replaceFirst("");
         return s.isEmpty() ? "task" : s;
     }
 
     private static String hostname(String taskName) {
-        String h = taskName.replaceAll("[^A-Za-z0-9-]", "-").replaceAll("^-+", "");
+        String h = LEADING_DASHES.matcher(NOT_HOSTNAME.matcher(taskName).replaceAll("-")).replaceFirst("");
         if (h.length() > 63) {
             h = h.substring(0, 63);
         }

@@ -102,6 +102,22 @@ public final class Capabilities {
      * @throws CapabilityNotAllowedException  cap_add holds a capability outside allow_caps
      */
     public List<String> compute(Collection<String> allowCaps, Collection<String> capAdd, Collection<String> capDrop) {
+        List<Object> key = List.of(List.copyOf(allowCaps), List.copyOf(capAdd), List.copyOf(capDrop));
+        List<String> known = computed.get(key);
+        if (known != null) {
+            return known; // the same few combinations for almost every task: computed once each
+        }
+        List<String> result = computeNow(allowCaps, capAdd, capDrop);
+        if (computed.size() < 256) {
+            computed.put(key, result);
+        }
+        return result;
+    }
+
+    /** Successful {@link #compute} results by arguments (a failure is thrown again each time). */
+    private final java.util.Map<List<Object>, List<String>> computed = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private List<String> computeNow(Collection<String> allowCaps, Collection<String> capAdd, Collection<String> capDrop) {
         List<String> badAdd = unsupportedOf(capAdd);
         if (!badAdd.isEmpty()) {
             throw new InvalidTaskConfigException(

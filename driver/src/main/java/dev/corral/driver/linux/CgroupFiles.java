@@ -27,10 +27,22 @@ final class CgroupFiles {
         }
     }
 
-    /** Whole-file read through a stream: kernel files report size 0, and some misbehave on sized reads. */
+    /**
+     * Whole-file read through a stream: kernel files report size 0 or 4096, and some misbehave on
+     * sized reads. A small buffer that grows: readAllBytes took 16 KiB for every read of these
+     * few-byte files, the largest allocation of a start and stop here (bench/, GC pauses in the tail).
+     */
     static String readAll(Path file) throws IOException {
         try (var in = Files.newInputStream(file)) {
-            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            byte[] buf = new byte[256];
+            int n = 0;
+            for (int r; (r = in.read(buf, n, buf.length - n)) > 0;) {
+                n += r;
+                if (n == buf.length) {
+                    buf = java.util.Arrays.copyOf(buf, n * 4);
+                }
+            }
+            return new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8);
         }
     }
 

@@ -323,6 +323,92 @@ public final class LinuxSyscalls {
         }
     }
 
+    private static final class Pipe2 {
+        static final MethodHandle H = handle("pipe2",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class Read {
+        static final MethodHandle H = handle("read",
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
+                CAPTURE_ERRNO);
+    }
+
+    private static final int O_NONBLOCK = 04000;
+
+    /** pipe2(O_CLOEXEC | O_NONBLOCK): {read end, write end}. */
+    public static int[] pipe() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment fds = arena.allocate(8, 4);
+            if ((int) Pipe2.H.invokeExact(state, fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+                throw new ErrnoException("pipe2", (int) ERRNO.get(state, 0L));
+            }
+            return new int[] {fds.get(ValueLayout.JAVA_INT, 0), fds.get(ValueLayout.JAVA_INT, 4)};
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** One byte into a (non-blocking) pipe; a full pipe is fine (a wake-up is already pending). */
+    public static void poke(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            long n = (long) Write.H.invokeExact(state, fd, arena.allocate(1), 1L);
+            assert n <= 1; // -1 with EAGAIN: full, a wake-up is pending anyway
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Reads and drops what a non-blocking pipe holds. */
+    public static void drain(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment buf = arena.allocate(256);
+            while ((long) Read.H.invokeExact(state, fd, buf, 256L) > 0) {
+                // drained
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * poll(2) for readability of every fd, at most {@code timeoutMillis} (-1 = forever); a blocking
+     * native call, for a platform thread.
+     *
+     * @return the indexes of the readable (or hung-up) fds
+     */
+    public static java.util.BitSet pollReadable(int[] fds, int timeoutMillis) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment pfds = arena.allocate(8L * fds.length, 4);
+            for (int i = 0; i < fds.length; i++) {
+                pfds.set(ValueLayout.JAVA_INT, 8L * i, fds[i]);
+                pfds.set(ValueLayout.JAVA_SHORT, 8L * i + 4, POLLIN);
+                pfds.set(ValueLayout.JAVA_SHORT, 8L * i + 6, (short) 0);
+            }
+            java.util.BitSet ready = new java.util.BitSet(fds.length);
+            int rc = (int) Poll.H.invokeExact(state, pfds, (long) fds.length, timeoutMillis);
+            if (rc < 0) {
+                int errno = (int) ERRNO.get(state, 0L);
+                if (errno == EINTR) {
+                    return ready;
+                }
+                throw new ErrnoException("poll", errno);
+            }
+            for (int i = 0; rc > 0 && i < fds.length; i++) {
+                if (pfds.get(ValueLayout.JAVA_SHORT, 8L * i + 6) != 0) {
+                    ready.set(i);
+                }
+            }
+            return ready;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     public static void close(int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
@@ -449,24 +535,6 @@ public final class LinuxSyscalls {
             } finally {
                 close(rootFd);
             }
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    private static final long SYS_SETPRIORITY = 141;
-    private static final long SYS_GETTID = 186;
-    private static final long PRIO_PROCESS = 0;
-
-    /**
-     * Gives the calling thread (only it: on Linux a nice value is per thread) the lowest CPU
-     * priority, nice 19, which processes it spawns inherit. Best effort: false when refused.
-     */
-    public static boolean lowerThisThreadsPriority() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            long tid = (long) Syscall.H.invokeExact(state, SYS_GETTID, 0L, 0L, 0L, 0L, 0L);
-            return (long) Syscall.H.invokeExact(state, SYS_SETPRIORITY, PRIO_PROCESS, tid, 19L, 0L, 0L) == 0;
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -1,0 +1,58 @@
+package dev.corral.driver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.corral.driver.linux.LinuxSyscalls;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** The one thread that waits for every watched process: exits reported, unwanted ones dropped. */
+class ExitWatcherTest {
+
+    private static int pidfdOf(Process p) {
+        return LinuxSyscalls.pidfdOpen(p.pid());
+    }
+
+    @Test
+    void manyProcesses_eachExitIsReportedOnce_andLateWatchersWakeThePoller() throws Exception {
+        try (ExitWatcher w = new ExitWatcher()) {
+            int n = 20;
+            Process[] ps = new Process[n];
+            @SuppressWarnings("unchecked")
+            CompletableFuture<Optional<LinuxSyscalls.ChildExit>>[] exits = new CompletableFuture[n];
+            for (int i = 0; i < n; i++) {
+                ps[i] = new ProcessBuilder("sleep", "0." + (i % 5 + 1)).start();
+                exits[i] = new CompletableFuture<>();
+                CompletableFuture<Optional<LinuxSyscalls.ChildExit>> f = exits[i];
+                w.watch(pidfdOf(ps[i]), () -> true, e -> {
+                    assertThat(f.complete(e)).as("reported once").isTrue();
+                });
+            }
+            for (int i = 0; i < n; i++) {
+                exits[i].get(10, TimeUnit.SECONDS);
+                // reported at the exit: the process is a zombie or already reaped by then
+                assertThat(dev.corral.driver.linux.ProcStat.read(ps[i].pid()).map(s -> s.state() == 'Z').orElse(true))
+                        .as("process %d has exited", ps[i].pid()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void aProcessNoLongerWanted_isDroppedWithoutACallback() throws Exception {
+        try (ExitWatcher w = new ExitWatcher()) {
+            Process p = new ProcessBuilder("sleep", "2").start();
+            AtomicBoolean wanted = new AtomicBoolean(true);
+            AtomicBoolean called = new AtomicBoolean();
+            w.watch(pidfdOf(p), wanted::get, e -> called.set(true));
+            wanted.set(false);
+            Thread.sleep(1500); // checked at least every second
+            p.destroyForcibly();
+            p.waitFor();
+            Thread.sleep(300);
+            assertThat(called).isFalse();
+        }
+    }
+}
