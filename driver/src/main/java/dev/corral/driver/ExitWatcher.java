@@ -28,12 +28,12 @@ final class ExitWatcher implements AutoCloseable {
     /** pidfd -> what it is watched for. Guarded by {@code this}. */
     private final Map<Integer, Watched> watched = new LinkedHashMap<>();
     private final int[] wake = LinuxSyscalls.pipe();
-    /** Guarded by {@code this}. */
+    /** Set by {@link #close}: the thread ends once nothing is watched any more. Guarded by {@code this}. */
     private boolean closed;
-    private final Thread thread;
-
+    /** The thread has ended (closed and nothing left to watch). Guarded by {@code this}. */
+    private boolean stopped;
     ExitWatcher() {
-        thread = Thread.ofPlatform().daemon().name("corral-exit-watcher").start(this::run);
+        Thread.ofPlatform().daemon().name("corral-exit-watcher").start(this::run);
     }
 
     /**
@@ -43,20 +43,23 @@ final class ExitWatcher implements AutoCloseable {
      */
     void watch(int pidfd, BooleanSupplier wanted, Consumer<Optional<LinuxSyscalls.ChildExit>> onExit) {
         synchronized (this) {
-            if (closed) {
+            if (stopped) {
                 LinuxSyscalls.close(pidfd);
                 return;
             }
             watched.put(pidfd, new Watched(wanted, onExit));
+            LinuxSyscalls.poke(wake[1]); // under the lock: the thread closes the pipe only under it
         }
-        LinuxSyscalls.poke(wake[1]);
     }
 
     private void run() {
         while (true) {
             int[] fds;
             synchronized (this) {
-                if (closed) {
+                if (closed && watched.isEmpty()) {
+                    stopped = true;
+                    LinuxSyscalls.close(wake[0]);
+                    LinuxSyscalls.close(wake[1]);
                     return;
                 }
                 fds = new int[watched.size() + 1];
@@ -106,7 +109,11 @@ final class ExitWatcher implements AutoCloseable {
         }
     }
 
-    /** Stops watching (tasks keep running) and closes every fd it held. */
+    /**
+     * Lets the thread end once every watched process has exited or is no longer wanted: the inits of
+     * tasks still running stay this JVM's children and must still be reaped (an embedding program,
+     * or an agent restarted in the same JVM, would otherwise collect zombies).
+     */
     @Override
     public void close() {
         synchronized (this) {
@@ -114,18 +121,9 @@ final class ExitWatcher implements AutoCloseable {
                 return;
             }
             closed = true;
+            if (!stopped) {
+                LinuxSyscalls.poke(wake[1]);
+            }
         }
-        LinuxSyscalls.poke(wake[1]);
-        try {
-            thread.join(5000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        synchronized (this) {
-            watched.keySet().forEach(LinuxSyscalls::close);
-            watched.clear();
-        }
-        LinuxSyscalls.close(wake[0]);
-        LinuxSyscalls.close(wake[1]);
     }
 }

@@ -41,6 +41,29 @@ class ExitWatcherTest {
     }
 
     @Test
+    void closed_keepsReapingWhatItWatches_thenEnds() throws Exception {
+        ExitWatcher w = new ExitWatcher();
+        Process p = new ProcessBuilder("sleep", "0.3").start();
+        CompletableFuture<Optional<LinuxSyscalls.ChildExit>> exit = new CompletableFuture<>();
+        w.watch(pidfdOf(p), () -> true, exit::complete);
+        w.close();
+        exit.get(10, TimeUnit.SECONDS); // a task still running when its driver closes is still reaped
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("corral-exit-watcher")
+                && t.isAlive()) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        Process q = new ProcessBuilder("sleep", "5").start();
+        int fd = pidfdOf(q);
+        AtomicBoolean called = new AtomicBoolean();
+        w.watch(fd, () -> true, e -> called.set(true)); // after it ended: refused, the fd closed
+        q.destroyForcibly();
+        q.waitFor();
+        Thread.sleep(200);
+        assertThat(called).isFalse();
+    }
+
+    @Test
     void aProcessNoLongerWanted_isDroppedWithoutACallback() throws Exception {
         try (ExitWatcher w = new ExitWatcher()) {
             Process p = new ProcessBuilder("sleep", "2").start();
