@@ -48,6 +48,7 @@ final class ExitWatcher implements AutoCloseable {
                 return;
             }
             watched.put(pidfd, new Watched(wanted, onExit));
+            notifyAll(); // an idle thread waits here, not in poll
             LinuxSyscalls.poke(wake[1]); // under the lock: the thread closes the pipe only under it
         }
     }
@@ -56,12 +57,25 @@ final class ExitWatcher implements AutoCloseable {
         while (true) {
             int[] fds;
             synchronized (this) {
+                /*
+                 * Idle: wait in Java, not in poll(2). The JVM's exit waits up to 300 ms for threads
+                 * in native code (VM_Exit::wait_for_threads_in_native_to_block), which made every
+                 * `corral run` that much slower while this thread sat in poll with nothing to watch.
+                 */
+                while (watched.isEmpty() && !closed) {
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
                 if (closed && watched.isEmpty()) {
                     stopped = true;
                     LinuxSyscalls.close(wake[0]);
                     LinuxSyscalls.close(wake[1]);
                     return;
                 }
+                LinuxSyscalls.drain(wake[0]); // pokes made while idle
                 fds = new int[watched.size() + 1];
                 fds[0] = wake[0];
                 int i = 1;
@@ -121,6 +135,7 @@ final class ExitWatcher implements AutoCloseable {
                 return;
             }
             closed = true;
+            notifyAll();
             if (!stopped) {
                 LinuxSyscalls.poke(wake[1]);
             }

@@ -41,6 +41,22 @@ class ExitWatcherTest {
     }
 
     @Test
+    void anExitIsReportedAtOnce_notAtThePollersNextTimeout() throws Exception {
+        try (ExitWatcher w = new ExitWatcher()) {
+            Thread.sleep(100); // the poller is waiting (1 s timeout) when the watch arrives
+            for (int i = 0; i < 5; i++) {
+                Process p = new ProcessBuilder("sleep", "0.05").start();
+                CompletableFuture<Long> at = new CompletableFuture<>();
+                w.watch(pidfdOf(p), () -> true, e -> at.complete(System.nanoTime()));
+                p.waitFor();
+                long exited = System.nanoTime();
+                long late = TimeUnit.NANOSECONDS.toMillis(at.get(10, TimeUnit.SECONDS) - exited);
+                assertThat(late).as("reported %d ms after the exit", late).isLessThan(200);
+            }
+        }
+    }
+
+    @Test
     void closed_keepsReapingWhatItWatches_thenEnds() throws Exception {
         ExitWatcher w = new ExitWatcher();
         Process p = new ProcessBuilder("sleep", "0.3").start();
