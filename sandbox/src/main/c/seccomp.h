@@ -26,6 +26,14 @@ const char *seccomp_option_name(const struct sandbox_options *o);
 /* Number of a syscall name on x86_64, or -1. */
 int seccomp_syscall_number(const char *name);
 
+/*
+ * The BPF program o asks for, into out (room for SECCOMP_PROGRAM_MAX instructions); returns its
+ * length. For tests; seccomp_install loads it.
+ */
+#define SECCOMP_PROGRAM_MAX (32 + 2 * SECCOMP_MAX_NR)
+struct sock_filter;
+int seccomp_program(const struct sandbox_options *o, struct sock_filter *out);
+
 /* Installs the filter o asks for (nothing for unconfined); needs no_new_privs already set. */
 int seccomp_install(const struct sandbox_options *o, struct sandbox_error *e);
 

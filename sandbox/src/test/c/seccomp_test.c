@@ -1,4 +1,4 @@
-/* Unit tests of --seccomp parsing (the filter itself is tested on the kernel by the driver's ITs). */
+/* Unit tests of --seccomp parsing and of the BPF program (run here by a small interpreter; on the kernel by the driver ITs). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +6,13 @@
 
 #include "options.h"
 #include "seccomp.h"
+#include "syscalls_x86_64.h"
+
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <errno.h>
 #include "unit_test.h"
 
 static bool is_denied(const struct sandbox_options *o, const char *name) {
@@ -68,6 +75,69 @@ static void test_file(struct unit *u) {
     EXPECT(u, parse_seccomp(&o, &e, "/etc/../x") < 0 && strstr(e.detail, "\"..\"") != NULL);
 }
 
+/* Runs a classic BPF program (the instructions the filter uses) on one syscall: its return value. */
+static unsigned run_bpf(const struct sock_filter *f, int len, unsigned arch, unsigned nr, unsigned arg0) {
+    unsigned a = 0;
+    for (int pc = 0; pc < len; pc++) {
+        const struct sock_filter *i = &f[pc];
+        switch (i->code) {
+        case BPF_LD | BPF_W | BPF_ABS:
+            a = i->k == offsetof(struct seccomp_data, arch) ? arch : i->k == offsetof(struct seccomp_data, nr) ? nr : arg0;
+            break;
+        case BPF_JMP | BPF_JEQ | BPF_K: pc += a == i->k ? i->jt : i->jf; break;
+        case BPF_JMP | BPF_JGE | BPF_K: pc += a >= i->k ? i->jt : i->jf; break;
+        case BPF_JMP | BPF_JSET | BPF_K: pc += (a & i->k) ? i->jt : i->jf; break;
+        case BPF_JMP | BPF_JA: pc += i->k; break;
+        case BPF_RET | BPF_K: return i->k;
+        default: return 0xdeadbeef;
+        }
+    }
+    return 0xdeadbeef; /* fell off the end */
+}
+
+static void test_program(struct unit *u) {
+    static struct sock_filter f[SECCOMP_PROGRAM_MAX];
+    static struct sandbox_options o;
+    struct sandbox_error e;
+    EXPECT(u, parse_seccomp(&o, &e, "default") == 0);
+    int len = seccomp_program(&o, f);
+    const unsigned X86_64 = AUDIT_ARCH_X86_64, EPERM_ = SECCOMP_RET_ERRNO | EPERM;
+    EXPECT(u, run_bpf(f, len, X86_64, seccomp_syscall_number("read"), 0) == SECCOMP_RET_ALLOW);
+    EXPECT(u, run_bpf(f, len, X86_64, seccomp_syscall_number("mount"), 0) == EPERM_);
+    EXPECT(u, run_bpf(f, len, X86_64, seccomp_syscall_number("ptrace"), 0) == EPERM_);
+    EXPECT(u, run_bpf(f, len, X86_64, seccomp_syscall_number("clone"), 0x11) == SECCOMP_RET_ALLOW);
+    EXPECT(u, run_bpf(f, len, X86_64, seccomp_syscall_number("clone"), 0x10000000) == EPERM_); /* CLONE_NEWUSER */
+    EXPECT(u, run_bpf(f, len, X86_64, seccomp_syscall_number("clone3"), 0) == (SECCOMP_RET_ERRNO | ENOSYS));
+    EXPECT(u, run_bpf(f, len, 0x40000003 /* i386 */, 39, 0) == SECCOMP_RET_KILL_PROCESS);
+    EXPECT(u, run_bpf(f, len, X86_64, 0x40000000 | 39, 0) == SECCOMP_RET_KILL_PROCESS);
+    /* one shared RET per chunk: about one instruction per denied number */
+    EXPECT(u, len < 40 + 80);
+    /* a deny list longer than one chunk (a jump reaches 255 ahead): every known name but getpid */
+    char path[] = "/tmp/corral-unit-seccomp-all.XXXXXX";
+    int fd = mkstemp(path);
+    EXPECT(u, fd >= 0);
+    if (fd < 0) return;
+    FILE *w = fdopen(fd, "w");
+    size_t names = sizeof SYSCALLS_X86_64 / sizeof SYSCALLS_X86_64[0];
+    for (size_t i = 0; i < names; i++) {
+        if (strcmp(SYSCALLS_X86_64[i].name, "getpid") != 0) fprintf(w, "%s\n", SYSCALLS_X86_64[i].name);
+    }
+    fclose(w);
+    EXPECT(u, parse_seccomp(&o, &e, path) == 0);
+    unlink(path);
+    len = seccomp_program(&o, f);
+    EXPECT(u, names > 300);
+    EXPECT(u, run_bpf(f, len, X86_64, seccomp_syscall_number("getpid"), 0) == SECCOMP_RET_ALLOW);
+    EXPECT(u, run_bpf(f, len, X86_64, 511, 0) == SECCOMP_RET_ALLOW); /* no such syscall: not listed */
+    for (size_t i = 0; i < names; i++) {
+        if (strcmp(SYSCALLS_X86_64[i].name, "getpid") == 0) continue;
+        if (run_bpf(f, len, X86_64, (unsigned)SYSCALLS_X86_64[i].nr, 0) != EPERM_) {
+            EXPECT(u, !"every listed syscall is denied");
+            fprintf(stderr, "  not denied: %s\n", SYSCALLS_X86_64[i].name);
+        }
+    }
+}
+
 static void test_names(struct unit *u) {
     EXPECT(u, seccomp_syscall_number("read") == 0);
     EXPECT(u, seccomp_syscall_number("clone3") == 435);
@@ -80,4 +150,5 @@ void seccomp_tests(struct unit *u) {
     test_unconfined(u);
     test_file(u);
     test_names(u);
+    test_program(u);
 }
