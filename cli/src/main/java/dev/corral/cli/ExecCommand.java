@@ -73,7 +73,20 @@ final class ExecCommand extends ClientCommand {
         if (stdin) {
             Thread.ofPlatform().daemon().name("exec-stdin").start(() -> forwardStdin(socket));
         } else {
-            send(socket, "{\"stdin\":{\"close\":true}}");
+            try {
+                send(socket, "{\"stdin\":{\"close\":true}}");
+            } catch (java.util.concurrent.CompletionException e) {
+                // a short command can run, report its exit and have the socket closed before this
+                // frame goes out: its result is then here or arriving (CliTest caught it as exit code 1)
+                try {
+                    s.exit.get(5, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ended) {
+                    throw e;
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
         try {
             return s.exit.join();
