@@ -85,18 +85,60 @@ static int forward_until_exit(pid_t init, struct sandbox_error *e) {
     }
 }
 
+/* Reads one byte of B's progress ('p' prepared, 's' start on record, 'u' let go unused): the byte, 0 at EOF, -1 with errno. */
+static int read_progress(int fd) {
+    char b;
+    ssize_t n;
+    do {
+        n = read(fd, &b, 1);
+    } while (n < 0 && errno == EINTR);
+    return n == 1 ? (unsigned char)b : n == 0 ? 0 : -1;
+}
+
+/*
+ * Clones B with flags into its namespaces; B runs init_main(c) with c->sync_fd and c->started_fd
+ * (started[1], -1 when there is none) set, and A sends it both host pids. Returns B's pid, or -1
+ * with e. Shared by run and spare.
+ */
+static pid_t clone_init(struct run_context *c, int flags, const int started[2], int (*init_main)(struct run_context *),
+                        struct sandbox_error *e) {
+    int sync[2];
+    CHECK(e, "sync", pipe2(sync, O_CLOEXEC), "pipe");
+    fflush(NULL); /* B starts with a copy of our stdio buffers */
+    pid_t init = ns_clone(flags, e);
+    if (init < 0) {
+        close(sync[0]);
+        close(sync[1]);
+        return -1;
+    }
+    if (init == 0) {
+        close(sync[1]);
+        if (started[0] >= 0) close(started[0]);
+        c->sync_fd = sync[0];
+        c->started_fd = started[1];
+        int code = init_main(c);
+        fflush(NULL);
+        _exit(code);
+    }
+    close(sync[0]);
+    struct host_pids pids = {.sandbox_pid = getpid(), .init_pid = init};
+    c->status.init_pid = init;
+    if (write(sync[1], &pids, sizeof pids) != (ssize_t)sizeof pids) {
+        /* B reads EOF, records the failure itself and exits 125 */
+        fprintf(stderr, "corral-sandbox: sync: %s\n", strerror(errno));
+    }
+    close(sync[1]);
+    return init;
+}
+
 /*
  * --exit-after-start: B is our parent's child (CLONE_PARENT), so nothing of ours needs to stay.
  * Waits until B has written the start (running or failed) to the status file, then returns
  * 0; EOF without that means B died first, which A records as B's failure.
  */
 static int await_started(struct run_context *c, int started_fd) {
-    char b;
-    ssize_t n;
-    do {
-        n = read(started_fd, &b, 1);
-    } while (n < 0 && errno == EINTR);
-    if (n == 1) return 0;
+    int n = read_progress(started_fd);
+    if (n > 0) return 0;
     struct task_status last;
     if (status_read(c->status_dirfd, c->status_name, &last) == 0 && (last.state == STATE_FAILED || last.exec_ok)) {
         return 0; /* recorded, then died before telling us: the driver reads the record */
@@ -128,37 +170,14 @@ static int run_main(const struct sandbox_options *o, const struct proctitle *tit
         sandbox_error_set(&e, "setpgid", errno, "setpgid");
         return sandbox_failed(&c, &e, 125);
     }
-    int sync[2];
-    if (pipe2(sync, O_CLOEXEC) < 0) {
-        sandbox_error_set(&e, "sync", errno, "pipe");
-        return sandbox_failed(&c, &e, 125);
-    }
     int started[2] = {-1, -1};
     if (o->exit_after_start && pipe2(started, O_CLOEXEC) < 0) {
         sandbox_error_set(&e, "sync", errno, "pipe");
         return sandbox_failed(&c, &e, 125);
     }
-    fflush(NULL); /* B starts with a copy of our stdio buffers */
     /* CLONE_PARENT: B becomes a child of our parent, which reaps it; we need not stay */
-    pid_t init = ns_clone(ns_clone_flags(o) | (o->exit_after_start ? CLONE_PARENT : 0), &e);
+    pid_t init = clone_init(&c, ns_clone_flags(o) | (o->exit_after_start ? CLONE_PARENT : 0), started, pid1_main, &e);
     if (init < 0) return sandbox_failed(&c, &e, 125);
-    if (init == 0) {
-        close(sync[1]);
-        if (started[0] >= 0) close(started[0]);
-        c.sync_fd = sync[0];
-        c.started_fd = started[1];
-        int code = pid1_main(&c);
-        fflush(stderr);
-        _exit(code);
-    }
-    close(sync[0]);
-    struct host_pids pids = {.sandbox_pid = getpid(), .init_pid = init};
-    c.status.init_pid = init;
-    if (write(sync[1], &pids, sizeof pids) != (ssize_t)sizeof pids) {
-        /* B reads EOF, records the failure itself and exits 125 */
-        fprintf(stderr, "corral-sandbox: sync: %s\n", strerror(errno));
-    }
-    close(sync[1]);
     if (o->exit_after_start) {
         close(started[1]);
         return await_started(&c, started[0]);
@@ -167,16 +186,6 @@ static int run_main(const struct sandbox_options *o, const struct proctitle *tit
     if (st < 0) return sandbox_failed(&c, &e, 125);
     if (WIFSIGNALED(st)) return init_killed(&c, WTERMSIG(st));
     return WEXITSTATUS(st);
-}
-
-/* Reads one byte of B's progress ('p' prepared, 's' start on record, 'u' let go unused); 0 at EOF. */
-static char read_progress(int fd) {
-    char b;
-    ssize_t n;
-    do {
-        n = read(fd, &b, 1);
-    } while (n < 0 && errno == EINTR);
-    return n == 1 ? b : 0;
 }
 
 /*
@@ -195,34 +204,18 @@ static int spare_main(const struct sandbox_options *o, const struct proctitle *t
         fprintf(stderr, "corral-sandbox: spare: setpgid: %s\n", strerror(errno));
         return 125;
     }
-    int sync[2], progress[2];
-    if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(progress, O_CLOEXEC) < 0) {
+    int progress[2];
+    if (pipe2(progress, O_CLOEXEC) < 0) {
         fprintf(stderr, "corral-sandbox: spare: pipe: %s\n", strerror(errno));
         return 125;
     }
-    fflush(NULL);
     struct sandbox_error e;
-    pid_t init = ns_clone(ns_clone_flags(o) | CLONE_PARENT, &e);
+    pid_t init = clone_init(&c, ns_clone_flags(o) | CLONE_PARENT, progress, pid1_spare_main, &e);
     if (init < 0) {
         fprintf(stderr, "corral-sandbox: spare: %s: %s\n", e.step, e.detail);
         return 125;
     }
-    if (init == 0) {
-        close(sync[1]);
-        close(progress[0]);
-        c.sync_fd = sync[0];
-        c.started_fd = progress[1];
-        int code = pid1_spare_main(&c);
-        fflush(NULL);
-        _exit(code);
-    }
-    close(sync[0]);
     close(progress[1]);
-    struct host_pids pids = {.sandbox_pid = getpid(), .init_pid = init};
-    if (write(sync[1], &pids, sizeof pids) != (ssize_t)sizeof pids) {
-        fprintf(stderr, "corral-sandbox: spare: sync: %s\n", strerror(errno));
-    }
-    close(sync[1]);
     if (read_progress(progress[0]) != 'p') {
         fprintf(stderr, "corral-sandbox: spare: the init (pid %d) ended while preparing\n", (int)init);
         return 125;

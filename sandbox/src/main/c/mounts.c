@@ -637,15 +637,20 @@ static int bind_root(const struct sandbox_options *o, int *root_fd, struct sandb
     return 0;
 }
 
-static int mount_chroot_env(const struct sandbox_options *o, int root, struct sandbox_error *e) {
-    if (o->rootfs == ROOTFS_OVERLAY) return overlay_entries(o, root, e);
-    for (size_t i = 0; i < o->ro_bind_count; i++) {
+/* The --ro-bind entries from index first on, as read-only binds (a missing SRC is skipped). */
+static int bind_read_only(const struct sandbox_options *o, int root, size_t first, struct sandbox_error *e) {
+    for (size_t i = first; i < o->ro_bind_count; i++) {
         if (bind_one(root, o->ro_binds[i].src, o->ro_binds[i].dst,
                      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true, "mount_ro_bind", e) < 0) {
             return -1;
         }
     }
     return 0;
+}
+
+static int mount_chroot_env(const struct sandbox_options *o, int root, struct sandbox_error *e) {
+    if (o->rootfs == ROOTFS_OVERLAY) return overlay_entries(o, root, e);
+    return bind_read_only(o, root, 0, e);
 }
 
 /* /alloc and the host volumes (--bind), read-write. */
@@ -871,12 +876,7 @@ int mounts_finish_prepared(const struct sandbox_options *o, struct prepared_root
     }
     if (bind_upper_dirs(p->root_fd, p->upper_fd, p->skel_fd, e) < 0) return -1;
     /* the task's own --ro-bind entries (read-only volumes), after the spare's chroot_env */
-    for (size_t i = p->ro_bind_count; i < o->ro_bind_count; i++) {
-        if (bind_one(p->root_fd, o->ro_binds[i].src, o->ro_binds[i].dst,
-                     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true, "mount_ro_bind", e) < 0) {
-            return -1;
-        }
-    }
+    if (bind_read_only(o, p->root_fd, p->ro_bind_count, e) < 0) return -1;
     if (mount_volumes(o, p->root_fd, e) < 0 ||
         seed(p->root_fd, p->upper_fd, "secrets", "mount_secrets", e) < 0 ||
         seed(p->root_fd, p->upper_fd, "private", "mount_private", e) < 0) {
