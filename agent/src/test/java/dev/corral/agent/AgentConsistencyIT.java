@@ -184,7 +184,7 @@ class AgentConsistencyIT {
         try (Stream<Path> s = Files.walk(parent)) {
             // the driver's pool of empty cgroups made ahead (pool-<pid>-<n>) holds no task
             return s.filter(Files::isDirectory).filter(p -> !p.equals(parent))
-                    .filter(p -> !p.getFileName().toString().matches("pool-\\d+-\\d+")).filter(p -> {
+                    .filter(p -> !dev.corral.driver.ExecDriver.isPooledCgroup(p.getFileName().toString())).filter(p -> {
                 try (Stream<Path> c = Files.list(p)) {
                     return c.noneMatch(Files::isDirectory);
                 } catch (IOException e) {

@@ -306,7 +306,7 @@ final class DriverBench implements AutoCloseable {
             if (Files.isDirectory(p)) {
                 try (var s = Files.list(p)) {
                     // the driver's pool of empty cgroups made ahead (pool-<pid>-<n>) is not a task's leftover
-                    s.filter(Files::isDirectory).filter(d -> !d.getFileName().toString().matches("pool-\\d+-\\d+"))
+                    s.filter(Files::isDirectory).filter(d -> !ExecDriver.isPooledCgroup(d.getFileName().toString()))
                             .forEach(d -> cgroups.add(d.toString()));
                 }
             }

@@ -380,11 +380,12 @@ public final class ExecDriver implements AutoCloseable {
         sweep(h);
         h.closePidfd();
         h.cgroup().destroy();
-        deleteTree(h.stateDir());
+        deleteTree(h.stateDir(), "task state");
         store.remove(taskId);
     }
 
-    private static void deleteTree(Path dir) {
+    /** Removes {@code dir} and everything below it; a missing one is fine. {@code what} names it in the error. */
+    static void deleteTree(Path dir, String what) {
         if (!Files.exists(dir)) {
             return;
         }
@@ -393,7 +394,7 @@ public final class ExecDriver implements AutoCloseable {
                 Files.deleteIfExists(p);
             }
         } catch (IOException e) {
-            throw new TaskLaunchException("cannot remove task state " + dir + ": " + e.getMessage(), e);
+            throw new TaskLaunchException("cannot remove " + what + " " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -649,7 +650,7 @@ public final class ExecDriver implements AutoCloseable {
             orphan.destroy();
             Path state = config.stateDir().resolve("tasks").resolve(name);
             awaitInitGone(state);
-            deleteTree(state);
+            deleteTree(state, "task state");
             reaped.add(name);
         }
         return reaped;
@@ -675,6 +676,14 @@ public final class ExecDriver implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /**
+     * Whether a cgroup name under the driver's cgroup parent is one of its pooled cgroups (empty,
+     * made ahead of a task: {@code pool-<jvm pid>-<n>}), not a task's.
+     */
+    public static boolean isPooledCgroup(String name) {
+        return CgroupPool.isPoolName(name);
     }
 
     /**

@@ -12,7 +12,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -20,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -135,7 +133,7 @@ final class SandboxStarter implements AutoCloseable {
             }
         }
         spawned.increment();
-        Process p = spawn(List.of("run", "@-"));
+        Process p = spawn(List.of("run", "@-"), java.util.Map.of(), false);
         if (!hand(p, stream)) {
             throw new IOException("the sandbox " + binary.get() + " exited before it read its arguments (exit code "
                     + exitCode(p) + ")");
@@ -242,7 +240,9 @@ final class SandboxStarter implements AutoCloseable {
     private Spare spawnSpare() throws IOException {
         Path dir = sparesDir.resolve(ProcessHandle.current().pid() + "." + SEQUENCE.incrementAndGet());
         Files.createDirectories(sparesDir);
-        Process p = new ProcessBuilderHolder(binary.get(), spareArgs.apply(dir)).start();
+        // the area the init later overwrites with its task's environment: ENV_CAPACITY bytes in all
+        Process p = spawn(spareArgs.apply(dir),
+                java.util.Map.of(ENV_PLACEHOLDER, "x".repeat(ENV_CAPACITY - ENV_PLACEHOLDER.length() - 2)), true);
         String line;
         try {
             // only the first line: the init holds the pipe's write end until its task comes
@@ -285,32 +285,21 @@ final class SandboxStarter implements AutoCloseable {
         }
     }
 
-    /** A spare process: its environment is only the placeholder (the task's comes with the stream). */
-    private record ProcessBuilderHolder(Path binary, List<String> args) {
-        Process start() throws IOException {
-            List<String> cmd = new ArrayList<>(args.size() + 1);
-            cmd.add(binary.toString());
-            cmd.addAll(args);
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.PIPE);
-            pb.environment().clear();
-            // the area the init later overwrites with its task's environment: ENV_CAPACITY bytes in all
-            pb.environment().put(ENV_PLACEHOLDER, "x".repeat(ENV_CAPACITY - ENV_PLACEHOLDER.length() - 2));
-            return pb.start();
-        }
-    }
-
     /**
-     * A {@code run @-} waiting for its stream. Its own output goes nowhere until {@code --sandbox-log}
-     * (always in the stream) sends it to the task's file; its environment is the stream's.
+     * A sandbox process with {@code env} only. A {@code run @-} gets none and its output goes nowhere
+     * until {@code --sandbox-log} (always in the stream) sends it to the task's file; a spare prints
+     * its init's pid on stdout and its failures on stderr (both pipes).
      */
-    private Process spawn(List<String> args) throws IOException {
+    private Process spawn(List<String> args, java.util.Map<String, String> env, boolean pipes) throws IOException {
         List<String> cmd = new ArrayList<>(args.size() + 1);
         cmd.add(binary.get().toString());
         cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        if (!pipes) {
+            pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+        }
         pb.environment().clear();
+        pb.environment().putAll(env);
         return pb.start();
     }
 
@@ -335,15 +324,7 @@ final class SandboxStarter implements AutoCloseable {
 
     private static void reapLater(Spare s) {
         Thread.ofPlatform().daemon().name("corral-sandbox-spare-reaper").start(() -> {
-            try {
-                if (!LinuxSyscalls.pollExit(s.initPidfd(), 10_000)) {
-                    LinuxSyscalls.pidfdSendSignal(s.initPidfd(), 9);
-                    LinuxSyscalls.pollExit(s.initPidfd(), 10_000);
-                }
-                LinuxSyscalls.reap(s.initPidfd());
-            } finally {
-                LinuxSyscalls.close(s.initPidfd());
-            }
+            TaskLauncher.reapInit(s.initPid(), s.initPidfd());
             deleteSpareDir(s.dir()); // nothing left when the init cleaned up; a killed one leaves it
         });
     }
@@ -359,21 +340,14 @@ final class SandboxStarter implements AutoCloseable {
         }
         try {
             Files.deleteIfExists(dir.resolve("root"));
-            Path work = dir.resolve("work");
-            if (Files.isDirectory(work)) {
-                try (Stream<Path> walk = Files.walk(work)) {
-                    for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.deleteIfExists(p);
-                    }
-                }
-            }
+            ExecDriver.deleteTree(dir.resolve("work"), "spare sandbox work dir");
             Files.deleteIfExists(dir.resolve("upper"));
             Files.deleteIfExists(dir);
         } catch (java.nio.file.DirectoryNotEmptyException e) {
             LOG.warn("left spare sandbox dir {} in place: {} is not empty", dir, e.getFile());
         } catch (NoSuchFileException e) {
             // removed meanwhile
-        } catch (IOException e) {
+        } catch (IOException | DriverException.TaskLaunchException e) {
             LOG.warn("could not remove spare sandbox dir {}: {}", dir, e.getMessage());
         }
     }

@@ -250,7 +250,7 @@ final class TaskLauncher {
         }
         if (status.isEmpty() || status.get().failed() || !status.get().execOk() || pidfd < 0
                 || status.get().initPid().orElse(pid) != pid) {
-            reapFailedInit(pid, pidfd);
+            reapInit(pid, pidfd);
             if (spare != null) {
                 SandboxStarter.deleteSpareDir(spare.dir());
             }
@@ -396,8 +396,11 @@ final class TaskLauncher {
         }
     }
 
-    /** After a failed start the init (if there is one) exits by itself: reap it, or kill it first. */
-    private static void reapFailedInit(long pid, int pidfd) {
+    /**
+     * An init that exits by itself (after a failed start, or a spare let go): reap it within 10 s, or
+     * kill it first, and close its pidfd (which this call owns). Nothing to do for pidfd -1.
+     */
+    static void reapInit(long pid, int pidfd) {
         if (pidfd < 0) {
             return;
         }

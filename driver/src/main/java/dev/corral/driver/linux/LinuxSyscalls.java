@@ -302,25 +302,7 @@ public final class LinuxSyscalls {
      * @return true when the process has exited
      */
     public static boolean pollExit(int pidfd, int timeoutMillis) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            // struct pollfd { int fd; short events; short revents; }
-            MemorySegment pfd = arena.allocate(8, 4);
-            pfd.set(ValueLayout.JAVA_INT, 0, pidfd);
-            pfd.set(ValueLayout.JAVA_SHORT, 4, POLLIN);
-            pfd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
-            int rc = (int) Poll.H.invokeExact(state, pfd, 1L, timeoutMillis);
-            if (rc < 0) {
-                int errno = (int) ERRNO.get(state, 0L);
-                if (errno == EINTR) {
-                    return false;
-                }
-                throw new ErrnoException("poll(pidfd)", errno);
-            }
-            return rc > 0 && (pfd.get(ValueLayout.JAVA_SHORT, 6) & POLLIN) != 0;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return pollReadable(new int[] {pidfd}, timeoutMillis).get(0);
     }
 
     private static final int O_NONBLOCK = 04000;
