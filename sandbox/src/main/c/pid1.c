@@ -512,6 +512,7 @@ int pid1_spare_main(struct run_context *c) {
         fprintf(stderr, "corral-sandbox: spare: %s: %s\n", e.step, e.detail);
         return 125; /* A reads EOF instead of "prepared" */
     }
+    seccomp_warm();
     if (write(c->started_fd, "p", 1) != 1) return 125; /* A is gone: nobody will hand us a task */
     int got = spare_receive(c, &e);
     if (got == 0) {

@@ -17,7 +17,9 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,14 +131,27 @@ static int read_deny_file(struct sandbox_options *o, const char *path, struct sa
     return rc;
 }
 
+/* The default list as a bitmap, made once per process (seccomp_warm). */
+static uint64_t default_deny[SECCOMP_MAX_NR / 64];
+static bool default_deny_ready;
+_Static_assert(sizeof default_deny == sizeof ((struct sandbox_options *)0)->seccomp_deny, "one bitmap size");
+
+void seccomp_warm(void) {
+    if (default_deny_ready) return;
+    for (size_t i = 0; i < sizeof DEFAULT_DENY / sizeof DEFAULT_DENY[0]; i++) {
+        int nr = seccomp_syscall_number(DEFAULT_DENY[i]);
+        default_deny[nr / 64] |= UINT64_C(1) << (nr % 64);
+    }
+    default_deny_ready = true;
+}
+
 int seccomp_parse_option(struct sandbox_options *o, const char *value, struct sandbox_error *e) {
     memset(o->seccomp_deny, 0, sizeof o->seccomp_deny);
     o->seccomp_path = NULL;
     if (strcmp(value, "default") == 0) {
         o->seccomp_mode = SECCOMP_DEFAULT;
-        for (size_t i = 0; i < sizeof DEFAULT_DENY / sizeof DEFAULT_DENY[0]; i++) {
-            deny_set(o, seccomp_syscall_number(DEFAULT_DENY[i]));
-        }
+        seccomp_warm();
+        memcpy(o->seccomp_deny, default_deny, sizeof default_deny);
         return 0;
     }
     if (strcmp(value, "unconfined") == 0) {

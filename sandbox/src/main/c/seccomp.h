@@ -23,6 +23,13 @@ int seccomp_parse_option(struct sandbox_options *o, const char *value, struct sa
 /* The --parse-only value: "default", "unconfined" or the PATH. */
 const char *seccomp_option_name(const struct sandbox_options *o);
 
+/*
+ * Resolves the default deny list's names to numbers now (a linear search of the syscall table per
+ * name, tens of microseconds): a spare does it while it prepares, so that parsing its task's
+ * --seccomp default on the start path is a copy.
+ */
+void seccomp_warm(void);
+
 /* Number of a syscall name on x86_64, or -1. */
 int seccomp_syscall_number(const char *name);
 
