@@ -171,8 +171,8 @@ final class TaskLauncher {
         return view.resolve(path).map(r -> {
             Path host = r.hostPath();
             try {
-                var attrs = Files.readAttributes(host, java.nio.file.attribute.BasicFileAttributes.class);
-                if (!attrs.isRegularFile()) {
+                var attrs = r.attributes(); // read while resolving: never a symlink
+                if (attrs == null || !attrs.isRegularFile()) {
                     return "";
                 }
                 CachedFile c = taskFiles.get(host);

@@ -38,10 +38,10 @@ public final class CommandLookup {
         }
         for (String c : candidates) {
             Optional<TaskRootView.Resolved> r = view.resolve(c);
-            if (r.isPresent() && Files.isRegularFile(r.get().hostPath())) {
-                makeExecutable(view, r.get().hostPath());
+            if (r.isPresent() && r.get().isRegularFile()) {
+                makeExecutable(view, r.get());
                 // argv[0] keeps the path as looked up (a symlink like /bin/sh stays /bin/sh).
-                return new TaskRootView.Resolved(c, r.get().hostPath());
+                return new TaskRootView.Resolved(c, r.get().hostPath(), r.get().attributes());
             }
         }
         String where = command.contains("/") ? " " + view.taskDir() : "";
@@ -51,12 +51,13 @@ public final class CommandLookup {
     }
 
     /** Nomad makes the binary executable if needed; only files of the task dir, never host sources. */
-    private static void makeExecutable(TaskRootView view, Path host) {
+    private static void makeExecutable(TaskRootView view, TaskRootView.Resolved file) {
+        Path host = file.hostPath();
         if (!view.isInTaskDir(host)) {
             return;
         }
         try {
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(host);
+            Set<PosixFilePermission> perms = file.attributes().permissions();
             Set<PosixFilePermission> rx = Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_EXECUTE,
                     PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_EXECUTE,
                     PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_EXECUTE);

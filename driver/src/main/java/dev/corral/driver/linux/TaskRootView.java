@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,6 +24,8 @@ public final class TaskRootView {
     private final Path allocDir;
     private final Map<String, String> chrootEnv;
     private final List<MountConfig> mounts;
+    /** Whether each chroot_env source exists, asked once per view (a start resolves a few paths). */
+    private final Map<String, Boolean> sourceExists = new HashMap<>();
 
     public TaskRootView(Path taskDir, Path allocDir, Map<String, String> chrootEnv, List<MountConfig> mounts) {
         this.taskDir = taskDir;
@@ -47,7 +51,7 @@ public final class TaskRootView {
         String bestSrc = null;
         for (var e : chrootEnv.entrySet()) {
             Path dst = Path.of(e.getValue()).normalize();
-            if (p.startsWith(dst) && Files.exists(Path.of(e.getKey()))
+            if (p.startsWith(dst) && sourceExists.computeIfAbsent(e.getKey(), k -> Files.exists(Path.of(k)))
                     && (best == null || dst.getNameCount() > best.getNameCount())) {
                 best = dst;
                 bestSrc = e.getKey();
@@ -84,6 +88,7 @@ public final class TaskRootView {
     public Optional<Resolved> resolve(String taskPath) {
         List<String> todo = new ArrayList<>(List.of(Path.of("/").resolve(taskPath).normalize().toString().split("/")));
         Path current = Path.of("/");
+        PosixFileAttributes last = null;
         int hops = 0;
         while (!todo.isEmpty()) {
             String part = todo.removeFirst();
@@ -96,7 +101,8 @@ public final class TaskRootView {
             }
             Path next = current.resolve(part);
             Path host = hostPathOf(next.toString());
-            if (Files.isSymbolicLink(host)) {
+            PosixFileAttributes attrs = lstat(host); // one lstat per component
+            if (attrs != null && attrs.isSymbolicLink()) {
                 if (++hops > MAX_SYMLINKS) {
                     return Optional.empty();
                 }
@@ -112,17 +118,34 @@ public final class TaskRootView {
                 if (target.startsWith("/")) {
                     current = Path.of("/");
                 }
+                last = null;
                 continue;
             }
-            if (!Files.exists(host, LinkOption.NOFOLLOW_LINKS) && !isMountAncestor(next)) {
+            if (attrs == null && !isMountAncestor(next)) {
                 return Optional.empty();
             }
             current = next;
+            last = attrs;
         }
-        return Optional.of(new Resolved(current.toString(), hostPathOf(current.toString())));
+        return Optional.of(new Resolved(current.toString(), hostPathOf(current.toString()), last));
     }
 
-    /** A resolved path: as the task sees it, and on the host. */
-    public record Resolved(String taskPath, Path hostPath) {
+    private static PosixFileAttributes lstat(Path host) {
+        try {
+            return Files.readAttributes(host, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            return null; // missing, or not reachable: as Files.exists said before
+        }
+    }
+
+    /**
+     * A resolved path: as the task sees it, on the host, and the host file's attributes as read
+     * while resolving (never a symlink: those were followed), or null when it does not exist
+     * (a directory the sandbox creates for a mount below it).
+     */
+    public record Resolved(String taskPath, Path hostPath, PosixFileAttributes attributes) {
+        public boolean isRegularFile() {
+            return attributes != null && attributes.isRegularFile();
+        }
     }
 }
