@@ -239,7 +239,9 @@ final class SandboxStarter implements AutoCloseable {
     /** Spawns a spare and waits until it is prepared: it prints its init's pid then. */
     private Spare spawnSpare() throws IOException {
         Path dir = sparesDir.resolve(ProcessHandle.current().pid() + "." + SEQUENCE.incrementAndGet());
-        Files.createDirectories(sparesDir);
+        if (!Files.isDirectory(sparesDir)) {
+            Files.createDirectories(sparesDir); // it exists but for the first spare: no exception thrown per spare
+        }
         // the area the init later overwrites with its task's environment: ENV_CAPACITY bytes in all
         Process p = spawn(spareArgs.apply(dir),
                 java.util.Map.of(ENV_PLACEHOLDER, "x".repeat(ENV_CAPACITY - ENV_PLACEHOLDER.length() - 2)), true);

@@ -55,7 +55,9 @@ public final class CgroupV1 implements TaskCgroup {
     @Override
     public void createDirs(int pidsLimit) {
         for (Path d : paths()) {
-            mkdir(d.getParent());
+            if (!Files.isDirectory(d.getParent())) {
+                mkdir(d.getParent()); // made once: asking first spares an exception per cgroup made
+            }
             if (controllerOf(d).contains("cpuset")) {
                 // A v1 cpuset cgroup starts with empty cpus/mems and refuses tasks until both are set.
                 inheritCpuset(d.getParent());

@@ -412,6 +412,44 @@ public final class LinuxSyscalls {
         }
     }
 
+    private static final long SYS_STATX = 332;
+    private static final long AT_FDCWD = -100;
+    private static final long AT_SYMLINK_NOFOLLOW = 0x100;
+    private static final long STATX_TYPE_AND_MODE = 0x3;
+    private static final long STATX_MODE_OFFSET = 28; // struct statx: mask, blksize, attributes, nlink, uid, gid, mode
+    private static final int ENOENT = 2;
+    /** S_IFMT and the file types lstatMode reports. */
+    public static final int S_IFMT = 0170000;
+    public static final int S_IFLNK = 0120000;
+
+    /**
+     * The type and mode bits of {@code path} as lstat(2) reports them (a final symlink is not
+     * followed), or -1 when it does not exist (ENOENT, ENOTDIR). Why not Files.readAttributes: a
+     * missing file costs it an exception with its stack trace, and a task's start looks up paths
+     * that are missing as a rule (Nomad's command lookup tries {@code local/<command>} first).
+     *
+     * @throws ErrnoException any other failure (EACCES, ELOOP, ENAMETOOLONG...)
+     */
+    public static int lstatMode(java.nio.file.Path path) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment name = arena.allocateFrom(path.toString());
+            MemorySegment statx = arena.allocate(256, 8);
+            long rc = (long) Syscall.H.invokeExact(state, SYS_STATX, AT_FDCWD, name.address(), AT_SYMLINK_NOFOLLOW,
+                    STATX_TYPE_AND_MODE, statx.address());
+            if (rc < 0) {
+                int errno = (int) ERRNO.get(state, 0L);
+                if (errno == ENOENT || errno == ENOTDIR) {
+                    return -1;
+                }
+                throw new ErrnoException("statx(" + path + ")", errno);
+            }
+            return Short.toUnsignedInt(statx.get(ValueLayout.JAVA_SHORT, STATX_MODE_OFFSET));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     /**
      * Opens {@code dir} as a directory without following a symbolic link at its last component and,
      * if {@code mode >= 0}, fchmods it: a link planted there (by a task, in a directory it can

@@ -88,7 +88,6 @@ public final class TaskRootView {
     public Optional<Resolved> resolve(String taskPath) {
         List<String> todo = new ArrayList<>(List.of(Path.of("/").resolve(taskPath).normalize().toString().split("/")));
         Path current = Path.of("/");
-        PosixFileAttributes last = null;
         int hops = 0;
         while (!todo.isEmpty()) {
             String part = todo.removeFirst();
@@ -101,8 +100,8 @@ public final class TaskRootView {
             }
             Path next = current.resolve(part);
             Path host = hostPathOf(next.toString());
-            PosixFileAttributes attrs = lstat(host); // one lstat per component
-            if (attrs != null && attrs.isSymbolicLink()) {
+            int mode = lstatMode(host); // one statx per component, no exception when missing
+            if (mode >= 0 && (mode & LinuxSyscalls.S_IFMT) == LinuxSyscalls.S_IFLNK) {
                 if (++hops > MAX_SYMLINKS) {
                     return Optional.empty();
                 }
@@ -118,23 +117,29 @@ public final class TaskRootView {
                 if (target.startsWith("/")) {
                     current = Path.of("/");
                 }
-                last = null;
                 continue;
             }
-            if (attrs == null && !isMountAncestor(next)) {
+            if (mode < 0 && !isMountAncestor(next)) {
                 return Optional.empty();
             }
             current = next;
-            last = attrs;
         }
-        return Optional.of(new Resolved(current.toString(), hostPathOf(current.toString()), last));
+        Path host = hostPathOf(current.toString());
+        PosixFileAttributes attrs = null;
+        try {
+            attrs = Files.readAttributes(host, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            // a directory the sandbox creates for a mount below it, or gone meanwhile
+        }
+        return Optional.of(new Resolved(current.toString(), host, attrs));
     }
 
-    private static PosixFileAttributes lstat(Path host) {
+    /** The lstat mode bits of a host path; -1 when missing or not reachable (as Files.exists said before). */
+    private static int lstatMode(Path host) {
         try {
-            return Files.readAttributes(host, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException e) {
-            return null; // missing, or not reachable: as Files.exists said before
+            return LinuxSyscalls.lstatMode(host);
+        } catch (LinuxSyscalls.ErrnoException e) {
+            return -1;
         }
     }
 
