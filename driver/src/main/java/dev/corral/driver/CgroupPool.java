@@ -14,11 +14,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Task cgroups made ahead of their tasks, where the kernel can rename a cgroup (v1): a start renames
- * one to the task's name and writes its limits instead of making six directories, the largest share
- * of the driver's own work on a start (0.4 ms of 1.2 here, bench/). Each is named {@code
- * pool-<jvm pid>-<n>} under the driver's cgroup parent, so a pool left by a JVM that died is
- * recognised and removed.
+ * Task cgroups made ahead of their tasks, where the kernel can rename a cgroup (v1): a start takes
+ * one instead of making six directories, the largest share of the driver's own work on a start
+ * (0.4 ms of 1.2 here, bench/). Each is named {@code pool-<jvm pid>-<n>} under the driver's cgroup
+ * parent, so a pool left by a JVM that died is recognised and removed.
+ * <p>
+ * Off the start's path as well: a pooled cgroup gets the limits of the last task taken ahead (a
+ * task with the same resources writes nothing), and it takes its task's name only once the task
+ * runs ({@link Taken#named}); the sandbox joins it by open file, which a rename does not change.
  */
 final class CgroupPool implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CgroupPool.class);
@@ -30,8 +33,46 @@ final class CgroupPool implements AutoCloseable {
     private final int size;
     /** Every task of the driver gets it: written when a pooled cgroup is made. */
     private final int pidsLimit;
-    /** Made and empty. Guarded by {@code this}. */
-    private final ArrayDeque<TaskCgroup> ready = new ArrayDeque<>();
+    /** Made and empty, with the limits written into each (null: none yet). Guarded by {@code this}. */
+    private final ArrayDeque<Pooled> ready = new ArrayDeque<>();
+    /** The resources of the last task taken: what cgroups made from now on get written ahead. */
+    private volatile Resources lastResources;
+
+    private record Pooled(TaskCgroup cgroup, Resources limits) {
+    }
+
+    /**
+     * A task's cgroup with its limits written. {@code cgroup} is what the sandbox joins; a pooled
+     * one still has its pool name until {@link #named} renames it (once the task runs).
+     */
+    static final class Taken {
+        private final TaskCgroup cgroup;
+        private final String name;
+
+        private Taken(TaskCgroup cgroup, String name) {
+            this.cgroup = cgroup;
+            this.name = name;
+        }
+
+        /** The cgroup as it is now (under its pool name when pooled and not yet named). */
+        TaskCgroup cgroup() {
+            return cgroup;
+        }
+
+        /** Whether it still has to take the task's name. */
+        boolean pooled() {
+            return name != null;
+        }
+
+        /**
+         * The cgroup under the task's name: renames a pooled one (the task in it stays in it).
+         *
+         * @throws TaskCgroup.CgroupException the rename failed (the cgroup keeps its pool name)
+         */
+        TaskCgroup named() {
+            return name == null ? cgroup : cgroup.renameTo(name);
+        }
+    }
     /** Being made. Guarded by {@code this}. */
     private int making;
     /** Guarded by {@code this}. */
@@ -54,43 +95,49 @@ final class CgroupPool implements AutoCloseable {
     }
 
     /**
-     * The task's cgroup with its limits written: a pooled one renamed to {@code name}, or one made
-     * now when none is ready.
+     * The task's cgroup with its limits written: a pooled one (still under its pool name: see
+     * {@link Taken#named}), or one made now under the task's name when none is ready or a cgroup of
+     * that name exists already (a task started again after the driver lost it).
      *
      * @throws TaskCgroup.CgroupException the cgroup could not be made or its limits written (nothing is left)
      */
-    TaskCgroup take(String name, Resources resources) {
-        TaskCgroup pooled;
+    Taken take(String name, Resources resources) {
+        lastResources = resources;
+        Pooled pooled;
         synchronized (this) {
             pooled = ready.pollFirst();
         }
-        if (pooled != null) {
-            TaskCgroup renamed;
-            try {
-                renamed = pooled.renameTo(name);
-            } catch (TaskCgroup.CgroupException e) {
-                LOG.warn("could not use a pooled cgroup ({}); making one", e.getMessage());
-                destroyQuietly(pooled);
-                renamed = null;
+        if (pooled != null && exists(name)) {
+            synchronized (this) {
+                ready.addFirst(pooled); // its rename would fail: the leftover is reused as before
             }
-            if (renamed != null) {
-                try {
-                    renamed.writeLimits(resources);
-                    return renamed;
-                } catch (TaskCgroup.CgroupException e) {
-                    destroyQuietly(renamed);
-                    throw e;
+            pooled = null;
+        }
+        if (pooled != null) {
+            try {
+                if (!resources.equals(pooled.limits())) {
+                    pooled.cgroup().writeLimits(resources, pooled.limits());
                 }
+                return new Taken(pooled.cgroup(), name);
+            } catch (TaskCgroup.CgroupException e) {
+                destroyQuietly(pooled.cgroup());
+                throw e;
             }
         }
         TaskCgroup cgroup = layout.forTask(parent, name);
         try {
             cgroup.create(resources, pidsLimit);
-            return cgroup;
+            return new Taken(cgroup, null);
         } catch (TaskCgroup.CgroupException e) {
             destroyQuietly(cgroup);
             throw e;
         }
+    }
+
+    /** Whether a cgroup of that name is there (asked of one controller: a leftover is in all of them). */
+    private boolean exists(String name) {
+        List<Path> dirs = layout.forTask(parent, name).paths();
+        return !dirs.isEmpty() && Files.exists(dirs.getFirst());
     }
 
     /** Makes cgroups in the background until {@code size} are ready or being made. */
@@ -110,9 +157,13 @@ final class CgroupPool implements AutoCloseable {
                 boolean kept = false;
                 try {
                     c.createDirs(pidsLimit);
+                    Resources limits = lastResources;
+                    if (limits != null) {
+                        c.writeLimits(limits, null);
+                    }
                     synchronized (this) {
                         if (!closed) {
-                            ready.addLast(c);
+                            ready.addLast(new Pooled(c, limits));
                             kept = true;
                         }
                     }
@@ -167,7 +218,7 @@ final class CgroupPool implements AutoCloseable {
     /** Removes the pooled cgroups, waiting (at most 5 s) for the ones being made. */
     @Override
     public void close() {
-        List<TaskCgroup> left;
+        List<Pooled> left;
         synchronized (this) {
             closed = true;
             long deadline = System.nanoTime() + 5_000_000_000L;
@@ -182,6 +233,6 @@ final class CgroupPool implements AutoCloseable {
             left = new ArrayList<>(ready);
             ready.clear();
         }
-        left.forEach(CgroupPool::destroyQuietly);
+        left.forEach(p -> destroyQuietly(p.cgroup()));
     }
 }

@@ -210,12 +210,13 @@ final class TaskLauncher {
         Path statusFile = taskState.resolve("status");
         Path sandboxLog = taskState.resolve("sandbox.log");
         prepareStateDir(taskState, statusFile);
-        TaskCgroup cgroup;
+        CgroupPool.Taken taken;
         try {
-            cgroup = cgroupPool.take(name, task.resources());
+            taken = cgroupPool.take(name, task.resources());
         } catch (TaskCgroup.CgroupException e) {
             throw new TaskLaunchException("failed to create the task's cgroup: " + e.getMessage(), e);
         }
+        TaskCgroup cgroup = taken.cgroup();
         byte[] stream;
         try {
             stream = commandLine(task, plan, cgroup, statusFile).sandboxLog(sandboxLog)
@@ -257,6 +258,21 @@ final class TaskLauncher {
             cgroup.killAll(5000);
             destroyQuietly(cgroup);
             throw new TaskLaunchException(launchFailure(status, process, sandboxLog));
+        }
+        if (taken.pooled()) {
+            // the task's name once it runs, not on its start's path (bench/); the task stays in it
+            try {
+                cgroup = taken.named();
+            } catch (TaskCgroup.CgroupException e) {
+                LinuxSyscalls.pidfdSendSignal(pidfd, 9);
+                reapInit(pid, pidfd);
+                if (spare != null) {
+                    SandboxStarter.deleteSpareDir(spare.dir());
+                }
+                cgroup.killAll(5000);
+                destroyQuietly(cgroup);
+                throw new TaskLaunchException("the task's cgroup could not take its name " + name + ": " + e.getMessage(), e);
+            }
         }
         long startTicks = ProcStat.read(pid).map(ProcStat::startTicks).orElse(0L);
         Instant startedAt = status.get().startedNs().isPresent()

@@ -116,19 +116,31 @@ public final class CgroupV1 implements TaskCgroup {
 
     @Override
     public void writeLimits(Resources r) {
+        writeLimits(r, null);
+    }
+
+    @Override
+    public void writeLimits(Resources r, Resources previous) {
         Path mem = dirs.get("memory");
         if (mem != null) {
-            CgroupFiles.write(mem.resolve("memory.limit_in_bytes"), Long.toString(r.hardMemoryBytes()));
-            if (r.softMemoryBytes() > 0) {
-                CgroupFiles.write(mem.resolve("memory.soft_limit_in_bytes"), Long.toString(r.softMemoryBytes()));
-            }
             Path memswFile = mem.resolve("memory.memsw.limit_in_bytes");
             Boolean hasMemsw = memsw;
             if (hasMemsw == null) {
                 memsw = hasMemsw = Files.exists(memswFile);
             }
-            if (hasMemsw) {
-                // With swap accounting, cap memory+swap too, or the task swaps instead of hitting its limit.
+            // With swap accounting, cap memory+swap too, or the task swaps instead of hitting its
+            // limit. The kernel keeps memory <= memory+swap at every write: raising both from limits
+            // written before, memory+swap goes first.
+            boolean memswFirst = hasMemsw && previous != null && r.hardMemoryBytes() > previous.hardMemoryBytes();
+            if (memswFirst) {
+                CgroupFiles.write(memswFile, Long.toString(r.hardMemoryBytes()));
+            }
+            CgroupFiles.write(mem.resolve("memory.limit_in_bytes"), Long.toString(r.hardMemoryBytes()));
+            if (r.softMemoryBytes() > 0 || previous != null && previous.softMemoryBytes() > 0) {
+                CgroupFiles.write(mem.resolve("memory.soft_limit_in_bytes"),
+                        r.softMemoryBytes() > 0 ? Long.toString(r.softMemoryBytes()) : "-1");
+            }
+            if (hasMemsw && !memswFirst) {
                 CgroupFiles.write(memswFile, Long.toString(r.hardMemoryBytes()));
             }
         }
@@ -141,6 +153,8 @@ public final class CgroupV1 implements TaskCgroup {
             if (!r.reservedCores().isEmpty()) {
                 CgroupFiles.write(cpuset.resolve("cpuset.cpus"),
                         r.reservedCores().stream().map(String::valueOf).collect(Collectors.joining(",")));
+            } else if (previous != null && !previous.reservedCores().isEmpty()) {
+                CgroupFiles.write(cpuset.resolve("cpuset.cpus"), CgroupFiles.read(cpuset.getParent().resolve("cpuset.cpus")));
             }
         }
     }

@@ -35,6 +35,14 @@ public interface TaskCgroup {
     void writeLimits(Resources resources);
 
     /**
+     * {@link #writeLimits(Resources)} over the limits {@code previous} written before (null: none),
+     * in an order the kernel accepts from there (v1 refuses a memory limit above memory+swap's).
+     */
+    default void writeLimits(Resources resources, Resources previous) {
+        writeLimits(resources);
+    }
+
+    /**
      * This cgroup under another name in the same parent, its directories renamed (so a cgroup
      * made ahead of its task takes the task's name without the cost of making one: bench/).
      *
