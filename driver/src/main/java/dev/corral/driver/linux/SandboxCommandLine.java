@@ -110,11 +110,28 @@ public final class SandboxCommandLine {
     /** {@code --caps} comma-separated {@code CAP_X} names in the given order (may be empty = none). */
     public SandboxCommandLine caps(List<String> caps) {
         for (String c : caps) {
-            if (!c.matches("CAP_[A-Z_]+")) {
+            if (!isCapName(c)) {
                 throw new IllegalArgumentException("capability must be spelled CAP_X, got \"" + c + "\"");
             }
         }
         return set(SandboxFlag.CAPS, String.join(",", caps));
+    }
+
+    /**
+     * {@code CAP_[A-Z_]+}, without a regex: String.matches compiled the pattern for each of a
+     * task's capabilities, 0.05 ms of every start (bench/).
+     */
+    private static boolean isCapName(String c) {
+        if (c.length() <= 4 || !c.startsWith("CAP_")) {
+            return false;
+        }
+        for (int i = 4; i < c.length(); i++) {
+            char ch = c.charAt(i);
+            if ((ch < 'A' || ch > 'Z') && ch != '_') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@code --seccomp default|unconfined|PATH}: the task's syscall filter. */
