@@ -346,10 +346,10 @@ static int read_argfile(const char *path, char ***out, struct sandbox_error *e) 
     return split_nul(buf, size, out, path, e);
 }
 
-int options_read_stream(int fd, int *argc, char ***argv, char ***envp, struct sandbox_error *e) {
-    size_t cap = 16384, size = 0;
-    char *buf = malloc(cap + 1);
-    if (buf == NULL) FAIL(e, PARSE_STEP, ENOMEM, "@-");
+/* Reads fd to EOF after the first `size` bytes already in buf (a heap buffer of cap + 1 bytes). */
+static int read_to_eof(int fd, char **bufp, size_t *sizep, size_t cap, struct sandbox_error *e) {
+    char *buf = *bufp;
+    size_t size = *sizep;
     for (;;) {
         if (size == cap) {
             if (cap >= ARGFILE_MAX) FAIL(e, PARSE_STEP, 0, "@-: more than %u bytes on stdin", ARGFILE_MAX);
@@ -357,13 +357,20 @@ int options_read_stream(int fd, int *argc, char ***argv, char ***envp, struct sa
             char *bigger = realloc(buf, cap + 1);
             if (bigger == NULL) FAIL(e, PARSE_STEP, ENOMEM, "@-");
             buf = bigger;
+            *bufp = buf;
         }
         ssize_t n = read(fd, buf + size, cap - size);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) FAIL(e, PARSE_STEP, errno, "@-: read stdin");
         if (n == 0) break;
         size += (size_t)n;
+        *sizep = size;
     }
+    return 0;
+}
+
+/* Splits a stream (environment, an empty entry, arguments) held in buf[0..size). */
+static int split_stream(char *buf, size_t size, int *argc, char ***argv, char ***envp, struct sandbox_error *e) {
     if (size == 0) {
         *argc = 0;
         return 0;
@@ -381,6 +388,111 @@ int options_read_stream(int fd, int *argc, char ***argv, char ***envp, struct sa
     *envp = all;
     *argv = all + sep + 1;
     *argc = count - sep - 1;
+    return 0;
+}
+
+int options_read_stream(int fd, int *argc, char ***argv, char ***envp, struct sandbox_error *e) {
+    struct stream_start none = {.rest = NULL, .rest_size = 0};
+    return options_read_stream_rest(fd, &none, argc, argv, envp, e);
+}
+
+int options_read_stream_rest(int fd, const struct stream_start *start, int *argc, char ***argv, char ***envp,
+                             struct sandbox_error *e) {
+    size_t cap = 16384, size = start->rest_size;
+    while (cap < size) cap *= 2;
+    char *buf = malloc(cap + 1);
+    if (buf == NULL) FAIL(e, PARSE_STEP, ENOMEM, "@-");
+    if (size > 0) memcpy(buf, start->rest, size);
+    if (read_to_eof(fd, &buf, &size, cap, e) < 0) return -1;
+    return split_stream(buf, size, argc, argv, envp, e);
+}
+
+#define ROOT_PART "@root"
+#define ROOT_END "@end"
+
+int options_read_root_part(int fd, struct stream_start *start, int *argc, char ***argv, struct sandbox_error *e) {
+    size_t cap = 16384, size = 0;
+    char *buf = malloc(cap + 1);
+    if (buf == NULL) FAIL(e, PARSE_STEP, ENOMEM, "@-");
+    start->rest = buf;
+    start->rest_size = 0;
+    const size_t head = sizeof ROOT_PART; /* with its NUL */
+    for (;;) {
+        /* a stream without a root part: what was read is the start of it */
+        if (size >= head && memcmp(buf, ROOT_PART, head) != 0) break;
+        if (size > head) {
+            /* the root part ends with the entry ROOT_END: look for it at each entry's start */
+            for (size_t i = head; i < size;) {
+                size_t len = strnlen(buf + i, size - i);
+                if (i + len == size) break; /* this entry is not complete yet */
+                if (strcmp(buf + i, ROOT_END) == 0) {
+                    size_t end = i + len + 1;
+                    char *rest = malloc(size - end + 1);
+                    if (rest == NULL) FAIL(e, PARSE_STEP, ENOMEM, "@-");
+                    memcpy(rest, buf + end, size - end);
+                    start->rest = rest;
+                    start->rest_size = size - end;
+                    if (i == head) {
+                        *argc = 0;
+                        *argv = NULL;
+                        return 1;
+                    }
+                    int n = split_nul(buf + head, i - head, argv, "@- root part", e);
+                    if (n < 0) return -1;
+                    *argc = n;
+                    return 1;
+                }
+                i += len + 1;
+            }
+        }
+        if (size == cap) {
+            if (cap >= ARGFILE_MAX) FAIL(e, PARSE_STEP, 0, "@-: more than %u bytes on stdin", ARGFILE_MAX);
+            cap *= 2;
+            char *bigger = realloc(buf, cap + 1);
+            if (bigger == NULL) FAIL(e, PARSE_STEP, ENOMEM, "@-");
+            buf = bigger;
+            start->rest = buf;
+        }
+        ssize_t n = read(fd, buf + size, cap - size);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) FAIL(e, PARSE_STEP, errno, "@-: read stdin");
+        if (n == 0) {
+            if (size >= head && memcmp(buf, ROOT_PART, head) == 0) {
+                FAIL(e, PARSE_STEP, 0, "@-: the root part ended without its \"" ROOT_END "\" entry");
+            }
+            break; /* EOF: a short stream, or none (the driver let the spare go) */
+        }
+        size += (size_t)n;
+    }
+    start->rest_size = size;
+    return 0;
+}
+
+/* The flags a staged start's second part may carry: who the task runs as and how (not its root). */
+static const char *const IDENTITY_FLAGS[] = {"--uid", "--gid", "--groups", "--caps", "--seccomp", "--cwd",
+                                             "--oom-score-adj"};
+
+int options_merge_staged(int nroot, char **root, int nrest, char **rest, int *argc, char ***argv,
+                         struct sandbox_error *e) {
+    int i = 0;
+    for (; i < nrest && strcmp(rest[i], "--") != 0; i++) {
+        bool allowed = false;
+        for (size_t k = 0; k < sizeof IDENTITY_FLAGS / sizeof IDENTITY_FLAGS[0]; k++) {
+            if (strcmp(rest[i], IDENTITY_FLAGS[k]) == 0) allowed = true;
+        }
+        if (!allowed) {
+            FAIL(e, PARSE_STEP, 0, "@-: \"%s\" after the root part: only the task's identity (--uid, --gid, --groups, "
+                 "--caps, --seccomp, --cwd, --oom-score-adj) and command may follow it", rest[i]);
+        }
+        i++; /* each takes one value */
+    }
+    char **all = calloc((size_t)nroot + (size_t)nrest + 2, sizeof *all);
+    if (all == NULL) FAIL(e, PARSE_STEP, ENOMEM, "@-");
+    all[0] = "run";
+    if (nroot > 0) memcpy(all + 1, root, (size_t)nroot * sizeof *root);
+    if (nrest > 0) memcpy(all + 1 + nroot, rest, (size_t)nrest * sizeof *rest);
+    *argc = 1 + nroot + nrest;
+    *argv = all;
     return 0;
 }
 

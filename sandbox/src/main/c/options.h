@@ -95,6 +95,33 @@ int options_parse(int argc, char **argv, struct sandbox_options *o, struct sandb
  */
 int options_read_stream(int fd, int *argc, char ***argv, char ***envp, struct sandbox_error *e);
 
+/*
+ * A staged start (spare only): the stream may begin with the task's root part, the entry "@root",
+ * `run`'s flags that build the task's root, and the entry "@end"; the rest of the stream then
+ * follows as for `run @-` (environment, an empty entry, the task's identity flags, "--", the
+ * command), so the spare builds the root while the driver still works out who the task runs as.
+ * Bytes read past the root part (or all of a stream without one) are kept in *start.
+ */
+struct stream_start {
+    char *rest;
+    size_t rest_size;
+};
+
+/* Returns 1 with the root part's flags (*argc, *argv), 0 when the stream has none, -1 with e. */
+int options_read_root_part(int fd, struct stream_start *start, int *argc, char ***argv, struct sandbox_error *e);
+
+/* options_read_stream for the rest of a stream whose start is in *start. */
+int options_read_stream_rest(int fd, const struct stream_start *start, int *argc, char ***argv, char ***envp,
+                             struct sandbox_error *e);
+
+/*
+ * `run`, the root part's flags, then the rest's arguments: the argv of a staged start, refused
+ * (-1 with e) when the rest has flags other than the task's identity (--uid, --gid, --groups,
+ * --caps, --seccomp, --cwd, --oom-score-adj): the root is built by then.
+ */
+int options_merge_staged(int nroot, char **root, int nrest, char **rest, int *argc, char ***argv,
+                         struct sandbox_error *e);
+
 /* Prints o as canonical key=value lines in flag-table order (the --parse-only output). */
 void options_print(const struct sandbox_options *o, FILE *out);
 

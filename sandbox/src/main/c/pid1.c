@@ -431,6 +431,7 @@ int pid1_main(struct run_context *c) {
 /* ---- spare: B prepared before its task is known (CONTRACT.md, "spare") ---- */
 
 static struct sandbox_options task_options; /* the task's, parsed from the stream on stdin */
+static struct sandbox_options root_options; /* a staged start's root part, until its rest comes */
 
 /* Why: what the spare prepared must be exactly what the task asks for; Java only hands it tasks that fit. */
 static int spare_check(const struct sandbox_options *s, const struct sandbox_options *r, struct sandbox_error *e) {
@@ -454,9 +455,10 @@ static int spare_check(const struct sandbox_options *s, const struct sandbox_opt
 
 /* A failure once the task's options are known: on record in its status file when there is one. */
 static int spare_failed(struct run_context *c, const struct sandbox_error *e) {
-    if (c->status_dirfd < 0 && task_options.status_file != NULL) {
+    const char *status_file = c->o != NULL ? c->o->status_file : NULL;
+    if (c->status_dirfd < 0 && status_file != NULL) {
         struct sandbox_error dir_error;
-        c->status_dirfd = status_open_dir(task_options.status_file, &c->status_name, &dir_error);
+        c->status_dirfd = status_open_dir(status_file, &c->status_name, &dir_error);
     }
     if (c->status_dirfd < 0) {
         fprintf(stderr, "corral-sandbox: %s: %s\n", e->step, e->detail);
@@ -466,37 +468,109 @@ static int spare_failed(struct run_context *c, const struct sandbox_error *e) {
 }
 
 /*
- * Reads the task's stream from stdin as `run @-` does, makes its environment the one C will
- * exec with, and parses its arguments as run's. Returns 1, 0 when stdin closed without a
- * stream (the driver let the spare go), -1 with e.
+ * The task's environment becomes the one C will exec with. C inherits it through fork and passes
+ * it to execve. Our own /proc/PID/environ shows it too, written over the placeholder environment
+ * the driver started the spare with (no exec needed: the kernel reads that area live), so tools
+ * that find a task's processes by NOMAD_ALLOC_ID find its init as well. Too big for the area: left
+ * as it was (the driver never hands such a task a spare).
  */
-static int spare_receive(struct run_context *c, struct sandbox_error *e) {
+static void spare_take_env(struct run_context *c, char **env) {
     extern char **environ;
-    int n;
-    char **args, **env;
-    if (options_read_stream(0, &n, &args, &env, e) < 0) return -1;
-    if (n == 0) return 0;
-    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (null < 0 || dup2(null, 0) < 0) FAIL(e, "spare", errno, "/dev/null on stdin");
-    close(null);
-    char **argv = calloc((size_t)n + 2, sizeof *argv);
-    if (argv == NULL) FAIL(e, "spare", ENOMEM, "arguments");
-    argv[0] = "run";
-    memcpy(argv + 1, args, (size_t)n * sizeof *args);
-    /*
-     * C inherits it through fork and passes it to execve. Our own /proc/PID/environ shows it too,
-     * written over the placeholder environment the driver started the spare with (no exec needed:
-     * the kernel reads that area live), so tools that find a task's processes by NOMAD_ALLOC_ID find
-     * its init as well. Too big for the area: left as it was (the driver never hands such a task a spare).
-     */
     environ = env;
     if (proctitle_set_env(&c->env_area, env) < 0) {
         fprintf(stderr, "corral-sandbox: spare: the task's environment does not fit the init's (%zu bytes)\n",
                 c->env_area.len);
     }
+}
+
+static int null_stdin(struct sandbox_error *e) {
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null < 0 || dup2(null, 0) < 0) FAIL(e, "spare", errno, "/dev/null on stdin");
+    close(null);
+    return 0;
+}
+
+/*
+ * Reads the task's stream from stdin as `run @-` does (its start, read while looking for a root
+ * part, is in *start) and parses its arguments as run's into task_options. Returns 1, 0 when
+ * stdin closed without a stream (the driver let the spare go), -1 with e.
+ */
+static int spare_receive(struct run_context *c, const struct stream_start *start, struct sandbox_error *e) {
+    int n;
+    char **args, **env;
+    if (options_read_stream_rest(0, start, &n, &args, &env, e) < 0) return -1;
+    if (n == 0) return 0;
+    if (null_stdin(e) < 0) return -1;
+    char **argv = calloc((size_t)n + 2, sizeof *argv);
+    if (argv == NULL) FAIL(e, "spare", ENOMEM, "arguments");
+    argv[0] = "run";
+    memcpy(argv + 1, args, (size_t)n * sizeof *args);
+    spare_take_env(c, env);
     if (options_parse(n + 1, argv, &task_options, e) < 0) return -1;
     c->o = &task_options;
     return 1;
+}
+
+/*
+ * A staged start's root part (options_read_root_part): parsed as run's flags with "/" standing in
+ * for the command, which the rest of the stream brings.
+ */
+static int spare_parse_root(struct run_context *c, int nroot, char **root, struct sandbox_error *e) {
+    char **argv = calloc((size_t)nroot + 4, sizeof *argv);
+    if (argv == NULL) FAIL(e, "spare", ENOMEM, "arguments");
+    argv[0] = "run";
+    if (nroot > 0) memcpy(argv + 1, root, (size_t)nroot * sizeof *root);
+    argv[nroot + 1] = "--";
+    argv[nroot + 2] = "/";
+    if (options_parse(nroot + 3, argv, &root_options, e) < 0) return -1;
+    c->o = &root_options;
+    return 0;
+}
+
+/*
+ * The rest of a staged start: the task's environment, identity and command, merged with its
+ * root part into task_options (which the root built from root_options is part of). EOF instead
+ * of it: the driver withdrew the start (its task could not be started: command not found...).
+ */
+static int spare_receive_rest(struct run_context *c, const struct stream_start *start, int nroot, char **root,
+                              struct sandbox_error *e) {
+    int n, argc;
+    char **rest, **env, **argv;
+    if (options_read_stream_rest(0, start, &n, &rest, &env, e) < 0) return -1;
+    if (n == 0) FAIL(e, "spare", 0, "the driver withdrew the start after its root part");
+    if (null_stdin(e) < 0 || options_merge_staged(nroot, root, n, rest, &argc, &argv, e) < 0) return -1;
+    spare_take_env(c, env);
+    if (options_parse(argc, argv, &task_options, e) < 0) return -1;
+    c->o = &task_options;
+    return 0;
+}
+
+/*
+ * From the task's options (its root flags at least) to its root entered: the sandbox log and
+ * status file opened, the fit checked, hostname, cgroups and outputs opened, the prepared root
+ * finished (or one built as run does), pivot_root. Returns 0, or -1 with e (status dir opened or
+ * not: see spare_failed).
+ */
+static int spare_enter(struct run_context *c, const struct sandbox_options *spare, struct prepared_root *prep,
+                       struct sandbox_error *e) {
+    const struct sandbox_options *o = c->o;
+    if (o->sandbox_log != NULL && logs_redirect_output(o->sandbox_log) < 0) {
+        FAIL(e, "sandbox_log", errno, "open --sandbox-log %s", o->sandbox_log);
+    }
+    c->status_dirfd = status_open_dir(o->status_file, &c->status_name, e);
+    if (c->status_dirfd < 0) return -1;
+    int prepared = 0;
+    if (spare_check(spare, o, e) < 0 ||
+        ns_set_hostname(o->hostname, e) < 0 ||
+        cgroup_open_procs(o->cgroups, o->cgroup_count, c->cgroup_fds, e) < 0 ||
+        open_task_output(c, e) < 0 ||
+        (prepared = mounts_finish_prepared(o, prep, c->status_dirfd, &c->root_fd, e)) < 0 ||
+        (prepared == 0 && mounts_build_root(o, &c->root_fd, e) < 0) ||
+        mounts_enter_root(o, c->root_fd, e) < 0) {
+        return -1;
+    }
+    close(c->root_fd);
+    return 0;
 }
 
 int pid1_spare_main(struct run_context *c) {
@@ -514,33 +588,28 @@ int pid1_spare_main(struct run_context *c) {
     }
     seccomp_warm();
     if (write(c->started_fd, "p", 1) != 1) return 125; /* A is gone: nobody will hand us a task */
-    int got = spare_receive(c, &e);
-    if (got == 0) {
-        mounts_discard_prepared(spare, &prep);
-        ssize_t n = write(c->started_fd, "u", 1); /* unused: A exits 0 and the driver removes the spare dir */
-        (void)n;
-        return 0;
+    struct stream_start start;
+    int nroot;
+    char **root;
+    int staged = options_read_root_part(0, &start, &nroot, &root, &e);
+    if (staged < 0) return spare_failed(c, &e);
+    if (staged == 1) {
+        /* the root while the driver works out the task's identity, then the rest */
+        if (spare_parse_root(c, nroot, root, &e) < 0) return spare_failed(c, &e);
+        if (spare_enter(c, spare, &prep, &e) < 0 || spare_receive_rest(c, &start, nroot, root, &e) < 0) {
+            return spare_failed(c, &e);
+        }
+    } else {
+        int got = spare_receive(c, &start, &e);
+        if (got == 0) {
+            mounts_discard_prepared(spare, &prep);
+            ssize_t n = write(c->started_fd, "u", 1); /* unused: A exits 0 and the driver removes the spare dir */
+            (void)n;
+            return 0;
+        }
+        if (got < 0 || spare_enter(c, spare, &prep, &e) < 0) return spare_failed(c, &e);
     }
-    if (got < 0) return spare_failed(c, &e);
-    const struct sandbox_options *o = c->o;
-    if (o->sandbox_log != NULL && logs_redirect_output(o->sandbox_log) < 0) {
-        sandbox_error_set(&e, "sandbox_log", errno, "open --sandbox-log %s", o->sandbox_log);
-        return spare_failed(c, &e);
-    }
-    c->status_dirfd = status_open_dir(o->status_file, &c->status_name, &e);
-    if (c->status_dirfd < 0) return spare_failed(c, &e);
-    int prepared = 0;
-    if (spare_check(spare, o, &e) < 0 ||
-        ns_set_hostname(o->hostname, &e) < 0 ||
-        cgroup_open_procs(o->cgroups, o->cgroup_count, c->cgroup_fds, &e) < 0 ||
-        open_task_output(c, &e) < 0 ||
-        (prepared = mounts_finish_prepared(o, &prep, c->status_dirfd, &c->root_fd, &e)) < 0 ||
-        (prepared == 0 && mounts_build_root(o, &c->root_fd, &e) < 0) ||
-        mounts_enter_root(o, c->root_fd, &e) < 0 ||
-        start_task(c, &e) < 0) {
-        return setup_failed(c, &e);
-    }
-    close(c->root_fd);
+    if (start_task(c, &e) < 0) return setup_failed(c, &e);
     c->prep = &prep;
     return supervise(c);
 }

@@ -156,6 +156,61 @@ static void test_cap_names(struct unit *u) {
     EXPECT(u, caps_name(41) == NULL);
 }
 
+
+/* A pipe holding `bytes` (written in two pieces, split at `cut`, as a driver writes a staged start). */
+static int stream_pipe(const char *bytes, size_t len, size_t cut) {
+    int p[2];
+    if (pipe(p) < 0) return -1;
+    if (write(p[1], bytes, cut) != (ssize_t)cut || write(p[1], bytes + cut, len - cut) != (ssize_t)(len - cut)) return -1;
+    close(p[1]);
+    return p[0];
+}
+
+static void test_staged_stream(struct unit *u) {
+    static const char staged[] = "@root\0--task-dir\0/t\0--status-file\0/s\0@end\0"
+                                 "PATH=/bin\0\0--uid\0" "7\0--cwd\0/w\0--\0/bin/echo\0hi";
+    struct sandbox_error e;
+    struct stream_start start;
+    int nroot, n, argc;
+    char **root, **rest, **env, **argv;
+    /* cut inside the root part: the reader waits for its "@end" entry */
+    int fd = stream_pipe(staged, sizeof staged - 1, 9);
+    EXPECT(u, fd >= 0);
+    EXPECT(u, options_read_root_part(fd, &start, &nroot, &root, &e) == 1);
+    EXPECT(u, nroot == 4 && strcmp(root[0], "--task-dir") == 0 && strcmp(root[3], "/s") == 0);
+    EXPECT(u, options_read_stream_rest(fd, &start, &n, &rest, &env, &e) == 0);
+    close(fd);
+    EXPECT(u, strcmp(env[0], "PATH=/bin") == 0 && env[1] == NULL);
+    EXPECT(u, n == 7 && strcmp(rest[4], "--") == 0 && strcmp(rest[6], "hi") == 0);
+    EXPECT(u, options_merge_staged(nroot, root, n, rest, &argc, &argv, &e) == 0);
+    static struct sandbox_options o;
+    EXPECT(u, options_parse(argc, argv, &o, &e) == 0);
+    EXPECT(u, strcmp(o.task_dir, "/t") == 0 && o.uid == 7 && strcmp(o.cwd, "/w") == 0 && o.argc == 2);
+
+    /* after the root part only the task's identity and command: no flag that shapes the root */
+    char *sneaky[] = {"--bind", "/etc", "/x", "--", "/bin/true"};
+    EXPECT(u, options_merge_staged(nroot, root, 5, sneaky, &argc, &argv, &e) < 0);
+    EXPECT(u, strstr(e.detail, "\"--bind\" after the root part") != NULL);
+
+    /* a plain stream (run @-'s) is read whole as before */
+    static const char plain[] = "A=1\0\0--task-dir\0/t\0--\0/x";
+    fd = stream_pipe(plain, sizeof plain - 1, 3);
+    EXPECT(u, options_read_root_part(fd, &start, &nroot, &root, &e) == 0);
+    EXPECT(u, options_read_stream_rest(fd, &start, &n, &rest, &env, &e) == 0 && n == 4);
+    EXPECT(u, strcmp(env[0], "A=1") == 0 && strcmp(rest[3], "/x") == 0);
+    close(fd);
+
+    /* an empty stream lets a spare go; a root part cut short is an error */
+    fd = stream_pipe("", 0, 0);
+    EXPECT(u, options_read_root_part(fd, &start, &nroot, &root, &e) == 0 && start.rest_size == 0);
+    close(fd);
+    static const char cut_short[] = "@root\0--task-dir\0/t\0";
+    fd = stream_pipe(cut_short, sizeof cut_short - 1, 4);
+    EXPECT(u, options_read_root_part(fd, &start, &nroot, &root, &e) < 0);
+    EXPECT(u, strstr(e.detail, "without its \"@end\" entry") != NULL);
+    close(fd);
+}
+
 int main(void) {
     struct unit u = {0, 0};
     test_defaults(&u);
@@ -163,6 +218,7 @@ int main(void) {
     test_overlay(&u);
     test_errors(&u);
     test_argfile(&u);
+    test_staged_stream(&u);
     test_escape(&u);
     test_cap_names(&u);
     logs_tests(&u);

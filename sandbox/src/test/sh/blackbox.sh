@@ -577,6 +577,50 @@ spare_run() {
     rc=$?
 }
 
+# spare_run_staged [RUN FLAGS...] -- CMD...: a staged start: the root part first (the task dir,
+# mounts, outputs), then, once the spare has had time to build the root, the task's environment,
+# identity and command; "withdraw" as the only argument closes stdin after the root part instead
+spare_run_staged() {
+    printf '%s\0' @root --task-dir "$t/task" --alloc-dir "$t/alloc" "${RO[@]}" --status-file "$t/status" \
+        --sandbox-log "$t/sandbox.log" --exit-after-start @end >&$w
+    sleep 0.2
+    if [ "$1" != withdraw ]; then
+        { printf 'PATH=/usr/bin:/bin\0STAGED=1\0\0'; printf '%s\0' "$@"; } >&$w
+    fi
+    exec {w}>&-
+    wait "$a"
+    rc=$?
+}
+
+test_spare_staged() {
+    # the root is built before the identity comes: the task still runs as itself, with its env
+    spare_start spare-staged
+    echo local >"$t/task/local/f"
+    spare_run_staged --uid 65534 --cwd /local -- /bin/sh -c 'cat f; echo "$STAGED $(id -u) $(pwd)"; ls / | tr "\n" " "'
+    check "staged spare run: A exits 0" "$rc" 0
+    for _ in $(seq 1 100); do [ "$(status_key "$t/status" state)" = exited ] && break; sleep 0.05; done
+    check "staged spare run: the task ran and exited 0" "$(status_key "$t/status" state) $(status_key "$t/status" exit_code)" "exited 0"
+    check "staged spare run: files, environment, identity and cwd" "$(head -2 "$t/sandbox.log")" $'local\n1 65534 /local'
+    check_contains "staged spare run: its root" "$(sed -n 3p "$t/sandbox.log")" "alloc bin dev etc"
+
+    # the driver gives up after the root part (command not found...): on record, the task dir whole
+    spare_start spare-withdrawn
+    echo kept >"$t/task/local/f"
+    chmod 0751 "$t/task"
+    spare_run_staged withdraw
+    check "withdrawn staged start: on record as failed" "$(status_key "$t/status" state) $(status_key "$t/status" failed_step)" "failed spare"
+    check_contains "withdrawn staged start: named" "$(status_key "$t/status" error)" "withdrew the start"
+    check "withdrawn staged start: the task dir keeps its mode and entries" \
+        "$(stat -c %a "$t/task") $(cat "$t/task/local/f") $(ls "$t/task" | tr '\n' ' ')" "751 kept local tmp "
+
+    # only the identity and command may follow the root part
+    spare_start spare-sneaky
+    spare_run_staged --bind /etc /x -- /bin/true
+    check "staged start: a root flag after the root part is refused" "$(status_key "$t/status" failed_step)" parse_options
+    check_contains "staged start: and named" "$(status_key "$t/status" error)" '"--bind" after the root part'
+    check_no_host_mounts spare-staged
+}
+
 test_spare() {
     # let go unused: nothing is left, not even its dir
     spare_start spare-unused
@@ -653,6 +697,7 @@ test_signals_forwarded
 test_outlives_parent
 test_enter_tty
 test_spare
+test_spare_staged
 check_no_leftovers
 
 echo "sandbox blackbox: $passed passed, $failed failed"
