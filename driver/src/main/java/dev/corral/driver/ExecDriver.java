@@ -216,7 +216,7 @@ public final class ExecDriver implements AutoCloseable {
             if (store.get(task.id()).isPresent()) {
                 throw new TaskAlreadyStartedException(task.id());
             }
-            TaskLauncher.Launched launched = launcher.launch(task, launcher.plan(task));
+            TaskLauncher.Launched launched = launcher.launch(task);
             TaskHandle handle = launched.handle();
             store.putIfAbsent(handle);
             watchFd(handle, launched.initPidfd());
@@ -695,6 +695,11 @@ public final class ExecDriver implements AutoCloseable {
     }
 
     /** See {@link StartCounts}. */
+    /** Spare sandboxes prepared and waiting (for tests). */
+    int readySpares() {
+        return launcher.readySpares();
+    }
+
     public StartCounts startCounts() {
         long[] c = launcher.startCounts();
         return new StartCounts(c[0], c[1]);

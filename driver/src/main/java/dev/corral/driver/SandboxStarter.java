@@ -53,7 +53,12 @@ final class SandboxStarter implements AutoCloseable {
 
     /** Whether the task's environment fits a spare's init ({@link #ENV_CAPACITY}). */
     static boolean envFits(java.util.Map<String, String> env) {
-        long bytes = 0;
+        return envFits(env, 0);
+    }
+
+    /** Whether the environment fits with {@code room} bytes to spare (for variables still to come). */
+    static boolean envFits(java.util.Map<String, String> env, int room) {
+        long bytes = room;
         for (var e : env.entrySet()) {
             bytes += e.getKey().getBytes(StandardCharsets.UTF_8).length + 1 + e.getValue().getBytes(StandardCharsets.UTF_8).length + 1;
         }
@@ -139,6 +144,59 @@ final class SandboxStarter implements AutoCloseable {
                     + exitCode(p) + ")");
         }
         return new Started(p, null);
+    }
+
+    /**
+     * A staged start (sandbox/CONTRACT.md, spare): hands {@code rootPart} to a ready spare, which
+     * builds and enters the task's root while the caller resolves the task's command and user; then
+     * {@link #finish} or {@link #withdraw}. Null when no spare is ready (the caller starts the task
+     * with {@link #start}).
+     */
+    Spare stage(byte[] rootPart) {
+        for (CompletableFuture<Spare> next = take(); next != null; next = take()) {
+            Spare spare = ready(next);
+            if (spare == null) {
+                continue;
+            }
+            try {
+                OutputStream in = spare.process().getOutputStream();
+                in.write(rootPart);
+                in.flush();
+                return spare;
+            } catch (IOException e) {
+                discard(spare); // EPIPE: it died while waiting; nothing of the task happened yet
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The rest of a staged start: the task's environment, identity and command; closes the spare's
+     * stdin. A spare that failed building the root (it exited: EPIPE) has the failure on record,
+     * which the caller reads as for any start.
+     */
+    Started finish(Spare spare, byte[] rest) {
+        try (OutputStream in = spare.process().getOutputStream()) {
+            in.write(rest);
+        } catch (IOException e) {
+            // the start failed in the sandbox, which recorded why
+        }
+        fromSpare.increment();
+        return new Started(spare.process(), spare);
+    }
+
+    /**
+     * Withdraws a staged start (the task could not be started: command not found...): the spare
+     * records that, exits, is reaped and its dir removed. The task dir stays whole.
+     */
+    static void withdraw(Spare spare) {
+        try {
+            spare.process().getOutputStream().close();
+        } catch (IOException e) {
+            spare.process().destroyForcibly();
+        }
+        TaskLauncher.reapInit(spare.initPid(), spare.initPidfd());
+        deleteSpareDir(spare.dir());
     }
 
     /**

@@ -428,4 +428,39 @@ class ExecDriverIT {
     void waitTask_unknownId_isNotFound() {
         assertThatThrownBy(() -> h.driver.waitTask("nope")).isInstanceOf(DriverException.TaskNotFoundException.class);
     }
+
+    /**
+     * A staged start whose command is not found: the spare already had the root part and was
+     * building the task's root; the start is withdrawn, nothing of it is left (no state dir, no
+     * cgroup, no spare, no mount: the harness checks), the task dir is whole, and the next start
+     * gets a spare again.
+     */
+    @Test
+    void startTask_commandNotFound_withdrawsTheStagedStart_andLeavesNothing() throws Exception {
+        TaskConfig warm = h.task("warm", ExecTaskConfig.of("/bin/true"));
+        h.await(h.start(warm), WAIT);
+        assertThat(DriverHarness.awaitValue(h.driver::readySpares, n -> n > 0, WAIT)).isPositive();
+        TaskConfig t = h.task("missing", ExecTaskConfig.of("/no/such/binary"));
+        Files.writeString(t.taskDir().resolve("local/keep.txt"), "mine");
+        Files.setPosixFilePermissions(t.taskDir(), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x--x"));
+        var before = h.driver.startCounts();
+        List<java.nio.file.Path> spares;
+        try (var dirs = Files.list(h.root.resolve("state/spares"))) {
+            spares = dirs.toList();
+        }
+        assertThatThrownBy(() -> h.driver.startTask(t)).isInstanceOf(DriverException.CommandNotFoundException.class)
+                .hasMessageContaining("/no/such/binary");
+        assertThat(spares).as("the spare that had the root part is gone").anyMatch(d -> !Files.exists(d));
+        assertThat(h.driver.startCounts()).isEqualTo(before);
+        assertThat(h.root.resolve("state/tasks").resolve(TaskLauncher.cgroupName(t.id()))).doesNotExist();
+        assertThat(Files.readString(t.taskDir().resolve("local/keep.txt"))).isEqualTo("mine");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(t.taskDir())))
+                .isEqualTo("rwxr-x--x");
+        assertThat(h.driver.tasks()).extracting(TaskHandle::id).doesNotContain(t.id());
+        assertThat(DriverHarness.awaitValue(h.driver::readySpares, n -> n > 0, WAIT)).isPositive();
+        TaskConfig next = h.task("next", ExecTaskConfig.of("/bin/sh", "-c", "cat /local/keep.txt 2>/dev/null; echo ran"));
+        assertThat(h.await(h.start(next), WAIT)).isEqualTo(new ExitResult.Exited(0, false));
+        assertThat(DriverHarness.stdout(next)).isEqualTo("ran\n");
+        assertThat(h.driver.startCounts().fromSpare()).isEqualTo(before.fromSpare() + 1);
+    }
 }

@@ -260,6 +260,80 @@ public final class SandboxCommandLine {
             throw new IllegalStateException("only run reads its arguments from stdin");
         }
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(4096);
+        environment(out, env);
+        List<String> argv = build(command);
+        for (String a : argv.subList(1, argv.size())) {
+            entry(out, a);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * The flags of a staged start's second part (sandbox/CONTRACT.md, spare): who the task runs as
+     * and how, the only flags the sandbox accepts after the root part.
+     */
+    private static final Set<SandboxFlag> IDENTITY_FLAGS = EnumSet.of(SandboxFlag.UID, SandboxFlag.GID,
+            SandboxFlag.GROUPS, SandboxFlag.CAPS, SandboxFlag.SECCOMP, SandboxFlag.CWD, SandboxFlag.OOM_SCORE_ADJ);
+    private static final String ROOT_PART = "@root";
+    private static final String ROOT_END = "@end";
+
+    /**
+     * A staged start's root part for a spare: {@code @root}, every flag but the task's identity
+     * (so the spare can build and enter the task's root meanwhile), {@code @end}; NUL after each.
+     */
+    public byte[] rootPart() {
+        if (!subcommand.equals("run")) {
+            throw new IllegalStateException("only run has a root part");
+        }
+        require(SandboxFlag.TASK_DIR);
+        require(SandboxFlag.STATUS_FILE);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(2048);
+        entry(out, ROOT_PART);
+        for (SandboxFlag flag : SandboxFlag.values()) {
+            if (IDENTITY_FLAGS.contains(flag)) {
+                continue;
+            }
+            for (List<String> vals : values.getOrDefault(flag, List.of())) {
+                entry(out, flag.flag());
+                for (String v : vals) {
+                    if (v.equals(ROOT_END)) {
+                        throw new IllegalArgumentException(flag.flag() + " cannot be \"" + ROOT_END + "\"");
+                    }
+                    entry(out, v);
+                }
+            }
+        }
+        entry(out, ROOT_END);
+        return out.toByteArray();
+    }
+
+    /**
+     * The rest of a staged start after {@link #rootPart}: the environment as in {@link #stream},
+     * then only the identity flags, {@code --} and the command.
+     *
+     * @throws IllegalArgumentException as {@link #stream}
+     */
+    public byte[] identityPart(Map<String, String> env, List<String> command) {
+        if (command.isEmpty()) {
+            throw new IllegalStateException("the command must not be empty");
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(4096);
+        environment(out, env);
+        for (SandboxFlag flag : SandboxFlag.values()) {
+            if (!IDENTITY_FLAGS.contains(flag)) {
+                continue;
+            }
+            for (List<String> vals : values.getOrDefault(flag, List.of())) {
+                entry(out, flag.flag());
+                vals.forEach(v -> entry(out, v));
+            }
+        }
+        entry(out, "--");
+        command.forEach(a -> entry(out, a));
+        return out.toByteArray();
+    }
+
+    private static void environment(java.io.ByteArrayOutputStream out, Map<String, String> env) {
         for (Map.Entry<String, String> e : env.entrySet()) {
             if (e.getKey().isEmpty() || e.getKey().indexOf('=') >= 0) {
                 throw new IllegalArgumentException("invalid environment variable name \"" + e.getKey() + "\"");
@@ -267,11 +341,6 @@ public final class SandboxCommandLine {
             entry(out, e.getKey() + "=" + e.getValue());
         }
         out.write(0);
-        List<String> argv = build(command);
-        for (String a : argv.subList(1, argv.size())) {
-            entry(out, a);
-        }
-        return out.toByteArray();
     }
 
     private static void entry(java.io.ByteArrayOutputStream out, String s) {

@@ -192,4 +192,20 @@ class SandboxCommandLineTest {
         assertThatThrownBy(() -> SandboxCommandLine.enter().pid(1).stream(java.util.Map.of(), List.of("/bin/true")))
                 .isInstanceOf(IllegalStateException.class);
     }
+
+    @Test
+    void stagedParts_rootFlagsThenIdentityAndCommand_togetherTheWholeStream() {
+        SandboxCommandLine cl = SandboxCommandLine.run().taskDir(Path.of("/t")).statusFile(Path.of("/s"))
+                .uid(65534).gid(65534).cwd("/local").caps(List.of("CAP_CHOWN")).hostname("web").exitAfterStart(true);
+        assertThat(new String(cl.rootPart(), StandardCharsets.UTF_8)).isEqualTo(
+                "@root\0--task-dir\0/t\0--hostname\0web\0--status-file\0/s\0--exit-after-start\0@end\0");
+        java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put("A", "1");
+        assertThat(new String(cl.identityPart(env, List.of("/bin/echo", "hi")), StandardCharsets.UTF_8)).isEqualTo(
+                "A=1\0\0--uid\0" + "65534\0--gid\0" + "65534\0--caps\0CAP_CHOWN\0--cwd\0/local\0--\0/bin/echo\0hi\0");
+        assertThatThrownBy(() -> cl.identityPart(java.util.Map.of("A", "x\0y"), List.of("/x")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NUL");
+        assertThatThrownBy(() -> SandboxCommandLine.run().taskDir(Path.of("/t")).rootPart())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("--status-file");
+    }
 }
