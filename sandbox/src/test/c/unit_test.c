@@ -200,6 +200,15 @@ static void test_staged_stream(struct unit *u) {
     EXPECT(u, strcmp(env[0], "A=1") == 0 && strcmp(rest[3], "/x") == 0);
     close(fd);
 
+    /* the first entry alone wakes the spare, which then reads without sleeping until the rest comes */
+    fd = stream_pipe(staged, sizeof staged - 1, 6);
+    EXPECT(u, options_read_root_part(fd, &start, &nroot, &root, &e) == 1 && nroot == 4);
+    EXPECT(u, (fcntl(fd, F_GETFL) & O_NONBLOCK) == 0); /* blocking again for the rest */
+    close(fd);
+    fd = stream_pipe("@root", sizeof "@root", 6);
+    EXPECT(u, options_read_root_part(fd, &start, &nroot, &root, &e) == 0 && start.rest_size == 0); /* let go */
+    close(fd);
+
     /* an empty stream lets a spare go; a root part cut short is an error */
     fd = stream_pipe("", 0, 0);
     EXPECT(u, options_read_root_part(fd, &start, &nroot, &root, &e) == 0 && start.rest_size == 0);

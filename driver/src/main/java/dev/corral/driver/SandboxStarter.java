@@ -1,6 +1,7 @@
 package dev.corral.driver;
 
 import dev.corral.driver.linux.LinuxSyscalls;
+import dev.corral.driver.linux.SandboxCommandLine;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -147,12 +148,15 @@ final class SandboxStarter implements AutoCloseable {
     }
 
     /**
-     * A staged start (sandbox/CONTRACT.md, spare): hands {@code rootPart} to a ready spare, which
-     * builds and enters the task's root while the caller resolves the task's command and user; then
-     * {@link #finish} or {@link #withdraw}. Null when no spare is ready (the caller starts the task
-     * with {@link #start}).
+     * Begins a staged start (sandbox/CONTRACT.md, spare) on a ready spare: writes the root part's
+     * first entry alone, which wakes the spare (70 us on an idle CPU of this VM) while the caller
+     * makes the task's state dir and cgroup; {@link #stageRoot} then sends the root part, and
+     * {@link #finish} or {@link #withdraw} ends it. Null when no spare is ready (the caller starts
+     * the task with {@link #start}).
      */
-    Spare stage(byte[] rootPart) {
+    private static final byte[] ROOT_PART_HEAD = SandboxCommandLine.rootPartHead();
+
+    Spare stage() {
         for (CompletableFuture<Spare> next = take(); next != null; next = take()) {
             Spare spare = ready(next);
             if (spare == null) {
@@ -160,7 +164,7 @@ final class SandboxStarter implements AutoCloseable {
             }
             try {
                 OutputStream in = spare.process().getOutputStream();
-                in.write(rootPart);
+                in.write(ROOT_PART_HEAD);
                 in.flush();
                 return spare;
             } catch (IOException e) {
@@ -168,6 +172,24 @@ final class SandboxStarter implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /**
+     * The root part ({@link SandboxCommandLine#rootPart}, whose first entry {@link #stage} sent):
+     * the spare builds and enters the task's root while the caller looks up its command and user.
+     *
+     * @return false when the spare is gone (it was let go, and the caller starts the task otherwise)
+     */
+    boolean stageRoot(Spare spare, byte[] rootPart) {
+        try {
+            OutputStream in = spare.process().getOutputStream();
+            in.write(rootPart, ROOT_PART_HEAD.length, rootPart.length - ROOT_PART_HEAD.length);
+            in.flush();
+            return true;
+        } catch (IOException e) {
+            discard(spare);
+            return false;
+        }
     }
 
     /**

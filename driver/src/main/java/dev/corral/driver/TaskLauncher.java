@@ -235,23 +235,24 @@ final class TaskLauncher {
         Path taskState = config.stateDir().resolve("tasks").resolve(name);
         Path statusFile = taskState.resolve("status");
         Path sandboxLog = taskState.resolve("sandbox.log");
-        prepareStateDir(taskState, statusFile);
-        CgroupPool.Taken taken;
-        try {
-            taken = cgroupPool.take(name, task.resources());
-        } catch (TaskCgroup.CgroupException e) {
-            throw new TaskLaunchException("failed to create the task's cgroup: " + e.getMessage(), e);
-        }
-        TaskCgroup cgroup = taken.cgroup();
-        SandboxCommandLine cl = rootCommandLine(task, checked, cgroup, statusFile).sandboxLog(sandboxLog).exitAfterStart(true);
         boolean spareFits = checked.pidMode() == NamespaceMode.PRIVATE && checked.ipcMode() == NamespaceMode.PRIVATE
                 && SandboxStarter.envFits(task.env(), IDENTITY_ENV_ROOM);
-        SandboxStarter.Spare staged = null;
+        SandboxStarter.Spare staged = spareFits ? starter.stage() : null;
+        TaskCgroup cgroup = null;
+        CgroupPool.Taken taken;
         LaunchPlan plan;
         byte[] stream;
         try {
-            if (spareFits) {
-                staged = starter.stage(cl.rootPart());
+            prepareStateDir(taskState, statusFile);
+            try {
+                taken = cgroupPool.take(name, task.resources());
+            } catch (TaskCgroup.CgroupException e) {
+                throw new TaskLaunchException("failed to create the task's cgroup: " + e.getMessage(), e);
+            }
+            cgroup = taken.cgroup();
+            SandboxCommandLine cl = rootCommandLine(task, checked, cgroup, statusFile).sandboxLog(sandboxLog).exitAfterStart(true);
+            if (staged != null && !starter.stageRoot(staged, cl.rootPart())) {
+                staged = null; // gone meanwhile: a plain start below
             }
             plan = plan(task, checked);
             withIdentity(cl, plan);
@@ -267,8 +268,10 @@ final class TaskLauncher {
                 SandboxStarter.withdraw(staged);
                 starter.refill();
             }
-            destroyQuietly(cgroup);
-            cgroupPool.refill();
+            if (cgroup != null) {
+                destroyQuietly(cgroup);
+                cgroupPool.refill();
+            }
             deleteStateQuietly(taskState);
             throw e instanceof IllegalArgumentException ? new InvalidTaskConfigException(e.getMessage()) : e;
         }

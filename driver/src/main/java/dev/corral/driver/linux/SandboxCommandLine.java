@@ -276,6 +276,12 @@ public final class SandboxCommandLine {
             SandboxFlag.GROUPS, SandboxFlag.CAPS, SandboxFlag.SECCOMP, SandboxFlag.CWD, SandboxFlag.OOM_SCORE_ADJ);
     private static final String ROOT_PART = "@root";
     private static final String ROOT_END = "@end";
+    private static final byte[] ROOT_PART_HEAD = (ROOT_PART + "\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /** The first entry of every {@link #rootPart}, NUL included: what a spare is woken with. */
+    public static byte[] rootPartHead() {
+        return ROOT_PART_HEAD.clone();
+    }
 
     /**
      * A staged start's root part for a spare: {@code @root}, every flag but the task's identity
