@@ -503,8 +503,7 @@ int options_read_root_part(int fd, struct stream_start *start, int *argc, char *
 }
 
 /* The flags a staged start's second part may carry: who the task runs as and how (not its root). */
-static const char *const IDENTITY_FLAGS[] = {"--uid", "--gid", "--groups", "--caps", "--seccomp", "--cwd",
-                                             "--oom-score-adj"};
+static const char *const IDENTITY_FLAGS[] = {"--uid", "--gid", "--groups", "--caps", "--cwd", "--oom-score-adj"};
 
 int options_merge_staged(int nroot, char **root, int nrest, char **rest, int *argc, char ***argv,
                          struct sandbox_error *e) {
@@ -516,7 +515,7 @@ int options_merge_staged(int nroot, char **root, int nrest, char **rest, int *ar
         }
         if (!allowed) {
             FAIL(e, PARSE_STEP, 0, "@-: \"%s\" after the root part: only the task's identity (--uid, --gid, --groups, "
-                 "--caps, --seccomp, --cwd, --oom-score-adj) and command may follow it", rest[i]);
+                 "--caps, --cwd, --oom-score-adj) and command may follow it", rest[i]);
         }
         i++; /* each takes one value */
     }

@@ -117,7 +117,8 @@ int options_read_stream_rest(int fd, const struct stream_start *start, int *argc
 /*
  * `run`, the root part's flags, then the rest's arguments: the argv of a staged start, refused
  * (-1 with e) when the rest has flags other than the task's identity (--uid, --gid, --groups,
- * --caps, --seccomp, --cwd, --oom-score-adj): the root is built by then.
+ * --caps, --cwd, --oom-score-adj): the root is built by then (--seccomp too belongs to the root
+ * part: its deny list file is out of reach after pivot_root).
  */
 int options_merge_staged(int nroot, char **root, int nrest, char **rest, int *argc, char ***argv,
                          struct sandbox_error *e);

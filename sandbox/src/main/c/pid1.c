@@ -560,9 +560,23 @@ static int spare_receive_rest(struct run_context *c, const struct stream_start *
     char **rest, **env, **argv;
     if (options_read_stream_rest(0, start, &n, &rest, &env, e) < 0) return -1;
     if (n == 0) FAIL(e, "spare", 0, "the driver withdrew the start after its root part");
-    if (null_stdin(e) < 0 || options_merge_staged(nroot, root, n, rest, &argc, &argv, e) < 0) return -1;
+    /* --seccomp as parsed with the root part: a deny list's file is out of reach since pivot_root */
+    char **kept = calloc((size_t)nroot + 1, sizeof *kept);
+    if (kept == NULL) FAIL(e, "spare", ENOMEM, "arguments");
+    int nkept = 0;
+    for (int i = 0; i < nroot; i++) {
+        if (strcmp(root[i], "--seccomp") == 0 && i + 1 < nroot) {
+            i++;
+            continue;
+        }
+        kept[nkept++] = root[i];
+    }
+    if (null_stdin(e) < 0 || options_merge_staged(nkept, kept, n, rest, &argc, &argv, e) < 0) return -1;
     spare_take_env(c, env);
     if (options_parse(argc, argv, &task_options, e) < 0) return -1;
+    task_options.seccomp_mode = root_options.seccomp_mode;
+    task_options.seccomp_path = root_options.seccomp_path;
+    memcpy(task_options.seccomp_deny, root_options.seccomp_deny, sizeof task_options.seccomp_deny);
     c->o = &task_options;
     return 0;
 }

@@ -582,7 +582,7 @@ spare_run() {
 # identity and command; "withdraw" as the only argument closes stdin after the root part instead
 spare_run_staged() {
     printf '%s\0' @root --task-dir "$t/task" --alloc-dir "$t/alloc" "${RO[@]}" --status-file "$t/status" \
-        --sandbox-log "$t/sandbox.log" --exit-after-start @end >&$w
+        --sandbox-log "$t/sandbox.log" --exit-after-start "${STAGED_ROOT[@]}" @end >&$w
     sleep 0.2
     if [ "$1" != withdraw ]; then
         { printf 'PATH=/usr/bin:/bin\0STAGED=1\0\0'; printf '%s\0' "$@"; } >&$w
@@ -596,12 +596,31 @@ test_spare_staged() {
     # the root is built before the identity comes: the task still runs as itself, with its env
     spare_start spare-staged
     echo local >"$t/task/local/f"
-    spare_run_staged --uid 65534 --cwd /local -- /bin/sh -c 'cat f; echo "$STAGED $(id -u) $(pwd)"; ls / | tr "\n" " "'
+    mkdir "$cgroup" || { fail "cannot create $cgroup"; return; }
+    STAGED_ROOT=(--cgroup "$cgroup")
+    spare_run_staged --uid 65534 --cwd /local --oom-score-adj 300 -- /bin/sh -c 'cat f; echo "$STAGED $(id -u) $(pwd)"
+        ls / | tr "\n" " "; echo; grep ^Seccomp: /proc/self/status | tr -d "\t"; grep ":pids:" /proc/self/cgroup | cut -d: -f3
+        cat /proc/self/oom_score_adj'
+    STAGED_ROOT=()
     check "staged spare run: A exits 0" "$rc" 0
     for _ in $(seq 1 100); do [ "$(status_key "$t/status" state)" = exited ] && break; sleep 0.05; done
     check "staged spare run: the task ran and exited 0" "$(status_key "$t/status" state) $(status_key "$t/status" exit_code)" "exited 0"
     check "staged spare run: files, environment, identity and cwd" "$(head -2 "$t/sandbox.log")" $'local\n1 65534 /local'
     check_contains "staged spare run: its root" "$(sed -n 3p "$t/sandbox.log")" "alloc bin dev etc"
+    check "staged spare run: the filter loaded early is on" "$(sed -n 4p "$t/sandbox.log")" "Seccomp:2"
+    check "staged spare run: joined its cgroup early, oom_score_adj after the go" \
+        "$(sed -n 5,6p "$t/sandbox.log" | tr '\n' ' ')" "/${cgroup##*/} 300 "
+    rmdir "$cgroup"
+
+    # a deny list that denies what the task process still needs after an early load: loaded last
+    spare_start spare-staged-late
+    printf 'chdir\nmount\n' >"$t/deny"
+    STAGED_ROOT=(--seccomp "$t/deny")
+    spare_run_staged --cwd /local -- /bin/sh -c 'cd /tmp 2>/dev/null && echo moved || echo denied; grep ^Seccomp: /proc/self/status | tr -d "\t"'
+    STAGED_ROOT=()
+    for _ in $(seq 1 100); do [ "$(status_key "$t/status" state)" = exited ] && break; sleep 0.05; done
+    check "staged spare run, chdir denied: the task still starts in its cwd, then chdir is denied" \
+        "$(status_key "$t/status" exit_code) $(head -2 "$t/sandbox.log" | tr '\n' ' ')" "0 denied Seccomp:2 "
 
     # the driver gives up after the root part (command not found...): on record, the task dir whole
     spare_start spare-withdrawn

@@ -352,7 +352,7 @@ final class TaskLauncher {
             }
         }
         cl.rootfs(config.rootfs()).hostname(hostname(task.name())).pidMode(checked.pidMode()).ipcMode(checked.ipcMode())
-                .noPivotRoot(config.noPivotRoot());
+                .noPivotRoot(config.noPivotRoot()).seccomp(config.seccomp());
         cgroup.paths().forEach(cl::cgroup);
         switch (task.logs()) {
             case LogConfig.RotatedFiles r -> {
@@ -365,11 +365,11 @@ final class TaskLauncher {
         return cl.statusFile(statusFile);
     }
 
-    /** The task's identity flags: user, groups, capabilities, seccomp, work dir, OOM score. */
+    /** The task's identity flags: user, groups, capabilities, work dir, OOM score. */
     private void withIdentity(SandboxCommandLine cl, LaunchPlan plan) {
         UserResolver.ResolvedUser user = plan.identity().user();
-        cl.uid(user.uid()).gid(user.gid()).groups(user.groups()).caps(plan.identity().caps()).seccomp(config.seccomp())
-                .cwd(plan.workDir()).oomScoreAdj(0);
+        cl.uid(user.uid()).gid(user.gid()).groups(user.groups()).caps(plan.identity().caps()).cwd(plan.workDir())
+                .oomScoreAdj(0);
     }
 
     private static void deleteStateQuietly(Path taskState) {

@@ -270,10 +270,11 @@ public final class SandboxCommandLine {
 
     /**
      * The flags of a staged start's second part (sandbox/CONTRACT.md, spare): who the task runs as
-     * and how, the only flags the sandbox accepts after the root part.
+     * and how, the only flags the sandbox accepts after the root part (--seccomp goes with the root
+     * part: the task's process loads the filter while the root is built).
      */
     private static final Set<SandboxFlag> IDENTITY_FLAGS = EnumSet.of(SandboxFlag.UID, SandboxFlag.GID,
-            SandboxFlag.GROUPS, SandboxFlag.CAPS, SandboxFlag.SECCOMP, SandboxFlag.CWD, SandboxFlag.OOM_SCORE_ADJ);
+            SandboxFlag.GROUPS, SandboxFlag.CAPS, SandboxFlag.CWD, SandboxFlag.OOM_SCORE_ADJ);
     private static final String ROOT_PART = "@root";
     private static final String ROOT_END = "@end";
     private static final byte[] ROOT_PART_HEAD = (ROOT_PART + "\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
