@@ -715,7 +715,7 @@ int mounts_enter_root(const struct sandbox_options *o, int root_fd, struct sandb
 
 int mounts_prepare(const struct sandbox_options *spare, struct prepared_root *p, struct sandbox_error *e) {
     p->ready = false;
-    p->parent_dirfd = p->spare_dirfd = p->skel_fd = p->root_fd = p->upper_fd = -1;
+    p->parent_dirfd = p->spare_dirfd = p->skel_fd = p->root_fd = p->upper_fd = p->host_fd = -1;
     p->ro_bind_count = spare->ro_bind_count;
     char parent[PATH_MAX];
     const char *slash = strrchr(spare->spare_dir, '/');
@@ -856,6 +856,10 @@ int mounts_finish_prepared(const struct sandbox_options *o, struct prepared_root
      * atomic step: nobody ever sees the path missing. Not on one filesystem: build it as for run.
      */
     if (renameat2(p->spare_dirfd, "upper", AT_FDCWD, o->task_dir, RENAME_EXCHANGE) < 0) {
+        if (errno == EXDEV && p->host_fd >= 0) {
+            FAIL(e, "spare_exchange", EXDEV, "the task dir %s is on another filesystem than the spare's (the driver "
+                 "starts such tasks with run)", o->task_dir);
+        }
         if (errno == EXDEV) return 0;
         FAIL(e, "spare_exchange", errno, "exchange the prepared root with %s", o->task_dir);
     }
@@ -894,7 +898,8 @@ void mounts_release_prepared(struct prepared_root *p) {
         unlinkat(p->spare_dirfd, "root", AT_REMOVEDIR);  /* no longer a mount point after pivot_root */
         if (p->parent_dirfd >= 0) unlinkat(p->parent_dirfd, p->name, AT_REMOVEDIR);
     }
-    int *fds[] = {&p->parent_dirfd, &p->spare_dirfd, &p->skel_fd, &p->root_fd, &p->upper_fd};
+    /* the host tree's clone goes last: the fds above were opened through it */
+    int *fds[] = {&p->parent_dirfd, &p->spare_dirfd, &p->skel_fd, &p->root_fd, &p->upper_fd, &p->host_fd};
     for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) {
         if (*fds[i] >= 0) close(*fds[i]);
         *fds[i] = -1;
@@ -908,4 +913,58 @@ void mounts_discard_prepared(const struct sandbox_options *spare, struct prepare
         remove_tree(p->spare_dirfd, "work", 0);
     }
     mounts_release_prepared(p);
+}
+
+/* Opens path (a host path, resolved from B's root) as an O_PATH or read-only directory into *fd, closing the old one. */
+static int reopen_dir(int *fd, const char *path, int flags, struct sandbox_error *e) {
+    int again = open(path, flags | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (again < 0) FAIL(e, "spare_root", errno, "open %s through the host's tree", path);
+    if (*fd >= 0) close(*fd);
+    *fd = again;
+    return 0;
+}
+
+int mounts_clone_host(struct sandbox_error *e) {
+    int host = (int)syscall(SYS_open_tree, AT_FDCWD, "/", OPEN_TREE_CLONE | AT_RECURSIVE | OPEN_TREE_CLOEXEC);
+    if (host < 0) FAIL(e, "spare_root", errno, "clone the host's mount tree");
+    return host;
+}
+
+int mounts_pivot_ahead(const struct sandbox_options *spare, struct prepared_root *p, int host, struct sandbox_error *e) {
+    if (!p->ready || spare->no_pivot_root) {
+        close(host);
+        return 0;
+    }
+    p->host_fd = host;
+    CHECK(e, "pivot_root", fchdir(p->root_fd), "fchdir to the prepared root");
+    CHECK(e, "pivot_root", syscall(SYS_pivot_root, ".", "."), "pivot_root into the prepared root");
+    CHECK(e, "umount_old_root", umount2(".", MNT_DETACH), "detach the old root");
+    CHECK(e, "spare_root", fchdir(host), "fchdir to the host's tree");
+    CHECK(e, "spare_root", chroot("."), "chroot to the host's tree");
+    CHECK(e, "spare_root", chdir("/"), "chdir /");
+    /*
+     * What the start renames and binds from must be on the clone's mounts (renameat2 refuses two
+     * mounts, open_tree a detached one): the spare dir, its parent and the upper dir, again.
+     */
+    char parent[PATH_MAX];
+    size_t len = (size_t)(strrchr(spare->spare_dir, '/') - spare->spare_dir);
+    memcpy(parent, spare->spare_dir, len);
+    parent[len] = '\0';
+    char upper[PATH_MAX];
+    if ((size_t)snprintf(upper, sizeof upper, "%s/upper", spare->spare_dir) >= sizeof upper) {
+        FAIL(e, "spare_root", ENAMETOOLONG, "%s/upper", spare->spare_dir);
+    }
+    if (reopen_dir(&p->parent_dirfd, len == 0 ? "/" : parent, O_PATH, e) < 0 ||
+        reopen_dir(&p->spare_dirfd, spare->spare_dir, O_PATH, e) < 0 ||
+        reopen_dir(&p->upper_fd, upper, O_RDONLY, e) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
+int mounts_enter_prepared(struct prepared_root *p, struct sandbox_error *e) {
+    CHECK(e, "enter_root", fchdir(p->root_fd), "fchdir to the task's root");
+    CHECK(e, "enter_root", chroot("."), "chroot to the task's root");
+    CHECK(e, "enter_root", chdir("/"), "chdir /");
+    return 0;
 }

@@ -602,7 +602,7 @@ static int spare_enter(struct run_context *c, const struct sandbox_options *spar
         open_task_output(c, e) < 0 ||
         (prepared = mounts_finish_prepared(o, prep, c->status_dirfd, &c->root_fd, e)) < 0 ||
         (prepared == 0 && mounts_build_root(o, &c->root_fd, e) < 0) ||
-        mounts_enter_root(o, c->root_fd, e) < 0) {
+        (prep->host_fd >= 0 ? mounts_enter_prepared(prep, e) : mounts_enter_root(o, c->root_fd, e)) < 0) {
         return -1;
     }
     close(c->root_fd);
@@ -615,10 +615,13 @@ int pid1_spare_main(struct run_context *c) {
     memset(&e, 0, sizeof e);
     c->report_fd = c->root_fd = c->status_dirfd = -1;
     struct prepared_root prep;
+    int host = -1;
     if (receive_host_pids(c, &e) < 0 ||
         become_init(c, &e) < 0 ||
         mounts_make_private(&e) < 0 ||
-        mounts_prepare(spare, &prep, &e) < 0) {
+        (host = mounts_clone_host(&e)) < 0 ||
+        mounts_prepare(spare, &prep, &e) < 0 ||
+        mounts_pivot_ahead(spare, &prep, host, &e) < 0) {
         fprintf(stderr, "corral-sandbox: spare: %s: %s\n", e.step, e.detail);
         return 125; /* A reads EOF instead of "prepared" */
     }

@@ -622,6 +622,17 @@ test_spare_staged() {
     check "staged spare run, chdir denied: the task still starts in its cwd, then chdir is denied" \
         "$(status_key "$t/status" exit_code) $(head -2 "$t/sandbox.log" | tr '\n' ' ')" "0 denied Seccomp:2 "
 
+    # the root entered ahead: B keeps the host's tree (a clone) until the start; a task, even as
+    # root, reaches none of it: not through B's /proc entries, not in its own mount table
+    spare_start spare-staged-host
+    spare_run_staged --uid 0 --gid 0 -- /bin/sh -c 'ls /proc/1/root/ >/dev/null 2>&1 && echo root-open || echo root-denied
+        n=0; for f in /proc/1/fd/*; do ls "$f/" >/dev/null 2>&1 && n=$((n+1)); done; echo "fds-followed=$n"
+        grep -c " /sys/fs/cgroup" /proc/self/mountinfo; cd /..; ls / | tr "\n" " "'
+    for _ in $(seq 1 100); do [ "$(status_key "$t/status" state)" = exited ] && break; sleep 0.05; done
+    check "root entered ahead: the init's root and fds cannot be followed, no host mount in the task's table" \
+        "$(head -3 "$t/sandbox.log" | tr '\n' ' ')" "root-denied fds-followed=0 0 "
+    check_contains "root entered ahead: / is the task's root" "$(sed -n 4p "$t/sandbox.log")" "alloc bin dev etc"
+
     # the driver gives up after the root part (command not found...): on record, the task dir whole
     spare_start spare-withdrawn
     echo kept >"$t/task/local/f"

@@ -101,6 +101,30 @@ final class SandboxStarter implements AutoCloseable {
     private final java.util.concurrent.atomic.LongAdder fromSpare = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder spawned = new java.util.concurrent.atomic.LongAdder();
 
+    /** The mount the spares dir is on, once known; -1 before. */
+    private volatile long sparesMount = -1;
+
+    /**
+     * Whether {@code taskDir} can take a spare's prepared root: a spare swaps that root with the
+     * task dir by a rename, which needs the spares dir and the task dir's parent on one mount, and
+     * having entered the root ahead of the task it cannot build another (sandbox/CONTRACT.md).
+     */
+    boolean onSparesMount(Path taskDir) {
+        if (count == 0 || taskDir.getParent() == null) {
+            return false;
+        }
+        try {
+            long mount = sparesMount;
+            if (mount < 0) {
+                Files.createDirectories(sparesDir);
+                sparesMount = mount = LinuxSyscalls.mountId(sparesDir);
+            }
+            return mount == LinuxSyscalls.mountId(taskDir.getParent());
+        } catch (IOException | RuntimeException e) {
+            return false; // a plain run builds the root wherever the task dir is, and says what is wrong
+        }
+    }
+
     /** Starts so far: handed to a spare, and spawned at their start (no spare fitted or was ready). */
     long[] counts() {
         return new long[] {fromSpare.sum(), spawned.sum()};

@@ -236,7 +236,7 @@ final class TaskLauncher {
         Path statusFile = taskState.resolve("status");
         Path sandboxLog = taskState.resolve("sandbox.log");
         boolean spareFits = checked.pidMode() == NamespaceMode.PRIVATE && checked.ipcMode() == NamespaceMode.PRIVATE
-                && SandboxStarter.envFits(task.env(), IDENTITY_ENV_ROOM);
+                && SandboxStarter.envFits(task.env(), IDENTITY_ENV_ROOM) && starter.onSparesMount(task.taskDir());
         SandboxStarter.Spare staged = spareFits ? starter.stage() : null;
         TaskCgroup cgroup = null;
         CgroupPool.Taken taken;

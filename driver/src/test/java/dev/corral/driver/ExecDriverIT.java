@@ -463,4 +463,37 @@ class ExecDriverIT {
         assertThat(DriverHarness.stdout(next)).isEqualTo("ran\n");
         assertThat(h.driver.startCounts().fromSpare()).isEqualTo(before.fromSpare() + 1);
     }
+
+    /**
+     * A task dir on another mount than the spares (a bind mount of the same filesystem refuses the
+     * rename as well): started without a spare, and started all the same.
+     */
+    @Test
+    void startTask_taskDirOnAnotherMount_startsWithoutASpare() throws Exception {
+        java.nio.file.Path other = h.root.resolve("elsewhere");
+        Files.createDirectories(other);
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "mode=0755,size=16m", "corral-it", other.toString())
+                .inheritIO().start();
+        assertThat(mount.waitFor()).isZero();
+        try {
+            TaskConfig warm = h.task("warm", ExecTaskConfig.of("/bin/true"));
+            h.await(h.start(warm), WAIT);
+            assertThat(DriverHarness.awaitValue(h.driver::readySpares, n -> n > 0, WAIT)).isPositive();
+            String allocId = "elsewhere";
+            TaskDirectory dir = TaskDirectory.create(other.resolve(allocId), "t", h.driver.config().chrootEnv());
+            TaskConfig t = new TaskConfig(TaskConfig.newId(allocId, "t"), "t", allocId, "job", "group", dir.allocDir(),
+                    dir.taskDir(), java.util.Map.of("PATH", "/usr/bin:/bin"), "", Resources.DEFAULT,
+                    ExecTaskConfig.of("/bin/sh", "-c", "echo on-tmpfs > /local/out"), new LogConfig.RotatedFiles(2, 1 << 20),
+                    List.of());
+            var before = h.driver.startCounts();
+            TaskHandle th = h.start(t);
+            assertThat(h.await(th, WAIT)).isEqualTo(new ExitResult.Exited(0, false));
+            assertThat(Files.readString(dir.taskDir().resolve("local/out"))).isEqualTo("on-tmpfs\n");
+            assertThat(h.driver.startCounts().spawned()).isEqualTo(before.spawned() + 1);
+            assertThat(h.driver.startCounts().fromSpare()).isEqualTo(before.fromSpare());
+            h.driver.destroyTask(t.id(), false);
+        } finally {
+            new ProcessBuilder("umount", "-l", other.toString()).inheritIO().start().waitFor();
+        }
+    }
 }

@@ -450,6 +450,32 @@ public final class LinuxSyscalls {
         }
     }
 
+    private static final long STATX_MNT_ID = 0x1000;
+    private static final long STATX_MNT_ID_OFFSET = 0x90; // struct statx: stx_mnt_id
+
+    /**
+     * The id of the mount {@code path} is on (statx STATX_MNT_ID; the id in /proc/self/mountinfo),
+     * following symlinks. Two paths on one mount can be renamed into each other; on two mounts of
+     * one filesystem (a bind mount) they cannot (EXDEV).
+     *
+     * @throws ErrnoException the path cannot be looked up
+     */
+    public static long mountId(java.nio.file.Path path) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment name = arena.allocateFrom(path.toString());
+            MemorySegment statx = arena.allocate(256, 8);
+            long rc = (long) Syscall.H.invokeExact(state, SYS_STATX, AT_FDCWD, name.address(), 0L, STATX_MNT_ID,
+                    statx.address());
+            if (rc < 0) {
+                throw new ErrnoException("statx(" + path + ")", (int) ERRNO.get(state, 0L));
+            }
+            return statx.get(ValueLayout.JAVA_LONG, STATX_MNT_ID_OFFSET);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     /**
      * Opens {@code dir} as a directory without following a symbolic link at its last component and,
      * if {@code mode >= 0}, fchmods it: a link planted there (by a task, in a directory it can
