@@ -20,7 +20,19 @@ record AclReply(int status, String body) {
         if (token != null) {
             b.header("X-Nomad-Token", token);
         }
-        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        HttpRequest request = b.build();
+        HttpResponse<String> r;
+        try {
+            r = http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            // A pooled keep-alive connection the server had just closed (the attack tests end many
+            // connections abruptly): the client saw EOF before any byte of an answer, so this request
+            // got none; one more try on a new connection. Any other failure stands.
+            if (e.getMessage() == null || !e.getMessage().contains("received no bytes")) {
+                throw e;
+            }
+            r = http.send(request, HttpResponse.BodyHandlers.ofString());
+        }
         return new AclReply(r.statusCode(), r.body());
     }
 }
