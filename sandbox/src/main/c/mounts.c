@@ -713,18 +713,25 @@ int mounts_enter_root(const struct sandbox_options *o, int root_fd, struct sandb
 
 /* ---- spare: the root prepared before the task is known ---- */
 
+/* The directory holding --spare-dir DIR, into parent (PATH_MAX bytes); -1 with e for a DIR ending in '/'. */
+static int spare_parent(const char *spare_dir, char *parent, struct sandbox_error *e) {
+    const char *slash = strrchr(spare_dir, '/');
+    size_t len = (size_t)(slash - spare_dir);
+    if (slash[1] == '\0' || len >= PATH_MAX) FAIL(e, "spare_dir", EINVAL, "--spare-dir %s", spare_dir);
+    memcpy(parent, spare_dir, len);
+    parent[len] = '\0';
+    if (len == 0) strcpy(parent, "/");
+    return 0;
+}
+
 int mounts_prepare(const struct sandbox_options *spare, struct prepared_root *p, struct sandbox_error *e) {
     p->ready = false;
     p->parent_dirfd = p->spare_dirfd = p->skel_fd = p->root_fd = p->upper_fd = p->host_fd = -1;
     p->ro_bind_count = spare->ro_bind_count;
     char parent[PATH_MAX];
-    const char *slash = strrchr(spare->spare_dir, '/');
-    size_t len = (size_t)(slash - spare->spare_dir);
-    if (slash[1] == '\0' || len >= sizeof parent) FAIL(e, "spare_dir", EINVAL, "--spare-dir %s", spare->spare_dir);
-    memcpy(parent, spare->spare_dir, len);
-    parent[len] = '\0';
-    p->name = slash + 1;
-    p->parent_dirfd = open(len == 0 ? "/" : parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (spare_parent(spare->spare_dir, parent, e) < 0) return -1;
+    p->name = strrchr(spare->spare_dir, '/') + 1;
+    p->parent_dirfd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (p->parent_dirfd < 0) FAIL(e, "spare_dir", errno, "open %s", parent);
     /* 0700 and new: nobody else may have planted anything in it */
     CHECK(e, "spare_dir", mkdirat(p->parent_dirfd, p->name, 0700), "mkdir %s", spare->spare_dir);
@@ -915,10 +922,10 @@ void mounts_discard_prepared(const struct sandbox_options *spare, struct prepare
     mounts_release_prepared(p);
 }
 
-/* Opens path (a host path, resolved from B's root) as an O_PATH or read-only directory into *fd, closing the old one. */
-static int reopen_dir(int *fd, const char *path, int flags, struct sandbox_error *e) {
-    int again = open(path, flags | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (again < 0) FAIL(e, "spare_root", errno, "open %s through the host's tree", path);
+/* Opens name in dirfd again, as a directory, into *fd (closing the old one); -1 with e. */
+static int reopen_dir(int *fd, int dirfd, const char *name, int flags, struct sandbox_error *e) {
+    int again = openat(dirfd, name, flags | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (again < 0) FAIL(e, "spare_root", errno, "open %s through the host's tree", name);
     if (*fd >= 0) close(*fd);
     *fd = again;
     return 0;
@@ -947,16 +954,10 @@ int mounts_pivot_ahead(const struct sandbox_options *spare, struct prepared_root
      * mounts, open_tree a detached one): the spare dir, its parent and the upper dir, again.
      */
     char parent[PATH_MAX];
-    size_t len = (size_t)(strrchr(spare->spare_dir, '/') - spare->spare_dir);
-    memcpy(parent, spare->spare_dir, len);
-    parent[len] = '\0';
-    char upper[PATH_MAX];
-    if ((size_t)snprintf(upper, sizeof upper, "%s/upper", spare->spare_dir) >= sizeof upper) {
-        FAIL(e, "spare_root", ENAMETOOLONG, "%s/upper", spare->spare_dir);
-    }
-    if (reopen_dir(&p->parent_dirfd, len == 0 ? "/" : parent, O_PATH, e) < 0 ||
-        reopen_dir(&p->spare_dirfd, spare->spare_dir, O_PATH, e) < 0 ||
-        reopen_dir(&p->upper_fd, upper, O_RDONLY, e) < 0) {
+    if (spare_parent(spare->spare_dir, parent, e) < 0 ||
+        reopen_dir(&p->parent_dirfd, AT_FDCWD, parent, O_PATH, e) < 0 ||
+        reopen_dir(&p->spare_dirfd, p->parent_dirfd, p->name, O_PATH, e) < 0 ||
+        reopen_dir(&p->upper_fd, p->spare_dirfd, "upper", O_RDONLY, e) < 0) {
         return -1;
     }
     return 0;

@@ -347,27 +347,26 @@ static int read_argfile(const char *path, char ***out, struct sandbox_error *e) 
     return split_nul(buf, size, out, path, e);
 }
 
+/* Doubles a stream buffer of *cap + 1 bytes, up to ARGFILE_MAX; -1 with e. */
+static int grow_stream_buffer(char **buf, size_t *cap, struct sandbox_error *e) {
+    if (*cap >= ARGFILE_MAX) FAIL(e, PARSE_STEP, 0, "@-: more than %u bytes on stdin", ARGFILE_MAX);
+    char *bigger = realloc(*buf, *cap * 2 + 1);
+    if (bigger == NULL) FAIL(e, PARSE_STEP, ENOMEM, "@-");
+    *buf = bigger;
+    *cap *= 2;
+    return 0;
+}
+
 /* Reads fd to EOF after the first `size` bytes already in buf (a heap buffer of cap + 1 bytes). */
 static int read_to_eof(int fd, char **bufp, size_t *sizep, size_t cap, struct sandbox_error *e) {
-    char *buf = *bufp;
-    size_t size = *sizep;
     for (;;) {
-        if (size == cap) {
-            if (cap >= ARGFILE_MAX) FAIL(e, PARSE_STEP, 0, "@-: more than %u bytes on stdin", ARGFILE_MAX);
-            cap *= 2;
-            char *bigger = realloc(buf, cap + 1);
-            if (bigger == NULL) FAIL(e, PARSE_STEP, ENOMEM, "@-");
-            buf = bigger;
-            *bufp = buf;
-        }
-        ssize_t n = read(fd, buf + size, cap - size);
+        if (*sizep == cap && grow_stream_buffer(bufp, &cap, e) < 0) return -1;
+        ssize_t n = read(fd, *bufp + *sizep, cap - *sizep);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) FAIL(e, PARSE_STEP, errno, "@-: read stdin");
-        if (n == 0) break;
-        size += (size_t)n;
-        *sizep = size;
+        if (n == 0) return 0;
+        *sizep += (size_t)n;
     }
-    return 0;
 }
 
 /* Splits a stream (environment, an empty entry, arguments) held in buf[0..size). */
@@ -460,11 +459,7 @@ int options_read_root_part(int fd, struct stream_start *start, int *argc, char *
             }
         }
         if (size == cap) {
-            if (cap >= ARGFILE_MAX) FAIL(e, PARSE_STEP, 0, "@-: more than %u bytes on stdin", ARGFILE_MAX);
-            cap *= 2;
-            char *bigger = realloc(buf, cap + 1);
-            if (bigger == NULL) FAIL(e, PARSE_STEP, ENOMEM, "@-");
-            buf = bigger;
+            if (grow_stream_buffer(&buf, &cap, e) < 0) return -1;
             start->rest = buf;
         }
         ssize_t n = read(fd, buf + size, cap - size);

@@ -37,6 +37,10 @@ final class CgroupPool implements AutoCloseable {
     private final ArrayDeque<Pooled> ready = new ArrayDeque<>();
     /** The resources of the last task taken: what cgroups made from now on get written ahead. */
     private volatile Resources lastResources;
+    /** Being made. Guarded by {@code this}. */
+    private int making;
+    /** Guarded by {@code this}. */
+    private boolean closed;
 
     private record Pooled(TaskCgroup cgroup, Resources limits) {
     }
@@ -73,10 +77,6 @@ final class CgroupPool implements AutoCloseable {
             return name == null ? cgroup : cgroup.renameTo(name);
         }
     }
-    /** Being made. Guarded by {@code this}. */
-    private int making;
-    /** Guarded by {@code this}. */
-    private boolean closed;
 
     /** @param size cgroups kept ready; 0, or a layout whose cgroups cannot be renamed, disables the pool */
     CgroupPool(CgroupLayout layout, String parent, int pidsLimit, int size) {

@@ -148,19 +148,12 @@ final class SandboxStarter implements AutoCloseable {
      * @throws IOException the sandbox could not be spawned or did not take its arguments
      */
     Started start(byte[] stream, boolean spareFits) throws IOException {
-        while (spareFits) {
-            CompletableFuture<Spare> next = take();
-            if (next == null) {
-                break;
-            }
-            Spare spare = ready(next);
-            if (spare != null && hand(spare.process(), stream)) {
+        for (Spare spare = spareFits ? nextReady() : null; spare != null; spare = nextReady()) {
+            if (hand(spare.process(), stream)) {
                 fromSpare.increment();
                 return new Started(spare.process(), spare);
             }
-            if (spare != null) {
-                discard(spare);
-            }
+            discard(spare);
         }
         spawned.increment();
         Process p = spawn(List.of("run", "@-"), java.util.Map.of(), false);
@@ -171,6 +164,8 @@ final class SandboxStarter implements AutoCloseable {
         return new Started(p, null);
     }
 
+    private static final byte[] ROOT_PART_HEAD = SandboxCommandLine.rootPartHead();
+
     /**
      * Begins a staged start (sandbox/CONTRACT.md, spare) on a ready spare: writes the root part's
      * first entry alone, which wakes the spare (70 us on an idle CPU of this VM) while the caller
@@ -178,14 +173,8 @@ final class SandboxStarter implements AutoCloseable {
      * {@link #finish} or {@link #withdraw} ends it. Null when no spare is ready (the caller starts
      * the task with {@link #start}).
      */
-    private static final byte[] ROOT_PART_HEAD = SandboxCommandLine.rootPartHead();
-
     Spare stage() {
-        for (CompletableFuture<Spare> next = take(); next != null; next = take()) {
-            Spare spare = ready(next);
-            if (spare == null) {
-                continue;
-            }
+        for (Spare spare = nextReady(); spare != null; spare = nextReady()) {
             try {
                 OutputStream in = spare.process().getOutputStream();
                 in.write(ROOT_PART_HEAD);
@@ -245,9 +234,20 @@ final class SandboxStarter implements AutoCloseable {
         deleteSpareDir(spare.dir());
     }
 
+    /** The next spare prepared and still alive, else null (a dead one is let go on the way). */
+    private Spare nextReady() {
+        for (CompletableFuture<Spare> next = take(); next != null; next = take()) {
+            Spare spare = ready(next);
+            if (spare != null) {
+                return spare;
+            }
+        }
+        return null;
+    }
+
     /**
-     * A spare already prepared, else null. Never one still preparing: spares prepare at the lowest
-     * CPU priority, so under load one may take long, and spawning a plain run now is bounded.
+     * A spare already prepared, else null. Never one still preparing: under load one may take long,
+     * and spawning a plain run now is bounded.
      */
     private synchronized CompletableFuture<Spare> take() {
         for (CompletableFuture<Spare> f : spares) {

@@ -109,10 +109,6 @@ final class TaskLauncher {
     record Checked(NamespaceMode pidMode, NamespaceMode ipcMode, String workDir) {
     }
 
-    LaunchPlan plan(TaskConfig task) {
-        return plan(task, check(task));
-    }
-
     /** The configuration's own checks (modes, work dir, resources, mounts): no lookup in the task's root. */
     Checked check(TaskConfig task) {
         ExecTaskConfig c = task.driverConfig();
@@ -257,7 +253,8 @@ final class TaskLauncher {
             plan = plan(task, checked);
             withIdentity(cl, plan);
             List<String> argv = prepend(plan.command().taskPath(), task.driverConfig().args());
-            if (staged != null && !SandboxStarter.envFits(plan.identity().env())) {
+            spareFits &= SandboxStarter.envFits(plan.identity().env());
+            if (staged != null && !spareFits) {
                 SandboxStarter.withdraw(staged); // its init could not show the environment: a plain run
                 staged = null;
                 prepareStateDir(taskState, statusFile);
@@ -280,7 +277,7 @@ final class TaskLauncher {
             started = starter.finish(staged, stream);
         } else {
             try {
-                started = starter.start(stream, spareFits && SandboxStarter.envFits(plan.identity().env()));
+                started = starter.start(stream, spareFits);
             } catch (IOException e) {
                 destroyQuietly(cgroup);
                 throw new TaskLaunchException("failed to start the sandbox " + sandboxBinary.get() + ": " + e.getMessage(), e);
