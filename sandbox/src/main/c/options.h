@@ -99,7 +99,8 @@ int options_read_stream(int fd, int *argc, char ***argv, char ***envp, struct sa
  * A staged start (spare only): the stream may begin with the task's root part, the entry "@root",
  * `run`'s flags that build the task's root, and the entry "@end"; the rest of the stream then
  * follows as for `run @-` (environment, an empty entry, the task's identity flags, "--", the
- * command), so the spare builds the root while the driver still works out who the task runs as.
+ * command), so the spare opens what the start needs while the driver still works out who the task
+ * runs as (the task dir is swapped only once the rest has come: the driver looks in it until then).
  * Bytes read past the root part (or all of a stream without one) are kept in *start.
  */
 struct stream_start {

@@ -582,25 +582,34 @@ static int spare_receive_rest(struct run_context *c, const struct stream_start *
 }
 
 /*
- * From the task's options (its root flags at least) to its root entered: the sandbox log and
- * status file opened, the fit checked, hostname, cgroups and outputs opened, the prepared root
- * finished (or one built as run does), pivot_root. Returns 0, or -1 with e (status dir opened or
+ * From the task's options (its root flags at least): the sandbox log and status file opened, the
+ * fit checked, hostname, cgroups and outputs opened. Returns 0, or -1 with e (status dir opened or
  * not: see spare_failed).
  */
-static int spare_enter(struct run_context *c, const struct sandbox_options *spare, struct prepared_root *prep,
-                       struct sandbox_error *e) {
+static int spare_open(struct run_context *c, const struct sandbox_options *spare, struct sandbox_error *e) {
     const struct sandbox_options *o = c->o;
     if (o->sandbox_log != NULL && logs_redirect_output(o->sandbox_log) < 0) {
         FAIL(e, "sandbox_log", errno, "open --sandbox-log %s", o->sandbox_log);
     }
     c->status_dirfd = status_open_dir(o->status_file, &c->status_name, e);
     if (c->status_dirfd < 0) return -1;
-    int prepared = 0;
     if (spare_check(spare, o, e) < 0 ||
         ns_set_hostname(o->hostname, e) < 0 ||
         cgroup_open_procs(o->cgroups, o->cgroup_count, c->cgroup_fds, e) < 0 ||
-        open_task_output(c, e) < 0 ||
-        (prepared = mounts_finish_prepared(o, prep, c->status_dirfd, &c->root_fd, e)) < 0 ||
+        open_task_output(c, e) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * Then the task dir swapped into the prepared root and the task's own mounts added (or a root
+ * built as run does), and the root entered. Returns 0, or -1 with e.
+ */
+static int spare_enter_root(struct run_context *c, struct prepared_root *prep, struct sandbox_error *e) {
+    const struct sandbox_options *o = c->o;
+    int prepared = mounts_finish_prepared(o, prep, c->status_dirfd, &c->root_fd, e);
+    if (prepared < 0 ||
         (prepared == 0 && mounts_build_root(o, &c->root_fd, e) < 0) ||
         (prep->host_fd >= 0 ? mounts_enter_prepared(prep, e) : mounts_enter_root(o, c->root_fd, e)) < 0) {
         return -1;
@@ -633,9 +642,15 @@ int pid1_spare_main(struct run_context *c) {
     int staged = options_read_root_part(0, &start, &nroot, &root, &e);
     if (staged < 0) return spare_failed(c, &e);
     if (staged == 1) {
-        /* the root while the driver works out the task's identity, then the rest */
+        /*
+         * What needs no task dir while the driver works out the task's identity, then the rest, then
+         * the swap: the driver looks the command up in the task dir meanwhile, and between the swap
+         * and the last entry moved that dir shows only part of its entries (a start failed on it:
+         * "/local/attack not found").
+         */
         if (spare_parse_root(c, nroot, root, &e) < 0) return spare_failed(c, &e);
-        if (spare_enter(c, spare, &prep, &e) < 0 || spare_receive_rest(c, &start, nroot, root, &e) < 0) {
+        if (spare_open(c, spare, &e) < 0 || spare_receive_rest(c, &start, nroot, root, &e) < 0 ||
+            spare_enter_root(c, &prep, &e) < 0) {
             return spare_failed(c, &e);
         }
     } else {
@@ -646,7 +661,7 @@ int pid1_spare_main(struct run_context *c) {
             (void)n;
             return 0;
         }
-        if (got < 0 || spare_enter(c, spare, &prep, &e) < 0) return spare_failed(c, &e);
+        if (got < 0 || spare_open(c, spare, &e) < 0 || spare_enter_root(c, &prep, &e) < 0) return spare_failed(c, &e);
     }
     if (start_task(c, &e) < 0) return setup_failed(c, &e);
     c->prep = &prep;

@@ -189,7 +189,8 @@ final class SandboxStarter implements AutoCloseable {
 
     /**
      * The root part ({@link SandboxCommandLine#rootPart}, whose first entry {@link #stage} sent):
-     * the spare builds and enters the task's root while the caller looks up its command and user.
+     * the spare opens the task's state, cgroups and outputs while the caller looks up its command and
+     * user in the task dir, which the spare swaps into its root only once {@link #finish} came.
      *
      * @return false when the spare is gone (it was let go, and the caller starts the task otherwise)
      */

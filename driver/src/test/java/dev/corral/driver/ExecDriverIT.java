@@ -496,4 +496,24 @@ class ExecDriverIT {
             new ProcessBuilder("umount", "-l", other.toString()).inheritIO().start().waitFor();
         }
     }
+
+    /**
+     * Staged starts of tasks whose command is in their own local/ (Nomad's artifacts): the driver
+     * looks the command up in the task dir while the spare already has the root part, so the spare
+     * must not swap that dir before the lookup is done (between the swap and the last entry moved
+     * the dir shows only part of its entries; SeccompIT once failed on it with "not found").
+     */
+    @Test
+    void stagedStarts_commandInTheTaskDir_isAlwaysFound() throws Exception {
+        for (int i = 0; i < 60; i++) {
+            TaskConfig t = h.task("local" + i, ExecTaskConfig.of("/local/run.sh"));
+            java.nio.file.Path script = t.taskDir().resolve("local/run.sh");
+            Files.writeString(script, "#!/bin/sh\necho ran\n");
+            Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            TaskHandle th = h.start(t);
+            assertThat(h.await(th, WAIT)).as("start %d", i).isEqualTo(new ExitResult.Exited(0, false));
+            h.driver.destroyTask(t.id(), false);
+        }
+        assertThat(h.driver.startCounts().fromSpare()).isPositive();
+    }
 }

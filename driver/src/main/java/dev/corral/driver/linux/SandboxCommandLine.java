@@ -286,7 +286,7 @@ public final class SandboxCommandLine {
 
     /**
      * A staged start's root part for a spare: {@code @root}, every flag but the task's identity
-     * (so the spare can build and enter the task's root meanwhile), {@code @end}; NUL after each.
+     * (so the spare can open its state, cgroups and outputs meanwhile), {@code @end}; NUL after each.
      */
     public byte[] rootPart() {
         if (!subcommand.equals("run")) {
